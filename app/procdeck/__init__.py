@@ -1,0 +1,3 @@
+"""Procdeck: a desktop process launcher and monitor."""
+
+__version__ = "0.1.0"

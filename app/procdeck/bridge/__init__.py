@@ -1,0 +1,1 @@
+"""The only layer that knows both Qt and the async engine (QtCore only)."""
