@@ -148,6 +148,12 @@ class ProcessRow:
     create_time: float
     cmdline: str
     state: ProcState = ProcState.OK
+    can_signal: bool = True  # False: the kernel would refuse our signals (another user's process)
+
+    @property
+    def key(self) -> tuple[int, float]:
+        """The process identity: a pid alone may be reused."""
+        return (self.pid, self.create_time)
 
 
 class MarkerKind(enum.Enum):

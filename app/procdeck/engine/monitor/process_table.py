@@ -7,13 +7,14 @@ process (pid + create_time), so a process's first row shows "-" rather than 0%.
 
 from __future__ import annotations
 
+import os
 import time
 
 import psutil
 
 from procdeck.core.samples import ProcessRow, ProcState
 
-_ATTRS = ["pid", "ppid", "name", "username", "cpu_times", "memory_info", "num_threads", "status", "create_time", "cmdline"]
+_ATTRS = ["pid", "ppid", "name", "username", "cpu_times", "memory_info", "num_threads", "status", "create_time", "cmdline", "uids"]
 
 
 class ProcessTable:
@@ -21,6 +22,16 @@ class ProcessTable:
 
     def __init__(self) -> None:
         self._prev: dict[tuple[int, float], tuple[float, float]] = {}  # (pid, ctime) -> (cpu_s, mono)
+        self._my_uids = {os.getuid(), os.geteuid()} if hasattr(os, "geteuid") else set()
+        self._root = hasattr(os, "geteuid") and os.geteuid() == 0
+
+    def _can_signal(self, uids: object) -> bool:
+        """kill(2): our real or effective uid must match the target's real or saved uid."""
+        if self._root or not self._my_uids:  # root, or no uids on this platform
+            return True
+        if uids is None:
+            return False
+        return bool(self._my_uids & {uids.real, uids.saved})  # type: ignore[attr-defined]
 
     def snapshot(self) -> tuple[ProcessRow, ...]:
         now = time.monotonic()
@@ -66,6 +77,7 @@ class ProcessTable:
                     create_time=create_time,
                     cmdline=" ".join(cmdline) if cmdline else "",
                     state=state,
+                    can_signal=self._can_signal(info.get("uids")),
                 )
             )
         self._prev = seen
