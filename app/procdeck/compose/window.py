@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from procdeck.bridge.engine_bridge import EngineBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose.monitor import MonitorParts
+from procdeck.compose.monitor import wire as wire_monitor
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -20,8 +22,11 @@ class AppParts:
     window: MainWindow
     spawner: TaskSpawner
     bridge: EngineBridge
+    monitor: MonitorParts | None = None
 
     def close(self) -> None:
+        if self.monitor is not None:
+            self.monitor.close()
         self.bridge.close()
 
 
@@ -31,6 +36,7 @@ def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
+    parts.monitor = wire_monitor(engine, window, spawner)
     window.quitRequested.connect(on_quit)
     return parts
 

@@ -7,6 +7,8 @@ from types import TracebackType
 import anyio
 import anyio.abc
 
+from procdeck.core.samples import HistorySettings
+from procdeck.engine.monitor.sampler import Sampler
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
 
 
@@ -16,10 +18,15 @@ class Engine:
     Shutdown order: stop every run (stop ladders, concurrently), then cancel the task group.
     """
 
-    def __init__(self, *, output_factory: OutputFactory | None = None) -> None:
+    def __init__(
+        self, *, output_factory: OutputFactory | None = None, monitor_settings: HistorySettings | None = None
+    ) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
         self._output_factory = output_factory
+        self._monitor_settings = monitor_settings
+        self._monitor_started = False
         self.processes: ProcessManager
+        self.monitor: Sampler
 
     @property
     def task_group(self) -> anyio.abc.TaskGroup:
@@ -30,10 +37,30 @@ class Engine:
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self.processes = ProcessManager(self._tg, output_factory=self._output_factory)
+        # The monitor samples launched runs (as whole trees) and marks their events; it
+        # only ticks once start_monitor() is called (the window does, headless runs don't).
+        self.monitor = Sampler(self._monitor_settings, runs=self._live_run_pids, run_label=self._run_label)
+        self.processes.subscribe(self.monitor.on_run_info, self.monitor.forget_run)
         return self
+
+    def start_monitor(self) -> None:
+        """Start the sampler's ticks on the engine's task group (idempotent)."""
+        if not self._monitor_started:
+            self._monitor_started = True
+            self.task_group.start_soon(self.monitor.run)
+
+    def _live_run_pids(self) -> list[tuple[int, int]]:
+        return [(info.run_id, info.pid) for info in self.processes.runs() if info.state.is_live and info.pid]
+
+    def _run_label(self, run_id: int) -> str:
+        try:
+            return f"#{run_id} {self.processes.info(run_id).label}"
+        except KeyError:
+            return f"#{run_id}"
 
     async def shutdown(self) -> None:
         """Stop everything the engine started; safe to call more than once."""
+        self.monitor.stop()
         with anyio.CancelScope(shield=True):
             await self.processes.shutdown()
 

@@ -155,13 +155,18 @@ class TimeChart(QWidget):
     def source(self) -> SeriesSource | None:
         return self._source
 
+    @property
+    def on_screen(self) -> bool:
+        """Shown and not covered (a dock tabbed behind another stays "visible" in Qt)."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
     def curve_specs(self) -> list[CurveSpec]:
         """Which curves to draw now (subclasses override)."""
         return []
 
     def refresh(self, now: float | None = None, *, force: bool = False) -> None:
         """Pull the visible window from the source and update the curves in place."""
-        if self._source is None or (self._paused and not force) or (not self.isVisible() and not force):
+        if self._source is None or (self._paused and not force) or (not self.on_screen and not force):
             return
         self.refresh_count += 1
         now = time.time() if now is None else now
