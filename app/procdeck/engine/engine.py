@@ -7,7 +7,7 @@ from types import TracebackType
 import anyio
 import anyio.abc
 
-from procdeck.engine.process_manager import ProcessManager
+from procdeck.engine.process_manager import OutputFactory, ProcessManager
 
 
 class Engine:
@@ -16,8 +16,9 @@ class Engine:
     Shutdown order: stop every run (stop ladders, concurrently), then cancel the task group.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, output_factory: OutputFactory | None = None) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
+        self._output_factory = output_factory
         self.processes: ProcessManager
 
     @property
@@ -28,7 +29,7 @@ class Engine:
     async def __aenter__(self) -> Engine:
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
-        self.processes = ProcessManager(self._tg)
+        self.processes = ProcessManager(self._tg, output_factory=self._output_factory)
         return self
 
     async def shutdown(self) -> None:
