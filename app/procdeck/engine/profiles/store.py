@@ -139,10 +139,8 @@ class ProfileStore:
             state = self._state_for(data)
             self._known_bytes, self._known_sig = data, sig
             self.state = state
-        for warning in state.warnings:
-            log.warning("%s", warning)
-        if state.error is not None:
-            log.error("%s", state.error)
+        # Not logged here: callers show state.message() to the user once, in the window or
+        # as the CLI's one-line error.
         return state
 
     def _state_for(self, data: bytes | None) -> LoadState:
