@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from procdeck.bridge.engine_bridge import EngineBridge
+from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose import profiles as profiles_feature
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -20,8 +22,12 @@ class AppParts:
     window: MainWindow
     spawner: TaskSpawner
     bridge: EngineBridge
+    profiles: ProfilesBridge | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
 
     def close(self) -> None:
+        for close in self.closers:
+            close()
         self.bridge.close()
 
 
@@ -31,6 +37,8 @@ def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
+    parts.profiles, _panel = profiles_feature.wire(parts)
+    parts.closers.append(parts.profiles.close)
     window.quitRequested.connect(on_quit)
     return parts
 

@@ -22,6 +22,7 @@ import anyio.abc
 
 from procdeck.core.process_spec import SpecError
 from procdeck.core.profile import Profile, StartCondition, launch_order
+from procdeck.core.profile_run import ProfileRun, RunSummary
 from procdeck.core.restart_policy import RestartStatus, decide
 from procdeck.core.run_state import RunInfo, RunState
 from procdeck.engine.process_manager import ProcessManager, UnknownRun
@@ -29,26 +30,6 @@ from procdeck.engine.process_manager import ProcessManager, UnknownRun
 log = logging.getLogger(__name__)
 
 HISTORY = 10
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One finished attempt of a profile, for "last runs"."""
-
-    run_id: int
-    started_at: float | None  # wall clock
-    duration_s: float | None
-    status: str  # "0", "1", "SIGTERM", "failed to start: ..."
-    ok: bool
-
-
-@dataclass(frozen=True)
-class ProfileRun:
-    """A run launched from a profile and its restart status (published on every change)."""
-
-    profile: str
-    run_id: int
-    restart: RestartStatus = RestartStatus()
 
 
 @dataclass(frozen=True)
@@ -94,11 +75,11 @@ class ProfileLauncher:
     # -- queries ----------------------------------------------------------------------
 
     def profile_runs(self) -> list[ProfileRun]:
-        return [ProfileRun(t.profile.name, t.run_id, t.status) for t in self._runs.values()]
+        return [ProfileRun(t.profile.name, t.run_id, t.status, t.finished) for t in self._runs.values()]
 
     def run_of(self, run_id: int) -> ProfileRun | None:
         t = self._runs.get(run_id)
-        return ProfileRun(t.profile.name, t.run_id, t.status) if t else None
+        return ProfileRun(t.profile.name, t.run_id, t.status, t.finished) if t else None
 
     def live_run(self, name: str) -> int | None:
         """The run id of a live (or about to restart) run of profile ``name``."""
@@ -234,8 +215,9 @@ class ProfileLauncher:
         elif info.state in (RunState.EXITED, RunState.FAILED_TO_START) and t.awaiting_exit:
             t.awaiting_exit = False
             self._record(t.profile.name, info)
-            self._decide(t, info)
-        self._wake()
+            self._decide(t, info)  # notifies
+            return
+        self._notify(t)
 
     def _record(self, name: str, info: RunInfo) -> None:
         if info.state is RunState.FAILED_TO_START:
@@ -279,7 +261,7 @@ class ProfileLauncher:
                 return
 
     def _notify(self, t: _Tracked) -> None:
-        snapshot = ProfileRun(t.profile.name, t.run_id, t.status)
+        snapshot = ProfileRun(t.profile.name, t.run_id, t.status, t.finished)
         for listener in list(self._listeners):
             listener(snapshot)
         self._wake()
