@@ -135,3 +135,8 @@ def test_sigint_stops_a_restarting_profile(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
         proc.stdout.close()
+
+
+def test_command_options_with_a_profile_are_a_usage_error(cfg: Path) -> None:
+    result = procdeck("run", "--cwd", "/tmp", "hello", cfg=cfg)
+    assert result.returncode == 2 and "apply to commands" in result.stderr

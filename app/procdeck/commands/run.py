@@ -82,6 +82,9 @@ def handle(args: argparse.Namespace) -> int:
         if args.group and args.command:
             print("procdeck run: give either --group NAME or a command, not both.", file=sys.stderr)
             return EXIT_USAGE
+        if args.shell or args.cwd or args.env or args.grace != 5.0:
+            print("procdeck run: --shell, --cwd, --env and --grace apply to commands after --; a profile has its own.", file=sys.stderr)
+            return EXIT_USAGE
         from procdeck.commands.profiles_run import handle_profiles
 
         return handle_profiles(args)
