@@ -90,12 +90,19 @@ class ProfilesBridge(QObject):
         self._emit_state(await self._store.aload())
 
     async def _edit(self, fn, *args) -> LoadState | None:  # type: ignore[no-untyped-def]
+        """Run one store edit. If the file changed on disk since it was read, reload it and
+        apply the same edit (they are all by name) to the new version: neither the external
+        edit nor the user's change is lost."""
         try:
-            result = await self._store.arun(fn, *args)
-        except ConflictError as exc:
-            self.failed.emit(f"{exc} The file was reloaded; please repeat the change.")
-            self._emit_state(await self._store.aload())
-            return None
+            try:
+                result = await self._store.arun(fn, *args)
+            except ConflictError:
+                state = await self._store.aload()
+                self._emit_state(state)
+                if state.error is not None or state.read_only:
+                    raise
+                result = await self._store.arun(fn, *args)
+                self.message.emit("The profiles file had changed on disk; your change was applied to the new version.")
         except StoreError as exc:
             self.failed.emit(str(exc))
             return None
@@ -107,7 +114,13 @@ class ProfilesBridge(QObject):
         self._spawner.spawn(self._save, profile, replacing)
 
     async def _save(self, profile: Profile, replacing: str | None) -> None:
-        if await self._edit(lambda: self._store.upsert(profile, replacing=replacing)) is not None:
+        def upsert() -> LoadState:
+            target = replacing
+            if target is not None and self._store.state.get(target) is None and self._store.state.get(profile.name) is None:
+                target = None  # deleted on disk meanwhile: keep the user's edit as a new profile
+            return self._store.upsert(profile, replacing=target)
+
+        if await self._edit(upsert) is not None:
             self.message.emit(f"Saved profile {profile.name!r}.")
 
     def delete(self, name: str) -> None:

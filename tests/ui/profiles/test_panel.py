@@ -124,3 +124,12 @@ def test_restart_status_and_last_runs(qtbot) -> None:
     assert "Last runs:" in details and "exit 1" in details and "exit SIGKILL" in details and "1.5s" in details
     panel.set_runs([ProfileRun("db", 7, RestartStatus(restarts=3, gave_up="gave up after 3 restarts in 60 s"), finished=True)], history)
     assert "gave up after 3 restarts" in item.text(2) and not panel._tick.isActive()
+
+
+def test_open_editor_is_told_when_the_list_changes(qtbot) -> None:
+    panel = make(qtbot)
+    panel.select("db")
+    panel.edit_button.click()
+    assert panel.editor.notice.isHidden()
+    panel.set_profiles([*PROFILES, Profile("new-on-disk", ["x"])])
+    assert not panel.editor.notice.isHidden() and "changed" in panel.editor.notice.text()

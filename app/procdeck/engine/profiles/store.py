@@ -198,19 +198,28 @@ class ProfileStore:
                 raise ConflictError(f"{self.path} was changed outside Procdeck; reload it before saving.")
             moved: Path | None = None
             if current is not None:
-                try:
-                    parse_bytes(current, self.path)
-                except ProfileFileError:
-                    moved = move_aside(self.path)  # never overwrite a file we could not read
-                    log.warning("Moved unreadable profiles file aside to %s", moved)
-                else:
+                if self._is_good(current):
                     if _read(self.backup_path) != current:
                         atomic_write(self.backup_path, current)
+                else:
+                    moved = move_aside(self.path)  # never overwrite a file we could not read
+                    log.warning("Moved unreadable profiles file aside to %s", moved)
             atomic_write(self.path, data)
             self._known_bytes, self._known_sig = data, _signature(self.path)
             warnings = (f"The unreadable file was kept as {moved}.",) if moved else ()
             self.state = LoadState(self.path, profiles=profiles, exists=True, warnings=warnings, extra=self.state.extra)
             return self.state
+
+    def _is_good(self, data: bytes) -> bool:
+        """Whether ``data`` is a usable profiles file (no re-parse for what we last
+        wrote or read successfully)."""
+        if data == self._known_bytes and self.state.error is None:
+            return True
+        try:
+            parse_bytes(data, self.path)
+        except ProfileFileError:
+            return False
+        return True
 
     def restore_backup(self) -> LoadState:
         """Put the backup back as the profiles file; a broken file is moved aside first."""

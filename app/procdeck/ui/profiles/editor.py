@@ -319,7 +319,12 @@ class ProfileEditor(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._try_accept)
         self.buttons.rejected.connect(self.reject)
+        self.notice = QLabel()
+        self.notice.setObjectName("editorNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
         layout = QVBoxLayout(self)
+        layout.addWidget(self.notice)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.buttons)
 
@@ -430,6 +435,11 @@ class ProfileEditor(QDialog):
             self.preview.setText("—")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problems)
         return problems
+
+    def set_notice(self, text: str) -> None:
+        """A message above the form (e.g. the file changed on disk while editing)."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     def _try_accept(self) -> None:
         if not self.validate():

@@ -150,7 +150,13 @@ class ProfilesPanel(QWidget):
     # -- state from the owner -----------------------------------------------------------
 
     def set_profiles(self, profiles: Iterable[Profile], *, read_only: bool = False) -> None:
-        self._profiles = list(profiles)
+        profiles = list(profiles)
+        if self.editor is not None and profiles != self._profiles:
+            self.editor.set_notice(
+                "The profile list changed (the file was edited or reloaded). Saving applies this "
+                "profile on top of the current list; nothing else is overwritten."
+            )
+        self._profiles = profiles
         self._read_only = read_only
         self._rebuild()
 
