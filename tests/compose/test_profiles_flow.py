@@ -8,7 +8,7 @@ from pathlib import Path
 import anyio
 
 from procdeck.compose.window import build
-from procdeck.core.profile import Profile
+from procdeck.core.profile import EnvVar, Profile
 from procdeck.core.restart_policy import RestartMode, RestartPolicy
 from procdeck.engine.engine import Engine
 from procdeck.engine.profiles import codec
@@ -44,6 +44,7 @@ def names(panel) -> list[str]:
 def test_edit_launch_restart_delete_undo_and_external_edits(qt_run, qtbot, tmp_path):
     store = seed(tmp_path, [
         Profile("crash", py("import sys; print('crashing'); sys.exit(2)"),
+                env=(EnvVar("TOKEN", "hunter2", secret=True),),
                 restart=RestartPolicy(RestartMode.ON_FAILURE, backoff_s=0.05, max_restarts=2)),
     ])
 
@@ -93,14 +94,23 @@ def test_edit_launch_restart_delete_undo_and_external_edits(qt_run, qtbot, tmp_p
             await until(lambda: names(panel) == ["from-editor"])
             assert "changed on disk" in window.statusBar().currentMessage()
 
-            # Save as profile from the run in the table.
+            # Save as profile from a run in the table.
+            save_as = next(a for a in window.menus["Run"].actions() if a.objectName() == "saveAsProfile")
             window.table.select_run(window.runs_model.infos()[0].run_id)
-            next(a for a in window.menus["Run"].actions() if a.objectName() == "saveAsProfile").trigger()
+            save_as.trigger()
             editor = panel.editor
             assert editor.windowTitle() == "New profile" and editor.command.toPlainText().startswith(sys.executable)
             editor.name.setText("saved-run")
             editor._try_accept()
             await until(lambda: "saved-run" in names(panel))
+            # From a run launched by a profile: secret marks and restart policy carry over.
+            window.table.select_run(window.runs_model.infos()[1].run_id)
+            save_as.trigger()
+            copy = panel.editor.profile()
+            assert copy.name == "crash" and copy.secret_names == {"TOKEN"}
+            assert copy.restart.mode is RestartMode.ON_FAILURE
+            assert panel.editor.env.value_widget(0).echoMode().name == "Password"
+            panel.editor.reject()
             parts.close()
 
     qt_run(scenario)

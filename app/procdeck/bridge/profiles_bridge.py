@@ -214,6 +214,9 @@ class ProfilesBridge(QObject):
         else:
             self.message.emit(text)
 
+    def profile_of_run(self, run_id: int) -> Profile | None:
+        return self._launcher.profile_of(run_id)
+
     def cancel_restart(self, run_id: int) -> None:
         """The user stopped or killed a run: no automatic restart for it."""
         self._launcher.cancel_restart(run_id)

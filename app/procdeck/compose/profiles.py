@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from procdeck.bridge.profiles_bridge import ProfilesBridge
-from procdeck.core.profile import profile_from_spec, unique_name
+from procdeck.core.profile import EnvVar, profile_from_spec, unique_name
 from procdeck.ui.profiles.panel import ProfilesPanel
 
 if TYPE_CHECKING:
@@ -65,6 +65,18 @@ def wire(parts: AppParts) -> tuple[ProfilesBridge, ProfilesPanel]:
             return
         taken = [p.name for p in panel.profiles()]
         profile = profile_from_spec(info.spec, unique_name(_name_for(info.spec.name, info.spec.command), taken))
+        source = bridge.profile_of_run(info.run_id)
+        if source is not None:
+            # Keep what the spec cannot carry: secret marks, restart policy, group, order.
+            secret = source.secret_names
+            profile = profile.with_changes(
+                env=tuple(EnvVar(v.name, v.value, v.name in secret) for v in profile.env),
+                restart=source.restart,
+                group=source.group,
+                tags=source.tags,
+                start_after=source.start_after,
+                notes=source.notes,
+            )
         dock.show()
         dock.raise_()
         panel.open_editor(profile, as_new=True)

@@ -81,6 +81,11 @@ class ProfileLauncher:
         t = self._runs.get(run_id)
         return ProfileRun(t.profile.name, t.run_id, t.status, t.finished) if t else None
 
+    def profile_of(self, run_id: int) -> Profile | None:
+        """The profile a run was launched from (None for runs launched otherwise)."""
+        t = self._runs.get(run_id)
+        return t.profile if t else None
+
     def live_run(self, name: str) -> int | None:
         """The run id of a live (or about to restart) run of profile ``name``."""
         for t in self._runs.values():
