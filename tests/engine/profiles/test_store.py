@@ -161,3 +161,16 @@ async def test_watch_reports_external_edits_only(tmp_path: Path) -> None:
                 await anyio.sleep(0.05)
         tg.cancel_scope.cancel()
     assert seen == [5] and len(store.state.profiles) == 5
+
+
+def test_unreadable_path_and_unwritable_folder_are_clear_errors(tmp_path: Path) -> None:
+    (tmp_path / "profiles.toml").mkdir()  # a folder where the file should be
+    store = ProfileStore(tmp_path)
+    state = store.load()
+    assert not state.ok and "cannot be read" in str(state.error) and "profiles.toml" in str(state.error)
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    store = ProfileStore(blocked / "cfg")
+    store.load()
+    with pytest.raises(StoreError, match="Cannot save the profiles"):
+        store.save(make(1))

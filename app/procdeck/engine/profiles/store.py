@@ -134,8 +134,13 @@ class ProfileStore:
     def load(self) -> LoadState:
         """Read the file (never writes anything) and remember what was read."""
         with self._lock:
-            data = _read(self.path)
-            sig = _signature(self.path)
+            try:
+                data = _read(self.path)
+                sig = _signature(self.path)
+            except OSError as exc:  # a folder in its place, no permission, I/O error
+                error = ProfileFileError(str(self.path), f"cannot be read: {exc.strerror or exc}.")
+                self.state = LoadState(self.path, error=error, exists=True, backup_profiles=self._backup_count())
+                return self.state
             state = self._state_for(data)
             self._known_bytes, self._known_sig = data, sig
             self.state = state
@@ -161,7 +166,10 @@ class ProfileStore:
         )
 
     def _backup_count(self) -> int | None:
-        data = _read(self.backup_path)
+        try:
+            data = _read(self.backup_path)
+        except OSError:
+            return None
         if data is None:
             return None
         try:
@@ -176,6 +184,13 @@ class ProfileStore:
 
     def save(self, profiles: Sequence[Profile], *, force: bool = False) -> LoadState:
         """Write ``profiles`` as the whole file; see the module rules."""
+        try:
+            return self._save(profiles, force=force)
+        except OSError as exc:
+            where = exc.filename or self.path
+            raise StoreError(f"Cannot save the profiles to {where}: {exc.strerror or exc}.") from None
+
+    def _save(self, profiles: Sequence[Profile], *, force: bool) -> LoadState:
         profiles = tuple(profiles)
         names = [p.name for p in profiles]
         if len(set(names)) != len(names):
