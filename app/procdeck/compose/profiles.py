@@ -33,6 +33,7 @@ def wire(parts: AppParts) -> tuple[ProfilesBridge, ProfilesPanel]:
     bridge = ProfilesBridge(parts.engine.profiles, parts.spawner, window)
     panel = ProfilesPanel()
     dock = window.add_panel("profiles", "Profiles", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+    window.resizeDocks([dock], [380], Qt.Orientation.Horizontal)
 
     panel.saveRequested.connect(bridge.save)
     panel.deleteRequested.connect(bridge.delete)

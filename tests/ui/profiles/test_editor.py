@@ -109,3 +109,10 @@ def test_save_only_accepts_valid(qtbot) -> None:
     editor.command.setPlainText("true")
     editor._try_accept()
     assert [p.name for p in accepted] == ["ok"]
+
+
+def test_restart_fields_follow_the_mode(qtbot) -> None:
+    editor = make(qtbot, Profile("a", ["x"]))
+    assert not editor.backoff.isEnabled() and not editor.max_restarts.isEnabled()
+    editor.restart_mode.setCurrentIndex(list(RestartMode).index(RestartMode.ALWAYS))
+    assert editor.backoff.isEnabled() and editor.window_s.isEnabled()

@@ -133,3 +133,12 @@ def test_open_editor_is_told_when_the_list_changes(qtbot) -> None:
     assert panel.editor.notice.isHidden()
     panel.set_profiles([*PROFILES, Profile("new-on-disk", ["x"])])
     assert not panel.editor.notice.isHidden() and "changed" in panel.editor.notice.text()
+
+
+def test_pending_restart_is_not_shown_as_running(qtbot) -> None:
+    panel = make(qtbot)
+    panel.set_runs([ProfileRun("db", 1, RestartStatus(restarts=0, next_restart_at=time.monotonic() + 9))], {})
+    item = next(i for i in panel._items() if i.data(0, NAME_ROLE) == "db")
+    assert item.text(2).startswith("restart #1 in") and "running" not in item.text(2)
+    panel.set_runs([ProfileRun("db", 1, RestartStatus(restarts=1))], {})
+    assert item.text(2) == "running · restarted 1x"

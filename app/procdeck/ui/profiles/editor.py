@@ -328,7 +328,9 @@ class ProfileEditor(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.buttons)
 
+        self.restart_mode.currentIndexChanged.connect(self._restart_fields_enabled)
         self._load(profile or Profile(""))
+        self._restart_fields_enabled()
         for signal_ in (
             self.name.textChanged, self.command.textChanged, self.cwd.textChanged, self.kind.currentIndexChanged,
             self.env.changed, self.stop_signal.currentTextChanged, self.grace.valueChanged,
@@ -435,6 +437,11 @@ class ProfileEditor(QDialog):
             self.preview.setText("—")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problems)
         return problems
+
+    def _restart_fields_enabled(self) -> None:
+        on = self.restart_mode.currentData() is not RestartMode.NEVER
+        for widget in (self.backoff, self.backoff_factor, self.backoff_max, self.max_restarts, self.window_s):
+            widget.setEnabled(on)
 
     def set_notice(self, text: str) -> None:
         """A message above the form (e.g. the file changed on disk while editing)."""

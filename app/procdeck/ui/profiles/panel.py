@@ -314,7 +314,7 @@ class ProfilesPanel(QWidget):
 
     def _status_text(self, name: str, now: float) -> str:
         runs = self._runs.get(name, [])
-        live = [r for r in runs if not r.finished]
+        live = [r for r in runs if not r.finished and r.restart.next_restart_at is None]
         parts = []
         if live:
             parts.append("running" if len(live) == 1 else f"{len(live)} running")
