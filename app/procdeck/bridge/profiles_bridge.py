@@ -82,6 +82,7 @@ class ProfilesBridge(QObject):
 
     async def _open(self) -> None:
         self._emit_state(await self._service.open())
+        self._flush_runs()  # last runs from earlier sessions
 
     def reload(self) -> None:
         self._spawner.spawn(self._reload)
