@@ -45,3 +45,9 @@ def qt_run(qapp):
 
     yield run
     runner.close()
+    # Collect this test's cyclic Qt garbage (loop timers, bridges) here, on the main
+    # thread: left to chance, Python's collector may run in a worker thread and Qt then
+    # warns "Timers cannot be stopped from another thread".
+    import gc
+
+    gc.collect()

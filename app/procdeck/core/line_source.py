@@ -13,7 +13,7 @@ These are plain values and a Protocol so the widget layer depends on nothing but
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -147,9 +147,17 @@ class LineSource(Protocol):
         """Files holding the complete output (may be empty when spooling is off)."""
         ...
 
-    def save(self, path: str, *, full: bool, rows: Sequence[int] | None = None) -> None:
-        """Write rows (or the retained output, or with ``full`` the complete log) to a file.
+    def save(
+        self,
+        path: str,
+        *,
+        full: bool,
+        rows: Sequence[int] | None = None,
+        done: Callable[[str | None], None] | None = None,
+    ) -> None:
+        """Write rows (default: all shown) or, with ``full``, the complete log to a file.
 
-        Runs off the UI thread where the implementation can; raises OSError with a message.
+        The writing happens off the UI thread; ``done(error message or None)`` is called
+        from that thread when it ends. Raises OSError at once if there is nothing to save.
         """
         ...
