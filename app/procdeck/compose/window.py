@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from procdeck.bridge.engine_bridge import EngineBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose import viewers as viewer_wiring
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -20,8 +21,11 @@ class AppParts:
     window: MainWindow
     spawner: TaskSpawner
     bridge: EngineBridge
+    viewers: viewer_wiring.RunViewers | None = None
 
     def close(self) -> None:
+        if self.viewers is not None:
+            self.viewers.close()
         self.bridge.close()
 
 
@@ -31,6 +35,7 @@ def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
+    parts.viewers = viewer_wiring.wire(window, bridge)
     window.quitRequested.connect(on_quit)
     return parts
 
@@ -43,21 +48,11 @@ def _wire_processes(parts: AppParts) -> None:
         if run_id is not None:
             window.table.select_run(run_id)
 
-    def show_run(run_id: int | None) -> None:
-        info = window.runs_model.info(run_id) if run_id is not None else None
-        window.output.show_run(info, bridge.output(run_id) if run_id is not None else None)
-
-    def output_changed(run_ids: set[int]) -> None:
-        if window.table.current_run() in run_ids:
-            window.output.refresh()
-
     window.launcher.launchRequested.connect(launch)
     window.table.stopRequested.connect(bridge.stop)
     window.table.killRequested.connect(bridge.kill)
     window.table.restartRequested.connect(bridge.restart)
     window.table.removeRequested.connect(bridge.remove)
-    window.table.currentRunChanged.connect(show_run)
     bridge.runsChanged.connect(window.apply_runs)
     bridge.runRemoved.connect(window.runs_model.remove)
-    bridge.outputChanged.connect(output_changed)
     bridge.failed.connect(window.show_message)
