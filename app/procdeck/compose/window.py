@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from procdeck.bridge.engine_bridge import EngineBridge
+from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose import profiles as profiles_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
@@ -22,10 +24,12 @@ class AppParts:
     spawner: TaskSpawner
     bridge: EngineBridge
     viewers: viewer_wiring.RunViewers | None = None
+    profiles: ProfilesBridge | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
 
     def close(self) -> None:
-        if self.viewers is not None:
-            self.viewers.close()
+        for close in self.closers:
+            close()
         self.bridge.close()
 
 
@@ -36,6 +40,9 @@ def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
     parts.viewers = viewer_wiring.wire(window, bridge)
+    parts.closers.append(parts.viewers.close)
+    parts.profiles, _panel = profiles_feature.wire(parts)
+    parts.closers.append(parts.profiles.close)
     window.quitRequested.connect(on_quit)
     return parts
 
