@@ -9,6 +9,7 @@ from procdeck.bridge.engine_bridge import EngineBridge
 from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.compose import profiles as profiles_feature
+from procdeck.compose import viewers as viewer_wiring
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -22,6 +23,7 @@ class AppParts:
     window: MainWindow
     spawner: TaskSpawner
     bridge: EngineBridge
+    viewers: viewer_wiring.RunViewers | None = None
     profiles: ProfilesBridge | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
 
@@ -37,6 +39,8 @@ def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
+    parts.viewers = viewer_wiring.wire(window, bridge)
+    parts.closers.append(parts.viewers.close)
     parts.profiles, _panel = profiles_feature.wire(parts)
     parts.closers.append(parts.profiles.close)
     window.quitRequested.connect(on_quit)
@@ -51,21 +55,11 @@ def _wire_processes(parts: AppParts) -> None:
         if run_id is not None:
             window.table.select_run(run_id)
 
-    def show_run(run_id: int | None) -> None:
-        info = window.runs_model.info(run_id) if run_id is not None else None
-        window.output.show_run(info, bridge.output(run_id) if run_id is not None else None)
-
-    def output_changed(run_ids: set[int]) -> None:
-        if window.table.current_run() in run_ids:
-            window.output.refresh()
-
     window.launcher.launchRequested.connect(launch)
     window.table.stopRequested.connect(bridge.stop)
     window.table.killRequested.connect(bridge.kill)
     window.table.restartRequested.connect(bridge.restart)
     window.table.removeRequested.connect(bridge.remove)
-    window.table.currentRunChanged.connect(show_run)
     bridge.runsChanged.connect(window.apply_runs)
     bridge.runRemoved.connect(window.runs_model.remove)
-    bridge.outputChanged.connect(output_changed)
     bridge.failed.connect(window.show_message)
