@@ -109,6 +109,11 @@ class ProfileLauncher:
             current = list(self._history.get(name, ()))
             self._history[name] = deque([*runs, *current], maxlen=HISTORY)
 
+    def rename_history(self, old: str, new: str) -> None:
+        """A renamed profile keeps its last runs."""
+        if old != new and old in self._history:
+            self._history[new] = deque([*self._history.pop(old), *self._history.get(new, ())], maxlen=HISTORY)
+
     def on_record(self, listener: Callable[[str, RunSummary], None]) -> Callable[[], None]:
         """Call ``listener(profile_name, summary)`` whenever a run of a profile ends."""
         self._record_listeners.append(listener)
@@ -150,10 +155,16 @@ class ProfileLauncher:
             t.finished = True
             self._notify(t)
 
-    async def launch_group(self, profiles: Mapping[str, Profile], names: Iterable[str]) -> GroupResult:
+    async def launch_group(
+        self,
+        profiles: Mapping[str, Profile],
+        names: Iterable[str],
+        on_progress: Callable[[str], None] | None = None,
+    ) -> GroupResult:
         """Launch ``names`` (and what they start after), honouring start_after conditions.
 
         Returns once every profile was started or skipped; the runs keep going.
+        ``on_progress`` hears what is being waited for ("web waits until db has started").
         """
         result = GroupResult()
         order, problems = launch_order(list(names), profiles)
@@ -167,6 +178,8 @@ class ProfileLauncher:
                 if run_id is None:
                     failed = f"{dep.profile!r} was not started"
                     break
+                if on_progress is not None:
+                    on_progress(f"{name} waits until {dep.profile} {dep.condition.label}")
                 failed = await self._wait_condition(run_id, dep.profile, dep.condition)
                 if failed:
                     break
