@@ -36,13 +36,15 @@ def make_application(argv: list[str]) -> QApplication:
     return app
 
 
-async def main_async(app: QApplication, on_ready: Callable[[AppParts], None] | None = None) -> int:
+async def main_async(
+    app: QApplication, on_ready: Callable[[AppParts], None] | None = None, *, config_dir: str | None = None
+) -> int:
     quit_requested = anyio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, quit_requested.set)
     try:
-        async with Engine() as engine:
+        async with Engine(config_dir=config_dir) as engine:
             parts = build(engine, on_quit=quit_requested.set)
             parts.window.show()
             if on_ready is not None:
@@ -58,9 +60,9 @@ async def main_async(app: QApplication, on_ready: Callable[[AppParts], None] | N
     return 0
 
 
-def run_gui(argv: list[str]) -> int:
+def run_gui(argv: list[str], *, config_dir: str | None = None) -> int:
     if not faulthandler.is_enabled() and sys.stderr is not None:
         faulthandler.enable()
     app = make_application(argv)
     with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
-        return runner.run(main_async(app))
+        return runner.run(main_async(app, config_dir=config_dir))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from procdeck.bridge.engine_bridge import EngineBridge
+from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose import profiles as profiles_feature
+from procdeck.compose import viewers as viewer_wiring
 from procdeck.compose.monitor import MonitorParts
 from procdeck.compose.monitor import wire as wire_monitor
 from procdeck.core.process_spec import ProcessSpec
@@ -22,11 +25,14 @@ class AppParts:
     window: MainWindow
     spawner: TaskSpawner
     bridge: EngineBridge
+    viewers: viewer_wiring.RunViewers | None = None
+    profiles: ProfilesBridge | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
     monitor: MonitorParts | None = None
 
     def close(self) -> None:
-        if self.monitor is not None:
-            self.monitor.close()
+        for close in self.closers:
+            close()
         self.bridge.close()
 
 
@@ -36,7 +42,12 @@ def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
+    parts.viewers = viewer_wiring.wire(window, bridge)
+    parts.closers.append(parts.viewers.close)
+    parts.profiles, _panel = profiles_feature.wire(parts)
+    parts.closers.append(parts.profiles.close)
     parts.monitor = wire_monitor(engine, window, spawner)
+    parts.closers.append(parts.monitor.close)
     window.quitRequested.connect(on_quit)
     return parts
 
@@ -49,21 +60,11 @@ def _wire_processes(parts: AppParts) -> None:
         if run_id is not None:
             window.table.select_run(run_id)
 
-    def show_run(run_id: int | None) -> None:
-        info = window.runs_model.info(run_id) if run_id is not None else None
-        window.output.show_run(info, bridge.output(run_id) if run_id is not None else None)
-
-    def output_changed(run_ids: set[int]) -> None:
-        if window.table.current_run() in run_ids:
-            window.output.refresh()
-
     window.launcher.launchRequested.connect(launch)
     window.table.stopRequested.connect(bridge.stop)
     window.table.killRequested.connect(bridge.kill)
     window.table.restartRequested.connect(bridge.restart)
     window.table.removeRequested.connect(bridge.remove)
-    window.table.currentRunChanged.connect(show_run)
     bridge.runsChanged.connect(window.apply_runs)
     bridge.runRemoved.connect(window.runs_model.remove)
-    bridge.outputChanged.connect(output_changed)
     bridge.failed.connect(window.show_message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from types import TracebackType
 
 import anyio
@@ -10,6 +11,7 @@ import anyio.abc
 from procdeck.core.samples import HistorySettings
 from procdeck.engine.monitor.sampler import Sampler
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
+from procdeck.engine.profiles.service import ProfilesService
 
 
 class Engine:
@@ -19,13 +21,19 @@ class Engine:
     """
 
     def __init__(
-        self, *, output_factory: OutputFactory | None = None, monitor_settings: HistorySettings | None = None
+        self,
+        *,
+        output_factory: OutputFactory | None = None,
+        config_dir: str | os.PathLike[str] | None = None,
+        monitor_settings: HistorySettings | None = None,
     ) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
         self._output_factory = output_factory
+        self._config_dir = config_dir
         self._monitor_settings = monitor_settings
         self._monitor_started = False
         self.processes: ProcessManager
+        self.profiles: ProfilesService
         self.monitor: Sampler
 
     @property
@@ -37,6 +45,7 @@ class Engine:
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self.processes = ProcessManager(self._tg, output_factory=self._output_factory)
+        self.profiles = ProfilesService(self.processes, self._tg, self._config_dir)
         # The monitor samples launched runs (as whole trees) and marks their events; it
         # only ticks once start_monitor() is called (the window does, headless runs don't).
         self.monitor = Sampler(self._monitor_settings, runs=self._live_run_pids, run_label=self._run_label)
@@ -62,7 +71,9 @@ class Engine:
         """Stop everything the engine started; safe to call more than once."""
         self.monitor.stop()
         with anyio.CancelScope(shield=True):
+            await self.profiles.shutdown()  # first: no automatic restart during shutdown
             await self.processes.shutdown()
+            await self.profiles.close()  # last: records how the stopped runs ended
 
     async def __aexit__(
         self,

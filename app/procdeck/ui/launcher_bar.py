@@ -74,7 +74,7 @@ class LauncherBar(QWidget):
         self.command.setPlaceholderText("Command to run, e.g.  python -m http.server 8000")
         self.command.setClearButtonEnabled(True)
         self.command.returnPressed.connect(self.submit)
-        self.command.textEdited.connect(lambda _t: self.error.clear())
+        self.command.textEdited.connect(lambda _t: self.show_error(""))
         self.shell = QCheckBox("Shell")
         self.shell.setToolTip("Run the line with /bin/sh -c (pipes, globs, &&); otherwise split into argv")
         self.capture = QCheckBox("One-shot")
@@ -97,6 +97,7 @@ class LauncherBar(QWidget):
         self.error.setObjectName("launchError")
         self.error.setStyleSheet("color: #c0392b")
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.hide()
 
         row = QHBoxLayout()
         row.addWidget(self.command, 4)
@@ -107,7 +108,7 @@ class LauncherBar(QWidget):
         row.addWidget(self.env_button)
         row.addWidget(self.run_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 0)
+        layout.setContentsMargins(6, 6, 6, 2)
         layout.addLayout(row)
         layout.addWidget(self.error)
 
@@ -127,11 +128,13 @@ class LauncherBar(QWidget):
         except SpecError as exc:
             self.show_error(str(exc))
             return
-        self.error.clear()
+        self.show_error("")
         self.launchRequested.emit(spec)
 
     def show_error(self, message: str) -> None:
+        """Show why the typed command cannot run (empty hides the message)."""
         self.error.setText(message)
+        self.error.setVisible(bool(message))
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Working folder", self.cwd.text())

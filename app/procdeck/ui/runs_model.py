@@ -65,7 +65,7 @@ class RunsModel(QAbstractTableModel):
     @staticmethod
     def _display(info: RunInfo, column: int) -> str:
         if column == NAME:
-            return info.label
+            return " ⏎ ".join(info.label.splitlines())
         if column == PID:
             return str(info.pid) if info.pid else ""
         if column == STATE:
