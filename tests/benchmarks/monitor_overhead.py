@@ -132,7 +132,7 @@ def measure_ui_lag(root_pid: int, kids: list[int], window_s: float) -> dict[str,
             for key, area in areas.items():
                 window.addDockWidget(area, window.panels[key])
                 window.panels[key].show()
-            window.resize(1800, 1200)
+            window.resize(1600, 1000)
             window.show()
             group = mon.bridge.pin(root_pid, _create_time(root_pid), "idle root")
             mon.bridge.tableChanged.connect(lambda r: rows.append(len(r)))

@@ -22,6 +22,7 @@ from procdeck.ui.main_window import MainWindow
 from procdeck.ui.processes import ProcessesView
 
 RATES_HZ = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+STAGGER_MS = 120
 
 
 @dataclass
@@ -62,9 +63,11 @@ def wire(engine: Engine, window: MainWindow, spawner: TaskSpawner) -> MonitorPar
         window.tabifyDockWidget(docks[0], dock)
     docks[0].raise_()
 
-    # Charts pull from the history at the bridge's coalesced rate; hidden ones skip.
-    for chart in parts.charts:
-        bridge.updated.connect(chart.refresh)
+    # Charts pull from the history at the bridge's coalesced rate; hidden ones skip. Each
+    # gets its own delay so that three repaints never block the loop in one go.
+    for i, chart in enumerate(parts.charts):
+        chart.set_refresh_delay(i * STAGGER_MS)
+        bridge.updated.connect(chart.schedule_refresh)
 
     view = parts.processes
     # A dock tabbed behind another is not hidden in the QWidget sense; the dock's
