@@ -36,7 +36,7 @@ class MonitorBridge(QObject):
         self._pending: MonitorSnapshot | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(int(1000 / CHART_HZ))
+        self._min_gap_ms = int(1000 / CHART_HZ)
         self._timer.timeout.connect(self._flush)
         self._last_flush_ms = -1_000_000
         self._table_timer = QTimer(self)
@@ -62,7 +62,7 @@ class MonitorBridge(QObject):
             # At most one emit per interval: the first sample after a quiet spell goes out
             # at once, a burst waits for the rest of the interval.
             since = int(monotonic() * 1000) - self._last_flush_ms
-            self._timer.start(max(0, self._timer.interval() - since))
+            self._timer.start(max(0, self._min_gap_ms - since))  # start(ms) also sets the interval
 
     def _flush(self) -> None:
         snap, self._pending = self._pending, None
