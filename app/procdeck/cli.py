@@ -1,12 +1,34 @@
-"""Command-line entry point: the window by default, `procdeck run` headless."""
+"""The `procdeck` command: the window by default, headless subcommands otherwise."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+
+from procdeck import __version__
+from procdeck.commands import run as run_command
+
+SUBCOMMANDS = (run_command,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="procdeck", description="Procdeck: launch, watch and stop processes.")
+    parser.add_argument("--version", action="version", version=f"procdeck {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in SUBCOMMANDS:
+        module.add_parser(subparsers)
+    return parser
+
+
+def _run_window(_args: argparse.Namespace) -> int:
+    from procdeck.main import run_gui  # Qt is imported only for the window
+
+    return run_gui([])
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from procdeck.main import run_gui
-
-    return run_gui(argv)
+    parser = build_parser()
+    parser.set_defaults(handler=_run_window)
+    args = parser.parse_args(argv)
+    return int(args.handler(args))

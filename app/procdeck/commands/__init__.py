@@ -1,0 +1,1 @@
+"""Headless subcommands of the `procdeck` command (one module each)."""
