@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from PySide6.QtCore import QSettings
+
 from procdeck.bridge.engine_bridge import EngineBridge
+from procdeck.bridge.jobs_bridge import JobsBridge
 from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose import jobs
 from procdeck.compose import profiles as profiles_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.core.process_spec import ProcessSpec
@@ -25,6 +29,7 @@ class AppParts:
     bridge: EngineBridge
     viewers: viewer_wiring.RunViewers | None = None
     profiles: ProfilesBridge | None = None
+    jobs_bridge: JobsBridge | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
 
     def close(self) -> None:
@@ -43,6 +48,8 @@ def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
     parts.closers.append(parts.viewers.close)
     parts.profiles, _panel = profiles_feature.wire(parts)
     parts.closers.append(parts.profiles.close)
+    parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, QSettings())
+    parts.closers.append(parts.jobs_bridge.close)
     window.quitRequested.connect(on_quit)
     return parts
 
