@@ -7,6 +7,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--self-test"]:
+        from procdeck.commands.self_test import main as self_test_main
+
+        return self_test_main()
     from procdeck.main import run_gui
 
     return run_gui(argv)

@@ -1,0 +1,342 @@
+"""`procdeck --self-test`: prove, headless, that this installation or bundle really works.
+
+Each check runs real processes: a launched child's streamed stdout/stderr and exit code,
+a process tree stopped as a whole, the environment launched programs get, a worker job,
+a cancelled worker job, CPU samples of a busy worker, and a profile saved and reloaded in
+a temporary config dir. One line per check goes to stdout; the exit code is 1 when any
+check fails. Nothing is written to stderr, so a CI log shows exactly what broke.
+
+In a bundle this is the check that matters most: it fails when the frozen entry point does
+not route anyio's worker command line (see procdeck.frozen), or when launched programs
+inherit the bundle's library path (see procdeck.engine.child_env).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+CHECK_TIMEOUT_S = 60.0  # generous: a loaded 2-core CI machine, a cold bundle
+
+
+class CheckFailed(Exception):
+    """A self-test check found something wrong; the message says what."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    run: Callable[[], Awaitable[str]]
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "self-test", help="run headless checks of this installation or bundle and exit"
+    )
+    parser.set_defaults(command_main=run_from_args)
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    return main()
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+async def _read_all(stream: Any) -> bytes:
+    chunks = []
+    async for chunk in stream:
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def check_launch_streams() -> str:
+    """A child's stdout and stderr arrive separately, decoded, with its exit code."""
+    import anyio
+
+    from procdeck.commands import self_test_child as child
+    from procdeck.engine.child_env import child_environment
+
+    env = child_environment({}, unbuffered=True)
+    started = time.perf_counter()
+    async with await anyio.open_process(child.child_argv("streams"), env=env) as process:
+        results: dict[str, bytes] = {}
+
+        async def collect(name: str, stream: Any) -> None:
+            results[name] = await _read_all(stream)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(collect, "stdout", process.stdout)
+            tg.start_soon(collect, "stderr", process.stderr)
+        code = await process.wait()
+    out = results["stdout"].decode("utf-8").splitlines()
+    err = results["stderr"].decode("utf-8").splitlines()
+    _require(out == list(child.STREAMS_STDOUT), f"stdout was {out!r}")
+    _require(err == list(child.STREAMS_STDERR), f"stderr was {err!r}")
+    _require(code == child.STREAMS_EXIT_CODE, f"exit code {code}, expected {child.STREAMS_EXIT_CODE}")
+    elapsed = time.perf_counter() - started
+    return f"{len(out)} stdout lines, {len(err)} stderr line, exit code {code} ({elapsed:.2f} s)"
+
+
+def _plain_env_program() -> tuple[list[str], str]:
+    """A program that is not Python and not a bundle, printing its environment."""
+    if sys.platform == "win32":
+        return [os.environ.get("COMSPEC", "cmd.exe"), "/d", "/c", "set"], "\n"
+    program = shutil.which("env") or "/usr/bin/env"
+    return [program, "-0"], "\0"
+
+
+async def check_child_environment() -> str:
+    """A plain program launched by Procdeck gets the user's environment, not the bundle's."""
+    import anyio
+
+    from procdeck.engine.child_env import BUNDLE_VARIABLE_PREFIXES, child_environment, launch_environ
+
+    env = child_environment({"PROCDECK_SELF_TEST": "1"}, unbuffered=True)
+    argv, separator = _plain_env_program()
+    result = await anyio.run_process(argv, env=env, check=False)
+    _require(result.returncode == 0, f"{argv[0]} exited {result.returncode}")
+    seen: dict[str, str] = {}
+    for entry in result.stdout.decode("utf-8", "replace").split(separator):
+        name, sep, value = entry.strip("\r\n").partition("=")
+        if sep and name:
+            seen[name] = value
+    leaked = sorted(name for name in seen if name.startswith(BUNDLE_VARIABLE_PREFIXES))
+    _require(not leaked, f"bundle variables leaked to the child: {leaked}")
+    _require(seen.get("PROCDECK_SELF_TEST") == "1", "an override did not reach the child")
+    frozen = bool(getattr(sys, "frozen", False))
+    if frozen:
+        original = launch_environ()
+        expected = original.get("LD_LIBRARY_PATH_ORIG")
+        _require(
+            seen.get("LD_LIBRARY_PATH") == expected,
+            f"the child's LD_LIBRARY_PATH is {seen.get('LD_LIBRARY_PATH')!r}, expected {expected!r}",
+        )
+        _require(
+            seen.get("QT_PLUGIN_PATH") == original.get("QT_PLUGIN_PATH"),
+            "the child's QT_PLUGIN_PATH points into the bundle",
+        )
+    where = "bundle" if frozen else "source"
+    return f"{len(seen)} variables, no bundle variables ({where}, {os.path.basename(argv[0])})"
+
+
+def _gone(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _tree(pid: int) -> list[int]:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return [pid] + [p.pid for p in root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _terminate(pids: list[int]) -> None:
+    import psutil
+
+    for pid in pids:
+        try:
+            psutil.Process(pid).terminate()
+        except psutil.NoSuchProcess:
+            pass
+
+
+async def check_stop_tree() -> str:
+    """Stopping a run stops its grandchildren too, so nothing holds the pipes."""
+    import anyio
+
+    from procdeck.commands import self_test_child as child
+    from procdeck.engine.child_env import child_environment
+
+    env = child_environment({}, unbuffered=True)
+    process = await anyio.open_process(
+        child.child_argv("tree"), env=env, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = b""
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            async for chunk in process.stdout:
+                line += chunk
+                if b"\n" in line:
+                    break
+        grandchild = int(line.split(b"\n", 1)[0])
+        pids = await anyio.to_thread.run_sync(_tree, process.pid)
+        _require(grandchild in pids, f"grandchild {grandchild} not in the tree {pids}")
+        started = time.perf_counter()
+        await anyio.to_thread.run_sync(_terminate, pids)
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            code = await process.wait()
+            while not await anyio.to_thread.run_sync(_gone, grandchild):
+                await anyio.sleep(0.05)
+            rest = await _read_all(process.stdout)
+        elapsed = time.perf_counter() - started
+        _require(rest == b"", f"unexpected output after stop: {rest!r}")
+        return f"{len(pids)} processes stopped, exit code {code}, pipes closed ({elapsed:.2f} s)"
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.aclose()
+
+
+async def check_worker_job() -> str:
+    """A CPU job runs in a worker process and returns its result."""
+    import anyio.to_process
+
+    from procdeck.commands import self_test_jobs as jobs
+
+    size = 4_000_000
+    expected = jobs.checksum(size)
+    started = time.perf_counter()
+    with anyio.fail_after(CHECK_TIMEOUT_S):
+        result = await anyio.to_process.run_sync(jobs.checksum, size)
+        pid = await anyio.to_process.run_sync(jobs.worker_pid)
+    elapsed = time.perf_counter() - started
+    _require(result == expected, f"worker returned {result!r}, expected {expected!r}")
+    _require(pid != os.getpid(), "the job ran in this process, not a worker")
+    return f"checksum matches, worker pid {pid} ({elapsed:.2f} s incl. worker start)"
+
+
+async def check_worker_cancel() -> str:
+    """A cancelled job stops its worker; the next job still runs."""
+    import anyio
+    import anyio.to_process
+
+    from procdeck.commands import self_test_jobs as jobs
+
+    started = time.perf_counter()
+    with anyio.move_on_after(0.5) as scope:
+        await anyio.to_process.run_sync(jobs.spin, 60.0, cancellable=True)
+    cancelled_after = time.perf_counter() - started
+    _require(scope.cancelled_caught, "the 60 s job was not cancelled")
+    _require(cancelled_after < 10.0, f"cancelling took {cancelled_after:.1f} s")
+    with anyio.fail_after(CHECK_TIMEOUT_S):
+        rounds = await anyio.to_process.run_sync(jobs.spin, 0.01)
+    _require(rounds > 0, "the job after the cancelled one did no work")
+    return f"cancelled after {cancelled_after:.2f} s, next job ran"
+
+
+def _worker_processes() -> list[Any]:
+    import psutil
+
+    workers = []
+    for proc in psutil.Process().children():
+        try:
+            if "anyio.to_process" in proc.cmdline():
+                workers.append(proc)
+        except psutil.NoSuchProcess:
+            continue
+    return workers
+
+
+async def check_worker_cpu() -> str:
+    """CPU samples of a busy worker show it working."""
+    import anyio
+    import anyio.to_process
+    import psutil
+
+    from procdeck.commands import self_test_jobs as jobs
+
+    samples: list[float] = []
+
+    async def sample() -> None:
+        workers: list[Any] = []
+        while not workers:
+            workers = await anyio.to_thread.run_sync(_worker_processes)
+            await anyio.sleep(0.05)
+        for proc in workers:  # the first cpu_percent call of a Process object reads 0.0
+            proc.cpu_percent(None)
+        for _ in range(8):
+            await anyio.sleep(0.25)
+
+            def read() -> float:
+                total = 0.0
+                for proc in workers:
+                    try:
+                        total += proc.cpu_percent(None)
+                    except psutil.NoSuchProcess:
+                        pass
+                return total
+
+            samples.append(await anyio.to_thread.run_sync(read))
+
+    with anyio.fail_after(CHECK_TIMEOUT_S):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sample)
+            await anyio.to_process.run_sync(jobs.spin, 3.0)
+    peak = max(samples, default=0.0)
+    _require(len(samples) >= 4, f"only {len(samples)} samples taken")
+    _require(peak >= 20.0, f"a spinning worker peaked at {peak:.0f}% CPU")
+    return f"{len(samples)} samples, peak {peak:.0f}% CPU"
+
+
+async def check_profile_roundtrip() -> str:
+    """A profile saved in a temporary config dir reloads equal."""
+    raise CheckFailed("profile store not available in this build")
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("launch and stream", check_launch_streams),
+    Check("child environment", check_child_environment),
+    Check("stop process tree", check_stop_tree),
+    Check("worker job", check_worker_job),
+    Check("cancelled worker job", check_worker_cancel),
+    Check("worker CPU samples", check_worker_cpu),
+    Check("profile save and reload", check_profile_roundtrip),
+)
+
+
+async def run_checks(checks: tuple[Check, ...], out: TextIO) -> int:
+    """Run every check, one line each; returns the number of failures."""
+    import anyio
+
+    failures = 0
+    for check in checks:
+        try:
+            with anyio.fail_after(CHECK_TIMEOUT_S * 2):
+                detail = await check.run()
+        except CheckFailed as exc:
+            failures += 1
+            out.write(f"FAIL  {check.name}: {exc}\n")
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
+            failures += 1
+            out.write(f"FAIL  {check.name}: {type(exc).__name__}: {exc}\n")
+        else:
+            out.write(f"ok    {check.name}: {detail}\n")
+        out.flush()
+    passed = len(checks) - failures
+    out.write(f"self-test: {passed} passed, {failures} failed\n")
+    out.flush()
+    return failures
+
+
+def main(out: TextIO | None = None) -> int:
+    """Run the self-test; 0 when every check passed, 1 otherwise."""
+    import anyio
+
+    stream = out if out is not None else sys.stdout
+    failures = anyio.run(run_checks, CHECKS, stream)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
