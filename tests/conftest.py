@@ -19,3 +19,23 @@ def anyio_backend() -> str:
 def python() -> str:
     """The interpreter for real child processes in tests."""
     return sys.executable
+
+
+@pytest.fixture
+def qt_run(qapp):
+    """Run an async function to completion on Procdeck's own Qt-driven loop.
+
+    Widgets and the engine then share one thread, as in the app.
+    """
+    import asyncio
+
+    from procdeck.bridge.event_loop import new_event_loop_factory
+
+    qapp.setQuitOnLastWindowClosed(False)  # as in the app: closing a window must not stop the loop
+    runner = asyncio.Runner(loop_factory=new_event_loop_factory(qapp))
+
+    def run(fn, *args):
+        return runner.run(fn(*args))
+
+    yield run
+    runner.close()

@@ -1,7 +1,66 @@
-"""Composition root: builds the QApplication, the loop, the engine and the window."""
+"""The app's main(): QApplication, Procdeck's event loop, the engine and the window.
+
+Start-up and shutdown order (DESIGN.md): under qasync, Qt's loop has already stopped when
+aboutToQuit fires, so async cleanup cannot start from there. Instead quitting on the last
+window is off; closing the window (or SIGINT/SIGTERM) sets an anyio Event; main leaves the
+engine's ``async with`` (which stops every run and cancels the engine's one task group),
+then closes the window and returns.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import faulthandler
+import signal
+import sys
+from collections.abc import Callable
+
+import anyio
+from PySide6.QtWidgets import QApplication
+
+from procdeck import __version__, qt_messages
+from procdeck.bridge.event_loop import new_event_loop_factory
+from procdeck.compose.window import AppParts, build
+from procdeck.engine.engine import Engine
+
+
+def make_application(argv: list[str]) -> QApplication:
+    qt_messages.install()
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Procdeck")
+    app.setOrganizationName("Procdeck")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("io.procdeck.Procdeck")
+    app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+async def main_async(app: QApplication, on_ready: Callable[[AppParts], None] | None = None) -> int:
+    quit_requested = anyio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, quit_requested.set)
+    try:
+        async with Engine() as engine:
+            parts = build(engine, on_quit=quit_requested.set)
+            parts.window.show()
+            if on_ready is not None:
+                on_ready(parts)
+            await quit_requested.wait()
+            parts.window.begin_quit()
+        parts.close()
+        parts.window.finish_quit()
+        parts.window.deleteLater()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    return 0
+
 
 def run_gui(argv: list[str]) -> int:
-    raise SystemExit("not yet")
+    if not faulthandler.is_enabled() and sys.stderr is not None:
+        faulthandler.enable()
+    app = make_application(argv)
+    with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
+        return runner.run(main_async(app))

@@ -1,1 +1,1 @@
-"""CLI subcommands: each module has ``add_parser(subparsers)``."""
+"""Headless subcommands of the `procdeck` command (one module each)."""

@@ -2,8 +2,7 @@
 
 Each check runs real processes: a launched child's streamed stdout/stderr and exit code,
 a process tree stopped as a whole, the environment launched programs get, a worker job,
-a cancelled worker job, CPU samples of a busy worker, and a profile saved and reloaded in
-a temporary config dir. One line per check goes to stdout; the exit code is 1 when any
+a cancelled worker job, and CPU samples of a busy worker. One line per check goes to stdout; the exit code is 1 when any
 check fails. Nothing is written to stderr, so a CI log shows exactly what broke.
 
 In a bundle this is the check that matters most: it fails when the frozen entry point does
@@ -37,15 +36,17 @@ class Check:
     run: Callable[[], Awaitable[str]]
 
 
-def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "self-test", help="run headless checks of this installation or bundle and exit"
+def add_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="run headless checks of this installation or bundle, one line each, and exit",
     )
-    parser.set_defaults(command_main=run_from_args)
 
 
-def run_from_args(args: argparse.Namespace) -> int:
-    return main()
+def from_flags(args: argparse.Namespace) -> int | None:
+    """Run the self-test when asked; None otherwise."""
+    return main() if getattr(args, "self_test", False) else None
 
 
 def _require(condition: bool, message: str) -> None:
@@ -53,36 +54,29 @@ def _require(condition: bool, message: str) -> None:
         raise CheckFailed(message)
 
 
-async def _read_all(stream: Any) -> bytes:
-    chunks = []
-    async for chunk in stream:
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def check_launch_streams() -> str:
-    """A child's stdout and stderr arrive separately, decoded, with its exit code."""
+    """The engine launches a child; its stdout and stderr arrive separately, with its exit code."""
     import anyio
 
     from procdeck.commands import self_test_child as child
-    from procdeck.engine.child_env import child_environment
+    from procdeck.core.output import Stream
+    from procdeck.core.process_spec import ProcessSpec
+    from procdeck.engine.engine import Engine
 
-    env = child_environment({}, unbuffered=True)
     started = time.perf_counter()
-    async with await anyio.open_process(child.child_argv("streams"), env=env) as process:
-        results: dict[str, bytes] = {}
-
-        async def collect(name: str, stream: Any) -> None:
-            results[name] = await _read_all(stream)
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(collect, "stdout", process.stdout)
-            tg.start_soon(collect, "stderr", process.stderr)
-        code = await process.wait()
-    out = results["stdout"].decode("utf-8").splitlines()
-    err = results["stderr"].decode("utf-8").splitlines()
+    async with Engine() as engine:
+        manager = engine.processes
+        run_id = manager.launch(ProcessSpec(tuple(child.child_argv("streams")), name="self-test streams"))
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            info = await manager.wait(run_id)
+            await manager.wait_output(run_id)
+        output = manager.output(run_id)
+        out = output.text(Stream.STDOUT).splitlines()
+        err = output.text(Stream.STDERR).splitlines()
+    _require(info.error is None, f"the child did not start: {info.error}")
     _require(out == list(child.STREAMS_STDOUT), f"stdout was {out!r}")
     _require(err == list(child.STREAMS_STDERR), f"stderr was {err!r}")
+    code = info.outcome.returncode if info.outcome else None
     _require(code == child.STREAMS_EXIT_CODE, f"exit code {code}, expected {child.STREAMS_EXIT_CODE}")
     elapsed = time.perf_counter() - started
     return f"{len(out)} stdout lines, {len(err)} stderr line, exit code {code} ({elapsed:.2f} s)"
@@ -139,63 +133,36 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def _tree(pid: int) -> list[int]:
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        return [pid] + [p.pid for p in root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
-
-
-def _terminate(pids: list[int]) -> None:
-    import psutil
-
-    for pid in pids:
-        try:
-            psutil.Process(pid).terminate()
-        except psutil.NoSuchProcess:
-            pass
-
-
 async def check_stop_tree() -> str:
     """Stopping a run stops its grandchildren too, so nothing holds the pipes."""
     import anyio
 
     from procdeck.commands import self_test_child as child
-    from procdeck.engine.child_env import child_environment
+    from procdeck.core.output import Stream
+    from procdeck.core.process_spec import ProcessSpec
+    from procdeck.engine.engine import Engine
 
-    env = child_environment({}, unbuffered=True)
-    process = await anyio.open_process(
-        child.child_argv("tree"), env=env, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = b""
+    async with Engine() as engine:
+        manager = engine.processes
+        run_id = manager.launch(ProcessSpec(tuple(child.child_argv("tree")), name="self-test tree", grace_s=10.0))
+        output = manager.output(run_id)
         with anyio.fail_after(CHECK_TIMEOUT_S):
-            async for chunk in process.stdout:
-                line += chunk
-                if b"\n" in line:
-                    break
-        grandchild = int(line.split(b"\n", 1)[0])
-        pids = await anyio.to_thread.run_sync(_tree, process.pid)
-        _require(grandchild in pids, f"grandchild {grandchild} not in the tree {pids}")
+            while not output.text(Stream.STDOUT).strip():
+                _require(manager.info(run_id).state.is_live, f"the tree exited early: {manager.info(run_id)}")
+                await anyio.sleep(0.02)
+        grandchild = int(output.text(Stream.STDOUT).split()[0])
+        pids = await manager.scan_tree(run_id)
+        _require(grandchild in pids, f"grandchild {grandchild} not in the run's tree {pids}")
         started = time.perf_counter()
-        await anyio.to_thread.run_sync(_terminate, pids)
         with anyio.fail_after(CHECK_TIMEOUT_S):
-            code = await process.wait()
+            info = await manager.stop(run_id)
+            await manager.wait_output(run_id)
             while not await anyio.to_thread.run_sync(_gone, grandchild):
                 await anyio.sleep(0.05)
-            rest = await _read_all(process.stdout)
         elapsed = time.perf_counter() - started
-        _require(rest == b"", f"unexpected output after stop: {rest!r}")
-        return f"{len(pids)} processes stopped, exit code {code}, pipes closed ({elapsed:.2f} s)"
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.aclose()
+    signals = ", ".join(info.signals_sent) or "no signal"
+    outcome = info.outcome.describe() if info.outcome else "?"
+    return f"{len(pids)} processes stopped ({signals}; {outcome}), pipes closed ({elapsed:.2f} s)"
 
 
 async def check_worker_job() -> str:
@@ -289,11 +256,6 @@ async def check_worker_cpu() -> str:
     return f"{len(samples)} samples, peak {peak:.0f}% CPU"
 
 
-async def check_profile_roundtrip() -> str:
-    """A profile saved in a temporary config dir reloads equal."""
-    raise CheckFailed("profile store not available in this build")
-
-
 CHECKS: tuple[Check, ...] = (
     Check("launch and stream", check_launch_streams),
     Check("child environment", check_child_environment),
@@ -301,7 +263,6 @@ CHECKS: tuple[Check, ...] = (
     Check("worker job", check_worker_job),
     Check("cancelled worker job", check_worker_cancel),
     Check("worker CPU samples", check_worker_cpu),
-    Check("profile save and reload", check_profile_roundtrip),
 )
 
 

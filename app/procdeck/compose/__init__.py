@@ -1,0 +1,1 @@
+"""Composition root: wires engine components, bridges and widgets, one module per feature."""

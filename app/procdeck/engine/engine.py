@@ -1,0 +1,49 @@
+"""The engine: one owner (a task group) for every long-lived engine component."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import anyio
+import anyio.abc
+
+from procdeck.engine.process_manager import OutputFactory, ProcessManager
+
+
+class Engine:
+    """``async with Engine() as engine:`` — everything started inside is stopped on exit.
+
+    Shutdown order: stop every run (stop ladders, concurrently), then cancel the task group.
+    """
+
+    def __init__(self, *, output_factory: OutputFactory | None = None) -> None:
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._output_factory = output_factory
+        self.processes: ProcessManager
+
+    @property
+    def task_group(self) -> anyio.abc.TaskGroup:
+        assert self._tg is not None, "Engine is not running"
+        return self._tg
+
+    async def __aenter__(self) -> Engine:
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        self.processes = ProcessManager(self._tg, output_factory=self._output_factory)
+        return self
+
+    async def shutdown(self) -> None:
+        """Stop everything the engine started; safe to call more than once."""
+        with anyio.CancelScope(shield=True):
+            await self.processes.shutdown()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        assert self._tg is not None
+        await self.shutdown()
+        self._tg.cancel_scope.cancel()
+        return await self._tg.__aexit__(exc_type, exc, tb)
