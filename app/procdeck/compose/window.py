@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
 
 from procdeck.bridge.engine_bridge import EngineBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose import desktop as desktop_feature
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -20,17 +24,27 @@ class AppParts:
     window: MainWindow
     spawner: TaskSpawner
     bridge: EngineBridge
+    desktop: desktop_feature.DesktopParts | None = None
 
     def close(self) -> None:
+        if self.desktop is not None:
+            self.desktop.close()
         self.bridge.close()
 
 
-def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
+def build(
+    engine: Engine,
+    on_quit: Callable[[], None],
+    *,
+    log_file: Path | None = None,
+    settings: QSettings | None = None,
+) -> AppParts:
     window = MainWindow()
     spawner = TaskSpawner(engine.task_group, window)
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
+    parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
     window.quitRequested.connect(on_quit)
     return parts
 
