@@ -10,8 +10,10 @@ then closes the window and returns.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
+import time
 from collections.abc import Callable
 
 import anyio
@@ -23,6 +25,17 @@ from procdeck.compose.window import AppParts, build
 from procdeck.desktop.app_logging import LogSession, start_logging
 from procdeck.desktop.crash_dialog import CrashReporter
 from procdeck.engine.engine import Engine
+
+
+def _log_startup_time() -> None:
+    """Log how long the window took to appear since the process started (cold start)."""
+    import psutil
+
+    try:
+        started = psutil.Process().create_time()
+    except psutil.Error:
+        return
+    logging.getLogger("procdeck").info("window shown %.2f s after process start", time.time() - started)
 
 
 def make_application(argv: list[str]) -> QApplication:
@@ -48,6 +61,7 @@ async def main_async(
         async with Engine() as engine:
             parts = build(engine, on_quit=quit_requested.set, log_file=log_session.log_file if log_session else None)
             parts.window.show()
+            _log_startup_time()
             if on_ready is not None:
                 on_ready(parts)
             await quit_requested.wait()

@@ -27,7 +27,7 @@ def test_self_test_passes_with_clean_stderr() -> None:
     assert len(lines) == len(CHECKS) + 1
     for check, line in zip(CHECKS, lines, strict=False):
         assert line.startswith(f"ok    {check.name}: "), line
-    assert lines[-1] == f"self-test: {len(CHECKS)} passed, 0 failed"
+    assert lines[-1] == f"self-test: all {len(CHECKS)} checks passed"
 
 
 def _run(checks: tuple[Check, ...]) -> tuple[int, list[str]]:
@@ -52,7 +52,7 @@ def test_failures_are_one_line_each_and_counted() -> None:
         "ok    a: fine",
         "FAIL  b: exit code 1, expected 3",
         "FAIL  c: RuntimeError: boom",
-        "self-test: 1 passed, 2 failed",
+        "self-test: 2 of 3 checks failed",
     ]
 
 

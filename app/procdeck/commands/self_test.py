@@ -284,8 +284,10 @@ async def run_checks(checks: tuple[Check, ...], out: TextIO) -> int:
         else:
             out.write(f"ok    {check.name}: {detail}\n")
         out.flush()
-    passed = len(checks) - failures
-    out.write(f"self-test: {passed} passed, {failures} failed\n")
+    if failures:
+        out.write(f"self-test: {failures} of {len(checks)} checks failed\n")
+    else:
+        out.write(f"self-test: all {len(checks)} checks passed\n")
     out.flush()
     return failures
 
