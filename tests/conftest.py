@@ -24,6 +24,12 @@ def _private_settings_and_logs(tmp_path_factory: pytest.TempPathFactory):
             os.environ[name] = value
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path_factory, monkeypatch):
+    """Run logs and other user data go to a temporary directory, never the user's."""
+    monkeypatch.setenv("PROCDECK_DATA_DIR", str(tmp_path_factory.mktemp("procdeck-data")))
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
@@ -53,3 +59,9 @@ def qt_run(qapp):
 
     yield run
     runner.close()
+    # Collect this test's cyclic Qt garbage (loop timers, bridges) here, on the main
+    # thread: left to chance, Python's collector may run in a worker thread and Qt then
+    # warns "Timers cannot be stopped from another thread".
+    import gc
+
+    gc.collect()

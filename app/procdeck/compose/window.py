@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings
 from procdeck.bridge.engine_bridge import EngineBridge
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.compose import desktop as desktop_feature
+from procdeck.compose import viewers as viewer_wiring
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -24,11 +25,14 @@ class AppParts:
     window: MainWindow
     spawner: TaskSpawner
     bridge: EngineBridge
+    viewers: viewer_wiring.RunViewers | None = None
     desktop: desktop_feature.DesktopParts | None = None
 
     def close(self) -> None:
         if self.desktop is not None:
             self.desktop.close()
+        if self.viewers is not None:
+            self.viewers.close()
         self.bridge.close()
 
 
@@ -44,6 +48,8 @@ def build(
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
+    parts.viewers = viewer_wiring.wire(window, bridge)
+    # Last: it restores the saved layout of every panel wired above.
     parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
     window.quitRequested.connect(on_quit)
     return parts
@@ -57,21 +63,11 @@ def _wire_processes(parts: AppParts) -> None:
         if run_id is not None:
             window.table.select_run(run_id)
 
-    def show_run(run_id: int | None) -> None:
-        info = window.runs_model.info(run_id) if run_id is not None else None
-        window.output.show_run(info, bridge.output(run_id) if run_id is not None else None)
-
-    def output_changed(run_ids: set[int]) -> None:
-        if window.table.current_run() in run_ids:
-            window.output.refresh()
-
     window.launcher.launchRequested.connect(launch)
     window.table.stopRequested.connect(bridge.stop)
     window.table.killRequested.connect(bridge.kill)
     window.table.restartRequested.connect(bridge.restart)
     window.table.removeRequested.connect(bridge.remove)
-    window.table.currentRunChanged.connect(show_run)
     bridge.runsChanged.connect(window.apply_runs)
     bridge.runRemoved.connect(window.runs_model.remove)
-    bridge.outputChanged.connect(output_changed)
     bridge.failed.connect(window.show_message)

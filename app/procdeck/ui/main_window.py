@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageB
 
 from procdeck.core.run_state import RunInfo, RunState
 from procdeck.ui.launcher_bar import LauncherBar
-from procdeck.ui.output_pane import OutputPane
+from procdeck.ui.viewer.run_panel import RunOutputPanel
 from procdeck.ui.process_table import ProcessTable
 from procdeck.ui.runs_model import RunsModel
 
@@ -35,7 +35,7 @@ class MainWindow(QMainWindow):
         self.runs_model = RunsModel(self)
         self.launcher = LauncherBar()
         self.table = ProcessTable(self.runs_model)
-        self.output = OutputPane()
+        self.output = RunOutputPanel()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.table)
