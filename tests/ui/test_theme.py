@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QWidget
 
-from procdeck.ui.theme import ThemeManager, ThemeMode, system_prefers_dark
+from procdeck.ui.theme import ThemeManager, ThemeMode, restyle_charts, system_prefers_dark
 
 
 def _window_lightness(app) -> int:
@@ -47,3 +47,22 @@ def test_fusion_style_everywhere(qapp, theme) -> None:
 @pytest.mark.parametrize(("stored", "mode"), [("dark", ThemeMode.DARK), ("light", ThemeMode.LIGHT), ("system", ThemeMode.SYSTEM), ("purple", ThemeMode.SYSTEM), (None, ThemeMode.SYSTEM)])
 def test_stored_values_parse(stored, mode) -> None:
     assert ThemeMode.parse(stored) is mode
+
+
+def test_charts_follow_the_theme(qapp, qtbot, theme) -> None:
+    import pyqtgraph as pg
+
+    root = QWidget()
+    qtbot.addWidget(root)
+    chart = pg.PlotWidget(parent=root)
+    theme.set_mode(ThemeMode.DARK)
+    root.setPalette(qapp.palette())
+    assert restyle_charts(root) == 1
+    dark_bg = chart.backgroundBrush().color()
+    assert dark_bg.lightness() < 100
+    assert chart.getPlotItem().getAxis("left").pen().color().lightness() > 150
+    theme.set_mode(ThemeMode.LIGHT)
+    root.setPalette(qapp.palette())
+    restyle_charts(root)
+    assert chart.backgroundBrush().color().lightness() > 200
+    assert chart.getPlotItem().getAxis("left").pen().color().lightness() < 100

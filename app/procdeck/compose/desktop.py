@@ -21,7 +21,7 @@ from procdeck.ui.about_dialog import AboutDialog
 from procdeck.ui.icons import action_icon, app_icon
 from procdeck.ui.notifier import DEFAULT_MIN_SECONDS, Notifier
 from procdeck.ui.settings_store import SettingsStore
-from procdeck.ui.theme import ThemeManager, ThemeMode
+from procdeck.ui.theme import ThemeManager, ThemeMode, restyle_charts
 
 if TYPE_CHECKING:
     from procdeck.compose.window import AppParts
@@ -91,6 +91,8 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     store = SettingsStore(settings if settings is not None else open_settings())
     theme = ThemeManager(app, ThemeMode.parse(store.value("appearance/theme", "system")), parent=window)
     theme.apply()
+    restyle_charts(window)
+    theme.changed.connect(lambda _dark: restyle_charts(window))
     notifier = Notifier(icon, window)
     notifier.enabled = store.bool_value("notifications/enabled", False)
     notifier.min_seconds = store.float_value("notifications/min_seconds", DEFAULT_MIN_SECONDS)

@@ -13,7 +13,7 @@ import enum
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 
 class ThemeMode(enum.Enum):
@@ -114,3 +114,25 @@ class ThemeManager(QObject):
             QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._system_changed)
         except (RuntimeError, TypeError):
             pass
+
+
+def restyle_charts(root: QWidget) -> int:
+    """Give every pyqtgraph chart under ``root`` the theme's colours; returns how many.
+
+    pyqtgraph draws with its own global colours (black background), not the Qt palette:
+    a light window would show black charts. Background takes the palette's Base colour,
+    axes and their labels its Text colour.
+    """
+    import pyqtgraph as pg
+
+    palette = root.palette()
+    background = palette.color(QPalette.ColorRole.Base)
+    foreground = palette.color(QPalette.ColorRole.Text)
+    views = root.findChildren(pg.GraphicsView)
+    for view in views:
+        view.setBackground(background)
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem):
+                item.setPen(foreground)
+                item.setTextPen(foreground)
+    return len(views)
