@@ -65,3 +65,10 @@ def qt_run(qapp):
     import gc
 
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _private_config_dir(tmp_path_factory, monkeypatch):
+    """Every test (and every child it starts) gets its own empty profiles folder: tests
+    must never read or write the user's real ~/.config/procdeck."""
+    monkeypatch.setenv("PROCDECK_CONFIG_DIR", str(tmp_path_factory.mktemp("procdeck-config")))

@@ -51,15 +51,20 @@ def make_application(argv: list[str]) -> QApplication:
 
 
 async def main_async(
-    app: QApplication, on_ready: Callable[[AppParts], None] | None = None, log_session: LogSession | None = None
+    app: QApplication,
+    on_ready: Callable[[AppParts], None] | None = None,
+    *,
+    config_dir: str | None = None,
+    log_session: LogSession | None = None,
 ) -> int:
     quit_requested = anyio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, quit_requested.set)
     try:
-        async with Engine() as engine:
-            parts = build(engine, on_quit=quit_requested.set, log_file=log_session.log_file if log_session else None)
+        async with Engine(config_dir=config_dir) as engine:
+            log_file = log_session.log_file if log_session else None
+            parts = build(engine, on_quit=quit_requested.set, log_file=log_file, config_dir=config_dir)
             parts.window.show()
             _log_startup_time()
             if on_ready is not None:
@@ -75,7 +80,7 @@ async def main_async(
     return 0
 
 
-def run_gui(argv: list[str]) -> int:
+def run_gui(argv: list[str], *, config_dir: str | None = None) -> int:
     # A double-clicked app has no terminal: log to a file, crashes (faulthandler) next to
     # it, and uncaught exceptions to a dialog naming the log (procdeck.desktop).
     log_session = start_logging()
@@ -83,7 +88,7 @@ def run_gui(argv: list[str]) -> int:
     try:
         app = make_application(argv)
         with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
-            return runner.run(main_async(app, log_session=log_session))
+            return runner.run(main_async(app, config_dir=config_dir, log_session=log_session))
     finally:
         reporter.uninstall()
         log_session.close()

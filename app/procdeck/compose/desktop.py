@@ -1,8 +1,8 @@
 """Wires the desktop features into the window: menus, icons, theme, saved layout, About,
 notifications and the log folder.
 
-Settings live in ``procdeck.ini`` in platformdirs' user config dir (``~/.config/Procdeck``
-on Linux), or in ``$PROCDECK_CONFIG_DIR`` when set (tests, portable installs).
+Settings live in ``procdeck.ini`` beside the profiles, in the config folder
+(``--config-dir``, else ``$PROCDECK_CONFIG_DIR``, else ``~/.config/procdeck`` on Linux).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
 from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication
 
+from procdeck.engine.profiles.paths import config_dir
 from procdeck.ui.about_dialog import AboutDialog
 from procdeck.ui.icons import action_icon, app_icon
 from procdeck.ui.notifier import DEFAULT_MIN_SECONDS, Notifier
@@ -30,15 +30,9 @@ SETTINGS_FILE = "procdeck.ini"
 RUN_ACTION_ICONS = {"stop": "stop", "kill": "kill", "restart": "restart", "remove": "remove"}
 
 
-def config_dir() -> Path:
-    override = os.environ.get("PROCDECK_CONFIG_DIR")
-    if override:
-        return Path(override)
-    return Path(platformdirs.user_config_dir("Procdeck", appauthor=False))
-
-
-def open_settings(directory: Path | None = None) -> QSettings:
-    path = (directory if directory is not None else config_dir()) / SETTINGS_FILE
+def open_settings(directory: str | os.PathLike[str] | None = None) -> QSettings:
+    """The settings file in ``directory``, or in the default config folder."""
+    path = config_dir(directory) / SETTINGS_FILE
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 

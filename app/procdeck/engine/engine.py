@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from types import TracebackType
 
 import anyio
 import anyio.abc
 
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
+from procdeck.engine.profiles.service import ProfilesService
 
 
 class Engine:
@@ -16,10 +18,17 @@ class Engine:
     Shutdown order: stop every run (stop ladders, concurrently), then cancel the task group.
     """
 
-    def __init__(self, *, output_factory: OutputFactory | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        output_factory: OutputFactory | None = None,
+        config_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
         self._output_factory = output_factory
+        self._config_dir = config_dir
         self.processes: ProcessManager
+        self.profiles: ProfilesService
 
     @property
     def task_group(self) -> anyio.abc.TaskGroup:
@@ -30,11 +39,13 @@ class Engine:
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self.processes = ProcessManager(self._tg, output_factory=self._output_factory)
+        self.profiles = ProfilesService(self.processes, self._tg, self._config_dir)
         return self
 
     async def shutdown(self) -> None:
         """Stop everything the engine started; safe to call more than once."""
         with anyio.CancelScope(shield=True):
+            await self.profiles.shutdown()  # first: no automatic restart during shutdown
             await self.processes.shutdown()
 
     async def __aexit__(
