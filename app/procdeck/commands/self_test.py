@@ -2,7 +2,8 @@
 
 Each check runs real processes: a launched child's streamed stdout/stderr and exit code,
 a process tree stopped as a whole, the environment launched programs get, a worker job,
-a cancelled worker job, and CPU samples of a busy worker. One line per check goes to stdout; the exit code is 1 when any
+a cancelled worker job, CPU samples of a busy worker, and a profile saved and reloaded in
+a temporary config dir (then launched). One line per check goes to stdout; the exit code is 1 when any
 check fails. Nothing is written to stderr, so a CI log shows exactly what broke.
 
 In a bundle this is the check that matters most: it fails when the frozen entry point does
@@ -202,58 +203,89 @@ async def check_worker_cancel() -> str:
     return f"cancelled after {cancelled_after:.2f} s, next job ran"
 
 
-def _worker_processes() -> list[Any]:
+def _worker_pids() -> list[int]:
+    """Pids of this process's anyio worker processes (their command line names the module)."""
     import psutil
 
-    workers = []
+    pids = []
     for proc in psutil.Process().children():
         try:
             if "anyio.to_process" in proc.cmdline():
-                workers.append(proc)
-        except psutil.NoSuchProcess:
+                pids.append(proc.pid)
+        except psutil.Error:
             continue
-    return workers
+    return pids
 
 
 async def check_worker_cpu() -> str:
-    """CPU samples of a busy worker show it working."""
+    """The monitor's sampler sees a busy worker working."""
     import anyio
     import anyio.to_process
-    import psutil
 
     from procdeck.commands import self_test_jobs as jobs
+    from procdeck.engine.monitor.sampler import Sampler
 
-    samples: list[float] = []
+    worker_pids: list[int] = []
+    sampler = Sampler(workers=lambda: [(f"worker {pid}", pid) for pid in worker_pids])
+    peaks: list[float] = []
 
     async def sample() -> None:
-        workers: list[Any] = []
-        while not workers:
-            workers = await anyio.to_thread.run_sync(_worker_processes)
+        while not worker_pids:
+            worker_pids.extend(await anyio.to_thread.run_sync(_worker_pids))
             await anyio.sleep(0.05)
-        for proc in workers:  # the first cpu_percent call of a Process object reads 0.0
-            proc.cpu_percent(None)
-        for _ in range(8):
+        for _ in range(10):
+            snapshot = await sampler.tick()
+            cpu = [s.cpu_percent for _, s in snapshot.workers if s.cpu_percent is not None]
+            peaks.append(max(cpu, default=0.0))
             await anyio.sleep(0.25)
-
-            def read() -> float:
-                total = 0.0
-                for proc in workers:
-                    try:
-                        total += proc.cpu_percent(None)
-                    except psutil.NoSuchProcess:
-                        pass
-                return total
-
-            samples.append(await anyio.to_thread.run_sync(read))
 
     with anyio.fail_after(CHECK_TIMEOUT_S):
         async with anyio.create_task_group() as tg:
             tg.start_soon(sample)
-            await anyio.to_process.run_sync(jobs.spin, 3.0)
-    peak = max(samples, default=0.0)
-    _require(len(samples) >= 4, f"only {len(samples)} samples taken")
+            await anyio.to_process.run_sync(jobs.spin, 3.5)
+    peak = max(peaks, default=0.0)
+    _require(len(peaks) >= 4, f"only {len(peaks)} samples taken")
     _require(peak >= 20.0, f"a spinning worker peaked at {peak:.0f}% CPU")
-    return f"{len(samples)} samples, peak {peak:.0f}% CPU"
+    return f"{len(peaks)} sampler ticks over {len(worker_pids)} worker(s), peak {peak:.0f}% CPU"
+
+
+async def check_profile_roundtrip() -> str:
+    """A profile saved in a temporary config dir reloads equal, and launches."""
+    import tempfile
+
+    import anyio
+
+    from procdeck.commands import self_test_child as child
+    from procdeck.core.output import Stream
+    from procdeck.core.profile import EnvVar, Profile
+    from procdeck.engine.engine import Engine
+    from procdeck.engine.profiles.store import ProfileStore
+
+    with tempfile.TemporaryDirectory(prefix="procdeck-self-test-") as folder:
+        profile = Profile(
+            name="self-test \u00e9",
+            command=tuple(child.child_argv("streams")),
+            env=(EnvVar("PROCDECK_SELF_TEST", "1"), EnvVar("PROCDECK_SECRET", "s3cr\u00e9t", secret=True)),
+            grace_s=2.5,
+            tags=("self-test",),
+        )
+        saved = await ProfileStore(folder).asave([profile])
+        _require(saved.ok, f"saving failed: {saved.message()}")
+        reloaded = await ProfileStore(folder).aload()  # a fresh store: read from disk
+        _require(reloaded.ok and reloaded.exists, f"reloading failed: {reloaded.message()}")
+        again = reloaded.get(profile.name)
+        _require(again == profile, f"the reloaded profile differs: {again!r}")
+        size = reloaded.path.stat().st_size
+        async with Engine() as engine:
+            run_id = engine.processes.launch(again.to_spec())
+            with anyio.fail_after(CHECK_TIMEOUT_S):
+                info = await engine.processes.wait(run_id)
+                await engine.processes.wait_output(run_id)
+            out = engine.processes.output(run_id).text(Stream.STDOUT).splitlines()
+        code = info.outcome.returncode if info.outcome else None
+        _require(out == list(child.STREAMS_STDOUT) and code == child.STREAMS_EXIT_CODE,
+                 f"the reloaded profile ran with exit code {code}, stdout {out!r}")
+    return f"{reloaded.path.name} ({size} bytes) reloaded equal, launched: exit code {code}"
 
 
 CHECKS: tuple[Check, ...] = (
@@ -263,6 +295,7 @@ CHECKS: tuple[Check, ...] = (
     Check("worker job", check_worker_job),
     Check("cancelled worker job", check_worker_cancel),
     Check("worker CPU samples", check_worker_cpu),
+    Check("profile save and reload", check_profile_roundtrip),
 )
 
 
