@@ -93,6 +93,24 @@ def _shoot(env: dict[str, str], name: str) -> Path:
     return target
 
 
+def _seed_profiles(config: Path, python: str) -> None:
+    """A few saved profiles, so the Profiles panel shows what it is for."""
+    sys.path.insert(0, str(ROOT / "app"))
+    from procdeck.core.profile import EnvVar, Profile
+    from procdeck.engine.profiles.store import ProfileStore
+
+    profiles = [
+        Profile(name="web server", command=(python, "server.py"), group="demo", tags=("web",),
+                env=(EnvVar("PORT", "8000"),), notes="the demo API"),
+        Profile(name="ticker", command=(python, "ticker.py"), group="demo"),
+        Profile(name="build", command=(python, "build.py"), group="ci"),
+        Profile(name="disk usage", command="du -sh . | sort -h", shell=True, group="tools"),
+    ]
+    state = ProfileStore(config).save(profiles)
+    if not state.ok:
+        raise SystemExit(f"screenshots: cannot seed profiles: {state.message()}")
+
+
 def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float) -> Path:
     display = _free_display()
     with tempfile.TemporaryDirectory(prefix="procdeck-shots-") as temp:
@@ -100,6 +118,8 @@ def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float) -> Pat
         config = tmp / "config"
         config.mkdir()
         (config / "procdeck.ini").write_text(f"[appearance]\ntheme={theme}\n")
+        python = "python3" if shutil.which("python3") else sys.executable
+        _seed_profiles(config, python)
         scripts = {}
         for script_name, body in (("ticker", TICKER), ("server", SERVER), ("build", BUILD)):
             path = tmp / f"{script_name}.py"
@@ -130,7 +150,6 @@ def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float) -> Pat
             window = _xdotool(env, "search", "--onlyvisible", "--name", "^Procdeck$").splitlines()[0]
             _xdotool(env, "windowmove", window, "0", "0")
             _xdotool(env, "windowsize", window, str(SCREEN[0]), str(SCREEN[1]))
-            python = "python3" if shutil.which("python3") else sys.executable
             _type_command(env, window, f"{python} {scripts['build'].name}")
             time.sleep(1.0)
             _type_command(env, window, f"{python} {scripts['ticker'].name}")
