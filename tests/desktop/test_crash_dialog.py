@@ -84,3 +84,24 @@ def test_real_dialog_shows_text_and_log_path(qtbot, tmp_path: Path) -> None:
     show_error_dialog("ValueError: bad", "Traceback...", tmp_path / "procdeck.log")
     assert seen["text"] == "ValueError: bad"
     assert str(tmp_path / "procdeck.log") in seen["info"]
+
+
+def test_an_exception_in_a_qt_slot_reaches_the_dialog(qapp, tmp_path: Path) -> None:
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        fired = Signal()
+
+    shown: list[str] = []
+    reporter = CrashReporter(tmp_path / "procdeck.log", show_dialog=lambda summary, *_: shown.append(summary)).install()
+    emitter = Emitter()
+
+    def broken_slot() -> None:
+        raise LookupError("no such run")
+
+    emitter.fired.connect(broken_slot)
+    try:
+        emitter.fired.emit()  # PySide6 hands slot exceptions to sys.excepthook
+    finally:
+        reporter.uninstall()
+    assert shown == ["LookupError: no such run"]
