@@ -87,3 +87,34 @@ def test_typed_values_survive_bad_data(tmp_path: Path) -> None:
     assert reread.bool_value("notifications/enabled", False) is True
     assert reread.float_value("notifications/min_seconds", 10.0) == 10.0
     assert reread.bool_value("missing", True) is True
+
+
+class _Chart(QLabel):
+    """A panel with its own settings (the PersistentWidget protocol)."""
+
+    def __init__(self) -> None:
+        super().__init__("chart")
+        self.setObjectName("cpuChart")
+        self.window_s = 600.0
+        self.paused = False
+
+    def settings_state(self) -> dict:
+        return {"window_s": self.window_s, "paused": self.paused}
+
+    def restore_settings_state(self, state: dict) -> None:
+        self.window_s = float(state.get("window_s", 600.0))
+        self.paused = str(state.get("paused", "false")).lower() == "true"
+
+
+def test_panels_with_their_own_settings_persist(qtbot, tmp_path: Path) -> None:
+    first = _window(qtbot)
+    chart = _Chart()
+    first.findChildren(QDockWidget)[0].setWidget(chart)
+    chart.window_s, chart.paused = 60.0, True
+    SettingsStore(_settings(tmp_path)).save_window(first)
+
+    second = _window(qtbot)
+    fresh = _Chart()
+    second.findChildren(QDockWidget)[0].setWidget(fresh)
+    assert SettingsStore(_settings(tmp_path)).restore_window(second)
+    assert fresh.window_s == 60.0 and fresh.paused is True

@@ -7,13 +7,27 @@ damaged file all fall back to the default layout: restore() says whether it rest
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QWidget
 
 # Bump when docks are renamed or removed: an old saved state would misplace them.
 LAYOUT_VERSION = 1
+
+
+@runtime_checkable
+class PersistentWidget(Protocol):
+    """A panel with settings of its own (a chart's time window, a filter...).
+
+    Any widget in the window with a non-empty ``objectName()`` and these two methods is
+    saved and restored with the window, under ``window/widgets/<objectName>``. The state
+    must be a dict of QSettings-friendly values (str, int, float, bool, lists of them).
+    """
+
+    def settings_state(self) -> dict[str, Any]: ...
+
+    def restore_settings_state(self, state: dict[str, Any]) -> None: ...
 
 
 class SettingsStore:
@@ -59,6 +73,8 @@ class SettingsStore:
         for tabs in window.findChildren(QTabWidget):
             if tabs.objectName():
                 s.setValue(f"tabs/{tabs.objectName()}", tabs.currentIndex())
+        for widget in _persistent_widgets(window):
+            s.setValue(f"widgets/{widget.objectName()}", dict(widget.settings_state()))
         s.endGroup()
         s.sync()
 
@@ -90,6 +106,14 @@ class SettingsStore:
                     index = -1
                 if 0 <= index < tabs.count():
                     tabs.setCurrentIndex(index)
+            for widget in _persistent_widgets(window):
+                state = s.value(f"widgets/{widget.objectName()}")
+                if isinstance(state, dict):
+                    widget.restore_settings_state(state)
             return True
         finally:
             s.endGroup()
+
+
+def _persistent_widgets(window: QMainWindow) -> list[Any]:
+    return [w for w in window.findChildren(QWidget) if w.objectName() and isinstance(w, PersistentWidget)]
