@@ -51,14 +51,17 @@ def test_log_dir_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 def test_faulthandler_writes_a_crash_to_the_crash_file(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
-        import faulthandler, pathlib
+        import faulthandler, pathlib, resource
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file from this crash
         from procdeck.desktop.app_logging import start_logging
         session = start_logging(pathlib.Path({str(tmp_path)!r}))
         faulthandler._sigsegv()
         """
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"}
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path
+    )
     assert result.returncode != 0
     crash = (tmp_path / "crash.log").read_text()
     assert "Fatal Python error: Segmentation fault" in crash
