@@ -82,6 +82,7 @@ class ProfilesBridge(QObject):
 
     async def _open(self) -> None:
         self._emit_state(await self._service.open())
+        self._flush_runs()  # last runs from earlier sessions
 
     def reload(self) -> None:
         self._spawner.spawn(self._reload)
@@ -121,6 +122,9 @@ class ProfilesBridge(QObject):
             return self._store.upsert(profile, replacing=target)
 
         if await self._edit(upsert) is not None:
+            if replacing is not None and replacing != profile.name:
+                self._launcher.rename_history(replacing, profile.name)
+                self._flush_runs()
             self.message.emit(f"Saved profile {profile.name!r}.")
 
     def delete(self, name: str) -> None:
@@ -204,7 +208,7 @@ class ProfilesBridge(QObject):
         if not names:
             self.failed.emit(f"No profiles in group {group!r}.")
             return
-        result = await self._launcher.launch_group(profiles, names)
+        result = await self._launcher.launch_group(profiles, names, lambda text: self.message.emit(f"Group {group!r}: {text}…"))
         for run_id in result.started.values():
             self.launched.emit(run_id)
         text = f"Group {group!r}: started {len(result.started)}."

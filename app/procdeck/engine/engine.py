@@ -47,6 +47,7 @@ class Engine:
         with anyio.CancelScope(shield=True):
             await self.profiles.shutdown()  # first: no automatic restart during shutdown
             await self.processes.shutdown()
+            await self.profiles.close()  # last: records how the stopped runs ended
 
     async def __aexit__(
         self,

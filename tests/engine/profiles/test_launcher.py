@@ -98,7 +98,9 @@ async def test_group_respects_start_after(engine, tmp_path):
         "after-broken": Profile("after-broken", py("print('never')"), group="g",
                                 start_after=(StartAfter("broken", StartCondition.SUCCEEDED),)),
     }
-    result = await launcher.launch_group(profiles, [n for n, p in profiles.items() if p.group == "g"])
+    progress: list[str] = []
+    result = await launcher.launch_group(profiles, [n for n, p in profiles.items() if p.group == "g"], progress.append)
+    assert "web waits until migrate exited successfully" in progress
     assert set(result.started) == {"db", "migrate", "web", "broken"}
     assert "did not exit successfully (1)" in result.skipped["after-broken"]
     web = result.started["web"]
@@ -108,4 +110,13 @@ async def test_group_respects_start_after(engine, tmp_path):
     # Launching the group again reuses the live db run instead of starting a second one.
     again = await launcher.launch_group(profiles, ["db"])
     assert again.started["db"] == result.started["db"]
+    await launcher.shutdown()
+
+
+async def test_renamed_profile_keeps_its_last_runs(engine):
+    launcher = ProfileLauncher(engine.processes, engine.task_group)
+    run_id = launcher.launch(Profile("old", py("pass")))
+    await launcher.wait_finished([run_id])
+    launcher.rename_history("old", "new")
+    assert launcher.last_runs("old") == [] and len(launcher.last_runs("new")) == 1
     await launcher.shutdown()

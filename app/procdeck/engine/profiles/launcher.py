@@ -68,6 +68,8 @@ class ProfileLauncher:
         self._clock = clock
         self._runs: dict[int, _Tracked] = {}
         self._history: dict[str, deque[RunSummary]] = {}
+        self._record_listeners: list[Callable[[str, RunSummary], None]] = []
+        self._closed = False
         self._listeners: list[Listener] = []
         self._changed = anyio.Event()
         self._unsubscribe = processes.subscribe(self._on_change, self._on_remove)
@@ -96,6 +98,26 @@ class ProfileLauncher:
     def last_runs(self, name: str) -> list[RunSummary]:
         """Most recent first."""
         return list(reversed(self._history.get(name, ())))
+
+    def history(self) -> dict[str, list[RunSummary]]:
+        """Every profile's last runs, oldest first (for saving)."""
+        return {name: list(runs) for name, runs in self._history.items()}
+
+    def seed_history(self, history: Mapping[str, Iterable[RunSummary]]) -> None:
+        """Put runs from earlier sessions before this session's ones."""
+        for name, runs in history.items():
+            current = list(self._history.get(name, ()))
+            self._history[name] = deque([*runs, *current], maxlen=HISTORY)
+
+    def rename_history(self, old: str, new: str) -> None:
+        """A renamed profile keeps its last runs."""
+        if old != new and old in self._history:
+            self._history[new] = deque([*self._history.pop(old), *self._history.get(new, ())], maxlen=HISTORY)
+
+    def on_record(self, listener: Callable[[str, RunSummary], None]) -> Callable[[], None]:
+        """Call ``listener(profile_name, summary)`` whenever a run of a profile ends."""
+        self._record_listeners.append(listener)
+        return lambda: self._record_listeners.remove(listener) if listener in self._record_listeners else None
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -133,10 +155,16 @@ class ProfileLauncher:
             t.finished = True
             self._notify(t)
 
-    async def launch_group(self, profiles: Mapping[str, Profile], names: Iterable[str]) -> GroupResult:
+    async def launch_group(
+        self,
+        profiles: Mapping[str, Profile],
+        names: Iterable[str],
+        on_progress: Callable[[str], None] | None = None,
+    ) -> GroupResult:
         """Launch ``names`` (and what they start after), honouring start_after conditions.
 
         Returns once every profile was started or skipped; the runs keep going.
+        ``on_progress`` hears what is being waited for ("web waits until db has started").
         """
         result = GroupResult()
         order, problems = launch_order(list(names), profiles)
@@ -150,6 +178,8 @@ class ProfileLauncher:
                 if run_id is None:
                     failed = f"{dep.profile!r} was not started"
                     break
+                if on_progress is not None:
+                    on_progress(f"{name} waits until {dep.profile} {dep.condition.label}")
                 failed = await self._wait_condition(run_id, dep.profile, dep.condition)
                 if failed:
                     break
@@ -188,10 +218,15 @@ class ProfileLauncher:
             await self._changed.wait()
 
     async def shutdown(self) -> None:
-        self._unsubscribe()
+        """No automatic restart from now on; exits are still recorded until close()."""
+        self._closed = True
         for t in self._runs.values():
             if t.pending is not None:
                 t.pending.cancel()
+                t.pending = None
+
+    def close(self) -> None:
+        self._unsubscribe()
 
     # -- internals --------------------------------------------------------------------
 
@@ -230,13 +265,16 @@ class ProfileLauncher:
         else:
             status = info.outcome.describe() if info.outcome else "?"
             ok = bool(info.outcome and info.outcome.ok)
-        history = self._history.setdefault(name, deque(maxlen=HISTORY))
-        history.append(RunSummary(info.run_id, info.started_at, info.duration(), status, ok))
+        summary = RunSummary(info.run_id, info.started_at, info.duration(), status, ok)
+        self._history.setdefault(name, deque(maxlen=HISTORY)).append(summary)
+        for listener in list(self._record_listeners):
+            listener(name, summary)
 
     def _decide(self, t: _Tracked, info: RunInfo) -> None:
         now = self._clock()
         ok = info.state is RunState.EXITED and info.outcome is not None and info.outcome.ok
-        decision = decide(t.profile.restart, ok=ok, stop_requested=info.stop_requested, now=now, restart_times=t.restart_times)
+        decision = decide(t.profile.restart, ok=ok, stop_requested=info.stop_requested or self._closed, now=now,
+                          restart_times=t.restart_times)
         if not decision.restart:
             gave_up = decision.reason if decision.reason.startswith("gave up") else None
             t.status = dataclasses.replace(t.status, next_restart_at=None, gave_up=gave_up)
