@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
 
 from procdeck.bridge.engine_bridge import EngineBridge
+from procdeck.bridge.jobs_bridge import JobsBridge
 from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose import desktop as desktop_feature
+from procdeck.compose import jobs
 from procdeck.compose import profiles as profiles_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.compose.monitor import MonitorParts
@@ -27,6 +33,8 @@ class AppParts:
     bridge: EngineBridge
     viewers: viewer_wiring.RunViewers | None = None
     profiles: ProfilesBridge | None = None
+    jobs_bridge: JobsBridge | None = None
+    desktop: desktop_feature.DesktopParts | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
     monitor: MonitorParts | None = None
 
@@ -36,7 +44,14 @@ class AppParts:
         self.bridge.close()
 
 
-def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
+def build(
+    engine: Engine,
+    on_quit: Callable[[], None],
+    *,
+    log_file: Path | None = None,
+    settings: QSettings | None = None,
+    config_dir: str | None = None,
+) -> AppParts:
     window = MainWindow()
     spawner = TaskSpawner(engine.task_group, window)
     bridge = EngineBridge(engine.processes, spawner, window)
@@ -46,8 +61,15 @@ def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
     parts.closers.append(parts.viewers.close)
     parts.profiles, _panel = profiles_feature.wire(parts)
     parts.closers.append(parts.profiles.close)
+    if settings is None:
+        settings = desktop_feature.open_settings(config_dir)
+    parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, settings)
+    parts.closers.append(parts.jobs_bridge.close)
     parts.monitor = wire_monitor(engine, window, spawner)
     parts.closers.append(parts.monitor.close)
+    # Last: it restores the saved layout of every panel wired above.
+    parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
+    parts.closers.insert(0, parts.desktop.close)
     window.quitRequested.connect(on_quit)
     return parts
 

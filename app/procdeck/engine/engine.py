@@ -12,6 +12,8 @@ from procdeck.core.samples import HistorySettings
 from procdeck.engine.monitor.sampler import Sampler
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
 from procdeck.engine.profiles.service import ProfilesService
+from procdeck.engine.workers.local import LocalBackend
+from procdeck.engine.workers.pool import JobPool
 
 
 class Engine:
@@ -34,6 +36,7 @@ class Engine:
         self._monitor_started = False
         self.processes: ProcessManager
         self.profiles: ProfilesService
+        self.jobs: JobPool
         self.monitor: Sampler
 
     @property
@@ -46,10 +49,13 @@ class Engine:
         await self._tg.__aenter__()
         self.processes = ProcessManager(self._tg, output_factory=self._output_factory)
         self.profiles = ProfilesService(self.processes, self._tg, self._config_dir)
+        # Under this task group, so anyio's worker processes belong to the engine's task.
+        self.jobs = JobPool(self._tg, LocalBackend())
         # The monitor samples launched runs (as whole trees) and marks their events; it
         # only ticks once start_monitor() is called (the window does, headless runs don't).
         self.monitor = Sampler(self._monitor_settings, runs=self._live_run_pids, run_label=self._run_label)
         self.processes.subscribe(self.monitor.on_run_info, self.monitor.forget_run)
+        self.monitor.set_worker_provider(self._worker_pids)
         return self
 
     def start_monitor(self) -> None:
@@ -60,6 +66,10 @@ class Engine:
 
     def _live_run_pids(self) -> list[tuple[int, int]]:
         return [(info.run_id, info.pid) for info in self.processes.runs() if info.state.is_live and info.pid]
+
+    def _worker_pids(self) -> list[tuple[str, int]]:
+        live = getattr(self.jobs.backend, "live_pids", None)  # backends without processes have none
+        return [(f"worker {pid}", pid) for pid in live()] if live is not None else []
 
     def _run_label(self, run_id: int) -> str:
         try:
@@ -72,7 +82,9 @@ class Engine:
         self.monitor.stop()
         with anyio.CancelScope(shield=True):
             await self.profiles.shutdown()  # first: no automatic restart during shutdown
-            await self.processes.shutdown()
+            async with anyio.create_task_group() as tg:  # runs and jobs stop concurrently
+                tg.start_soon(self.processes.shutdown)
+                tg.start_soon(self.jobs.shutdown)
             await self.profiles.close()  # last: records how the stopped runs ended
 
     async def __aexit__(

@@ -295,6 +295,20 @@ class TimeChart(QWidget):
         if follow:
             self.refresh(force=True)
 
+    # -- persistence (procdeck.ui.settings_store.PersistentWidget) ------------------------
+    def settings_state(self) -> dict[str, object]:
+        """What the window saves for this chart: its time window."""
+        return {"window_s": self._window_s}
+
+    def restore_settings_state(self, state: dict[str, object]) -> None:
+        try:
+            seconds = float(state.get("window_s", self._window_s))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return
+        index = self.window_combo.findData(seconds)
+        if index >= 0:
+            self.window_combo.setCurrentIndex(index)  # calls set_window
+
     def set_window(self, seconds: float) -> None:
         self._window_s = float(seconds)
         self.set_following(True)
