@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
 
 from procdeck.bridge.engine_bridge import EngineBridge
+from procdeck.bridge.jobs_bridge import JobsBridge
+from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose import desktop as desktop_feature
+from procdeck.compose import jobs
+from procdeck.compose import profiles as profiles_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
@@ -22,20 +30,41 @@ class AppParts:
     spawner: TaskSpawner
     bridge: EngineBridge
     viewers: viewer_wiring.RunViewers | None = None
+    profiles: ProfilesBridge | None = None
+    jobs_bridge: JobsBridge | None = None
+    desktop: desktop_feature.DesktopParts | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
 
     def close(self) -> None:
-        if self.viewers is not None:
-            self.viewers.close()
+        for close in self.closers:
+            close()
         self.bridge.close()
 
 
-def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
+def build(
+    engine: Engine,
+    on_quit: Callable[[], None],
+    *,
+    log_file: Path | None = None,
+    settings: QSettings | None = None,
+    config_dir: str | None = None,
+) -> AppParts:
     window = MainWindow()
     spawner = TaskSpawner(engine.task_group, window)
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
     parts.viewers = viewer_wiring.wire(window, bridge)
+    parts.closers.append(parts.viewers.close)
+    parts.profiles, _panel = profiles_feature.wire(parts)
+    parts.closers.append(parts.profiles.close)
+    if settings is None:
+        settings = desktop_feature.open_settings(config_dir)
+    parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, settings)
+    parts.closers.append(parts.jobs_bridge.close)
+    # Last: it restores the saved layout of every panel wired above.
+    parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
+    parts.closers.insert(0, parts.desktop.close)
     window.quitRequested.connect(on_quit)
     return parts
 
