@@ -93,12 +93,10 @@ class JobPool:
     One owner: the Engine creates it inside its task group and awaits `shutdown` on exit.
     """
 
-    def __init__(self, task_group: TaskGroup, backend: Backend, cancellable: bool = True,
-                 keep_finished: int = 200_000) -> None:
+    def __init__(self, task_group: TaskGroup, backend: Backend, cancellable: bool = True) -> None:
         self._tg = task_group
         self.backend = backend
         self._cancellable = cancellable
-        self._keep_finished = keep_finished
         self._jobs: dict[int, _Job] = {}
         self._batches: dict[int, _Batch] = {}
         self._queue: deque[_Job] = deque()
@@ -114,6 +112,7 @@ class JobPool:
         self._dirty_jobs: set[int] = set()
         self._dirty_batches: set[int] = set()
         self._listeners: list[Listener] = []
+        self._woken = False  # listeners were called and nobody has taken the changes yet
         self._closed = False
 
     @property
@@ -320,13 +319,11 @@ class JobPool:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def _touch(self, job_id: int) -> None:
-        dirty = self._dirty_jobs
-        if not dirty and not self._dirty_batches:
-            dirty.add(job_id)
+        self._dirty_jobs.add(job_id)
+        if not self._woken:
+            self._woken = True
             for listener in list(self._listeners):
                 listener()
-        else:
-            dirty.add(job_id)
 
     def take_changes(self) -> tuple[list[JobInfo], list[BatchInfo]]:
         """Snapshots of the jobs and batches that changed since the last call."""
@@ -336,6 +333,7 @@ class JobPool:
                    if b in self._batches]
         self._dirty_jobs = set()
         self._dirty_batches = set()
+        self._woken = False
         return infos, batches
 
     def info(self, job_id: int, full: bool = True) -> JobInfo:
@@ -384,10 +382,13 @@ class JobPool:
     def running_jobs(self) -> dict[int, int]:
         """pid -> job id for jobs whose worker has started them."""
         busy = {}
-        for slot, job in self._running.items():
+        for slot, job in list(self._running.items()):
             pid = self.backend.running_pid(slot, job.job_id)
             if pid:
                 busy[pid] = job.job_id
+                if job.pid is None:  # the worker has started it since the last snapshot
+                    job.pid = pid
+                    self._touch(job.job_id)
         return busy
 
     async def workers(self) -> list[WorkerInfo]:
