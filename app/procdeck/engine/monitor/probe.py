@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import psutil
@@ -356,6 +355,3 @@ def _empty_system(wall: float, cpu_count: int) -> SystemSample:
         swap_total=0, swap_used=0, load=(0.0, 0.0, 0.0), cpu_count=cpu_count,
     )
 
-
-def tree_targets(items: Iterable[tuple[str, str, int, float | None]]) -> tuple[TreeTarget, ...]:
-    return tuple(TreeTarget(key=k, label=label, pid=pid, create_time=ct) for k, label, pid, ct in items)

@@ -260,6 +260,8 @@ class ProcessModel(QAbstractItemModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role not in _ROLES:  # the view asks ~10 roles per cell per paint; answer fast
+            return None
         node = index.internalPointer() if index.isValid() else None
         if not isinstance(node, _Node) or node.row is None:
             return None
@@ -282,6 +284,19 @@ class ProcessModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ForegroundRole and (row.state is not ProcState.OK or not row.can_signal):
             return QColor(130, 130, 130)
         return None
+
+
+_ROLES = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DisplayRole,
+        SORT_ROLE,
+        ROW_ROLE,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+    )
+)
 
 
 def _display(row: ProcessRow, col: int) -> str:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from procdeck.core.run_state import signal_name
 from procdeck.core.samples import ProcessRow, SignalRequest, SignalResult
-from procdeck.ui.processes.model import COL_CMD, COL_CPU, COL_NAME, COL_PID, ROW_ROLE, SORT_ROLE, ProcessModel
+from procdeck.ui.processes.model import COL_CPU, COL_NAME, COL_PID, ROW_ROLE, SORT_ROLE, ProcessModel
 
 
 def _signal_choices() -> list[int]:
@@ -228,5 +228,3 @@ class ProcessesView(QWidget):
         super().hideEvent(event)
         self.activeChanged.emit(False)
 
-
-__all__ = ["COL_CMD", "ProcessesView"]
