@@ -9,9 +9,11 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from procdeck.bridge.engine_bridge import EngineBridge
+from procdeck.bridge.jobs_bridge import JobsBridge
 from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.compose import desktop as desktop_feature
+from procdeck.compose import jobs
 from procdeck.compose import profiles as profiles_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.core.process_spec import ProcessSpec
@@ -29,6 +31,7 @@ class AppParts:
     bridge: EngineBridge
     viewers: viewer_wiring.RunViewers | None = None
     profiles: ProfilesBridge | None = None
+    jobs_bridge: JobsBridge | None = None
     desktop: desktop_feature.DesktopParts | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
 
@@ -55,9 +58,11 @@ def build(
     parts.closers.append(parts.viewers.close)
     parts.profiles, _panel = profiles_feature.wire(parts)
     parts.closers.append(parts.profiles.close)
-    # Last: it restores the saved layout of every panel wired above.
     if settings is None:
         settings = desktop_feature.open_settings(config_dir)
+    parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, settings)
+    parts.closers.append(parts.jobs_bridge.close)
+    # Last: it restores the saved layout of every panel wired above.
     parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
     parts.closers.insert(0, parts.desktop.close)
     window.quitRequested.connect(on_quit)

@@ -10,6 +10,8 @@ import anyio.abc
 
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
 from procdeck.engine.profiles.service import ProfilesService
+from procdeck.engine.workers.local import LocalBackend
+from procdeck.engine.workers.pool import JobPool
 
 
 class Engine:
@@ -29,6 +31,7 @@ class Engine:
         self._config_dir = config_dir
         self.processes: ProcessManager
         self.profiles: ProfilesService
+        self.jobs: JobPool
 
     @property
     def task_group(self) -> anyio.abc.TaskGroup:
@@ -40,13 +43,17 @@ class Engine:
         await self._tg.__aenter__()
         self.processes = ProcessManager(self._tg, output_factory=self._output_factory)
         self.profiles = ProfilesService(self.processes, self._tg, self._config_dir)
+        # Under this task group, so anyio's worker processes belong to the engine's task.
+        self.jobs = JobPool(self._tg, LocalBackend())
         return self
 
     async def shutdown(self) -> None:
         """Stop everything the engine started; safe to call more than once."""
         with anyio.CancelScope(shield=True):
             await self.profiles.shutdown()  # first: no automatic restart during shutdown
-            await self.processes.shutdown()
+            async with anyio.create_task_group() as tg:  # runs and jobs stop concurrently
+                tg.start_soon(self.processes.shutdown)
+                tg.start_soon(self.jobs.shutdown)
             await self.profiles.close()  # last: records how the stopped runs ended
 
     async def __aexit__(

@@ -1,0 +1,434 @@
+"""Values for CPU jobs dispatched to worker processes, and parsing of what users type.
+
+A job calls a function named by an import path (``package.module:function``) in a worker
+process. Everything here is a plain value or a pure helper so the engine, the bridge, the
+window and the worker-side trampoline share one vocabulary. Standard library only.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import enum
+import io
+import json
+import keyword
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Upper bound on jobs one mapped batch may create (a typo like range(0, 10**12) must
+#: be a message, not an out-of-memory).
+MAX_BATCH = 1_000_000
+#: Longest repr kept for a result; the table shows a shorter prefix.
+RESULT_REPR_LIMIT = 100_000
+TABLE_REPR_LIMIT = 120
+
+
+class JobSpecError(ValueError):
+    """A user mistake in what to run (import path, arguments, inputs): a clear message."""
+
+
+class JobState(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+class FailureKind(enum.Enum):
+    """Why a job failed; the message says the details."""
+
+    EXCEPTION = "exception"
+    EXIT = "sys.exit"
+    INTERRUPT = "KeyboardInterrupt"
+    IMPORT = "import error"
+    NOT_CALLABLE = "not callable"
+    BAD_ARGUMENT = "unpicklable argument"
+    BAD_RESULT = "unpicklable result"
+    WORKER_DIED = "worker died"
+    INTERNAL = "internal error"
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """A job's failure, made of plain strings so it always pickles back from a worker."""
+
+    kind: FailureKind
+    message: str
+    traceback: str = ""
+
+    def describe(self) -> str:
+        return self.message
+
+
+# ---------------------------------------------------------------------------------------
+# Import paths
+
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+@dataclass(frozen=True)
+class ImportPath:
+    module: str
+    qualname: str
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.qualname}"
+
+
+def parse_import_path(text: str) -> ImportPath:
+    """Check ``package.module:function`` (attribute chains allowed: ``mod:Class.method``)."""
+    text = text.strip()
+    if not text:
+        raise JobSpecError("Enter a function as package.module:function.")
+    if text.count(":") != 1:
+        raise JobSpecError(
+            f"{text!r} is not an import path: write package.module:function "
+            "(one colon between the module and the function)."
+        )
+    module, qualname = (part.strip() for part in text.split(":"))
+    for what, part in (("module", module), ("function", qualname)):
+        if not part:
+            raise JobSpecError(f"{text!r}: the {what} part is empty.")
+        if not _DOTTED.match(part) or any(keyword.iskeyword(p) for p in part.split(".")):
+            raise JobSpecError(f"{text!r}: {part!r} is not a valid dotted Python name.")
+    if module in ("__main__", "__mp_main__"):
+        raise JobSpecError(
+            "Functions defined in __main__ cannot be imported by a worker process; "
+            "move the function into a module and use module:function."
+        )
+    return ImportPath(module, qualname)
+
+
+def import_path_of(func: Callable[..., Any]) -> str:
+    """The import path of a module-level callable, or a clear reason why it has none."""
+    module = getattr(func, "__module__", None)
+    qualname = getattr(func, "__qualname__", None)
+    if not module or not qualname:
+        raise JobSpecError(f"{func!r} has no module and name; pass an import path instead.")
+    if "<lambda>" in qualname:
+        raise JobSpecError(
+            "A lambda cannot be sent to a worker process; define a function in a module."
+        )
+    if "<locals>" in qualname:
+        raise JobSpecError(
+            f"{qualname} is defined inside another function; workers can only import "
+            "module-level functions."
+        )
+    return str(parse_import_path(f"{module}:{qualname}"))
+
+
+# ---------------------------------------------------------------------------------------
+# Arguments and inputs
+
+
+def _literal(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+        detail = exc.msg if isinstance(exc, SyntaxError) and exc.msg else type(exc).__name__
+        raise JobSpecError(
+            f"{what} must be JSON or a Python literal (numbers, strings, lists, dicts, "
+            f"tuples, True/False/None); could not read {_clip(text)!r} ({detail})."
+        ) from None
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_arguments(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Arguments as typed: empty, a list/tuple (positional), a dict (keywords), or one value.
+
+    ``[[1, 2], {"k": 1}]`` style mixing is not guessed: a list is positional arguments, a
+    dict keyword arguments with string keys, anything else a single positional argument.
+    """
+    text = text.strip()
+    if not text:
+        return (), {}
+    value = _literal(text, "Arguments")
+    if isinstance(value, (list, tuple)):
+        return tuple(value), {}
+    if isinstance(value, dict):
+        bad = [k for k in value if not isinstance(k, str) or not k.isidentifier()]
+        if bad:
+            raise JobSpecError(
+                f"Keyword argument names must be identifiers; {bad[0]!r} is not."
+            )
+        return (), dict(value)
+    return (value,), {}
+
+
+_RANGE = re.compile(r"^range\s*\((.*)\)$", re.S)
+
+
+def parse_range(text: str) -> range | None:
+    """``range(b)``, ``range(a, b)`` or ``range(a, b, step)`` with integer literals."""
+    match = _RANGE.match(text.strip())
+    if not match:
+        return None
+    inner = match.group(1).strip()
+    try:
+        parts = ast.literal_eval(f"({inner},)") if inner else ()
+    except (ValueError, SyntaxError):
+        parts = None
+    if not parts or len(parts) > 3 or not all(type(p) is int for p in parts):
+        raise JobSpecError(
+            f"{_clip(text.strip())!r}: range takes one to three integers, e.g. range(0, 100)."
+        )
+    if len(parts) == 3 and parts[2] == 0:
+        raise JobSpecError("range step must not be zero.")
+    return range(*parts)
+
+
+def parse_inputs(text: str) -> list[Any]:
+    """Inputs of a mapped batch: a literal list/tuple or ``range(a, b)``; one job each."""
+    text = text.strip()
+    if not text:
+        raise JobSpecError("Enter the inputs to map over: a list like [1, 2, 3] or range(0, 10).")
+    rng = parse_range(text)
+    if rng is not None:
+        values: Sequence[Any] = rng
+    else:
+        value = _literal(text, "Inputs")
+        if not isinstance(value, (list, tuple)):
+            raise JobSpecError(
+                f"Inputs must be a list, a tuple or range(a, b); got a {type(value).__name__}."
+            )
+        values = value
+    return _check_batch_size(values)
+
+
+def inputs_from_lines(content: str) -> list[str]:
+    """Inputs from a text file: one job per non-empty line, stripped of its newline."""
+    lines = [line.rstrip("\r") for line in content.split("\n")]
+    values = [line for line in lines if line.strip()]
+    if not values:
+        raise JobSpecError("The inputs file has no non-empty lines.")
+    return _check_batch_size(values)
+
+
+def _check_batch_size(values: Sequence[Any]) -> list[Any]:
+    if len(values) == 0:
+        raise JobSpecError("There are no inputs to map over (the list is empty).")
+    if len(values) > MAX_BATCH:
+        raise JobSpecError(f"{len(values):,} inputs is more than the {MAX_BATCH:,} allowed in one batch.")
+    return list(values)
+
+
+# ---------------------------------------------------------------------------------------
+# What to run
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One call: ``target(*args, **kwargs)`` in a worker, target given by import path."""
+
+    target: str
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    #: Folders of the user's own task modules, put on the worker's sys.path first.
+    extra_path: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target", str(parse_import_path(self.target)))
+
+    @classmethod
+    def for_callable(cls, func: Callable[..., Any], *args: Any, **kwargs: Any) -> JobSpec:
+        return cls(import_path_of(func), tuple(args), dict(kwargs))
+
+
+class DispatchMode(enum.Enum):
+    ONCE = "once"
+    MAP = "map"
+
+
+@dataclass(frozen=True)
+class DispatchRequest:
+    """What the Jobs panel asks for: one job, or one job per input (``f(input, *args)``)."""
+
+    spec: JobSpec
+    mode: DispatchMode = DispatchMode.ONCE
+    inputs: tuple[Any, ...] = ()
+    #: Read the inputs from the lines of this file (read off the UI thread by the engine).
+    inputs_file: str | None = None
+
+
+def build_request(
+    target: str,
+    args_text: str = "",
+    mode: DispatchMode = DispatchMode.ONCE,
+    inputs_text: str = "",
+    inputs_file: str | None = None,
+    extra_path: Iterable[str] = (),
+) -> DispatchRequest:
+    """Validate everything the user typed before anything is dispatched."""
+    args, kwargs = parse_arguments(args_text)
+    spec = JobSpec(target, args, kwargs, tuple(extra_path))
+    if mode is DispatchMode.ONCE:
+        return DispatchRequest(spec)
+    if inputs_file:
+        return DispatchRequest(spec, mode, (), inputs_file)
+    return DispatchRequest(spec, mode, tuple(parse_inputs(inputs_text)))
+
+
+# ---------------------------------------------------------------------------------------
+# What the engine publishes
+
+
+def format_repr(value: Any, limit: int = RESULT_REPR_LIMIT) -> str:
+    try:
+        text = repr(value)
+    except Exception as exc:  # a broken __repr__ must not break the table
+        text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
+    return clip_text(text, limit)
+
+
+def clip_text(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """A snapshot of one job, built by the engine only when someone looks (at UI rate)."""
+
+    job_id: int
+    target: str
+    state: JobState
+    batch_id: int | None = None
+    index: int | None = None  # position in its batch
+    input_repr: str = ""
+    worker_pid: int | None = None
+    queued_mono: float = 0.0
+    started_mono: float | None = None
+    ended_mono: float | None = None
+    result_repr: str | None = None
+    failure: JobFailure | None = None
+    stdout: str = ""
+    stderr: str = ""
+    cancel_requested: bool = False
+
+    def duration(self, now: float | None = None) -> float | None:
+        if self.started_mono is None:
+            return None
+        end = self.ended_mono if self.ended_mono is not None else now
+        return None if end is None else max(0.0, end - self.started_mono)
+
+    @property
+    def output(self) -> str:
+        if self.stdout and self.stderr:
+            return f"{self.stdout}\n--- stderr ---\n{self.stderr}"
+        return self.stdout or self.stderr
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """Progress of a mapped batch."""
+
+    batch_id: int
+    target: str
+    total: int
+    done: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    running: int = 0
+    started_mono: float = 0.0
+    ended_mono: float | None = None
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed + self.cancelled
+
+    @property
+    def is_complete(self) -> bool:
+        return self.finished >= self.total
+
+    def elapsed(self, now: float) -> float:
+        end = self.ended_mono if self.ended_mono is not None else now
+        return max(0.0, end - self.started_mono)
+
+    def eta(self, now: float) -> float | None:
+        """Seconds left at the rate so far; None until one job has finished."""
+        if self.is_complete:
+            return 0.0
+        completed = self.done + self.failed
+        if completed == 0:
+            return None
+        remaining = self.total - self.finished
+        return self.elapsed(now) / completed * remaining
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """One live worker process of the pool."""
+
+    pid: int
+    busy: bool
+    job_id: int | None = None
+    cpu_percent: float = 0.0
+    rss: int = 0
+    age_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    max_workers: int
+    cancellable: bool = True
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One row of an exported batch: the input, and the result or the error."""
+
+    index: int
+    input: Any
+    state: JobState
+    result: Any = None
+    error: str = ""
+
+
+def results_to_csv(rows: Iterable[ResultRow]) -> str:
+    """CSV with index,input,state,result,error; values as their repr unless plain text."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["index", "input", "state", "result", "error"])
+    for row in rows:
+        writer.writerow(
+            [row.index, _cell(row.input), row.state.value,
+             "" if row.state is not JobState.DONE else _cell(row.result), row.error]
+        )
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return format_repr(value)
+
+
+def results_to_json(rows: Iterable[ResultRow]) -> str:
+    """A JSON list of objects; a result JSON cannot hold is written as its repr."""
+    data = [
+        {
+            "index": row.index,
+            "input": row.input,
+            "state": row.state.value,
+            "result": row.result if row.state is JobState.DONE else None,
+            "error": row.error or None,
+        }
+        for row in rows
+    ]
+    return json.dumps(data, indent=1, default=lambda v: format_repr(v))

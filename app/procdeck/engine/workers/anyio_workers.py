@@ -1,0 +1,157 @@
+"""Which worker processes ``anyio.to_process`` has, and how a dead one ended.
+
+anyio keeps its workers in a per-event-loop set and does not expose them. The pool view
+needs their pids, and a job whose worker died should say "killed by SIGSEGV" or "exit code
+3", which only the asyncio Process object knows (asyncio reaps the child). So, before the
+first ``to_process.run_sync`` on this loop, we give anyio a set that remembers every
+process added to it, then run anyio's own set-up exactly as ``run_sync`` would
+(anyio/to_process.py, ``run_sync``: "If this is the first run in this event loop thread"),
+except for its shutdown task (see `install`).
+
+This touches private names of anyio 4.x; if they move, `install` returns a tracker that
+knows nothing and the pool still works (pids come from the job replies and psutil, exit
+statuses read "unknown").
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+import anyio
+
+
+class _TrackingSet(set):  # type: ignore[type-arg]
+    """anyio's worker set, remembering each process and when it started."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_pid: dict[int, Any] = {}
+        self.started: dict[int, float] = {}
+
+    def add(self, process: Any) -> None:
+        super().add(process)
+        self.by_pid[process.pid] = process
+        self.started[process.pid] = time.monotonic()
+        if len(self.by_pid) > 4 * len(self) + 64:  # forget long-gone workers
+            for pid in [p for p, proc in self.by_pid.items() if proc not in self]:
+                del self.by_pid[pid]
+                self.started.pop(pid, None)
+
+
+class WorkerTracker:
+    """Live anyio worker processes of the current event loop."""
+
+    def __init__(self, workers: _TrackingSet | None) -> None:
+        self._workers = workers
+
+    @property
+    def tracking(self) -> bool:
+        return self._workers is not None
+
+    def live(self) -> list[tuple[int, float]]:
+        """(pid, started_monotonic) of every worker that has not exited."""
+        if self._workers is None:
+            return []
+        return [
+            (p.pid, self._workers.started.get(p.pid, 0.0))
+            for p in list(self._workers)
+            if p.returncode is None
+        ]
+
+    async def exit_status(self, pid: int) -> int | None:
+        """The returncode (negative: signal) of a worker that has gone, if knowable."""
+        if self._workers is None:
+            return None
+        process = self._workers.by_pid.get(pid)
+        if process is None:
+            return None
+        with anyio.move_on_after(2.0):
+            await process.wait()
+        code = process.returncode
+        # anyio kills a broken worker with Popen.kill(), whose poll() may reap the dead
+        # child before asyncio's child watcher does; asyncio then logs "Unknown child
+        # process" and reports 255 while the Popen holds the real status.
+        # (subprocess.Popen.send_signal polls first: https://bugs.python.org/issue38630)
+        if code == 255:
+            try:
+                popen = process._transport.get_extra_info("subprocess")
+            except AttributeError:
+                popen = None
+            if popen is not None and popen.returncode is not None:
+                code = popen.returncode
+        return code
+
+    async def close_all(self) -> None:
+        """Stop every worker: close stdin (the worker returns), kill if it lingers."""
+        if self._workers is None:
+            return
+        processes = [p for p in list(self._workers) if p.returncode is None]
+        with anyio.CancelScope(shield=True):
+            for process in processes:
+                try:
+                    await process.stdin.aclose()
+                except Exception:
+                    pass
+            with anyio.move_on_after(2.0):
+                for process in processes:
+                    await process.wait()
+            for process in processes:
+                if process.returncode is None:
+                    try:
+                        process.kill()
+                    except ProcessLookupError:
+                        pass
+                await process.aclose()
+        await anyio.to_thread.run_sync(_kill_strays, {p.pid for p in processes})
+
+
+def _kill_strays(known: set[int]) -> None:
+    """Kill anyio workers of this process that anyio itself lost track of.
+
+    ``to_process.run_sync`` cancelled while a new worker is starting re-raises without
+    killing it (anyio/to_process.py: ``except (BrokenWorkerProcess,
+    get_cancelled_exc_class()): raise``); that worker lives on until the garbage collector
+    closes its pipes. Cancelling a job at the wrong moment must not leave one behind.
+    """
+    import psutil
+
+    try:
+        children = psutil.Process().children()
+    except psutil.Error:
+        return
+    for child in children:
+        if child.pid in known:
+            continue
+        try:
+            cmdline = child.cmdline()
+            if "anyio.to_process" in cmdline and "-m" in cmdline:
+                child.kill()
+        except psutil.Error:
+            pass
+
+
+def install() -> WorkerTracker:
+    """Track anyio's workers on the running loop (call inside it, before any dispatch)."""
+    try:
+        from anyio import to_process
+
+        try:
+            existing = to_process._process_pool_workers.get()
+        except LookupError:
+            workers = _TrackingSet()
+            to_process._process_pool_workers.set(workers)
+            to_process._process_pool_idle_workers.set(deque())
+            # anyio would also start a "process pool shutdown task" sleeping math.inf until
+            # the loop closes. Procdeck does not: `WorkerTracker.close_all`, awaited by the
+            # pool's shutdown under the engine, is the one shutdown path. Under qasync that
+            # task outlives asyncio.Runner.close() and is reported as "Task was destroyed
+            # but it is pending". A worker never outlives the app anyway: it exits on EOF
+            # of its stdin, the pipe from this process.
+            return WorkerTracker(workers)
+        if isinstance(existing, _TrackingSet):
+            return WorkerTracker(existing)
+    except (ImportError, AttributeError):
+        pass
+    return WorkerTracker(None)

@@ -1,0 +1,70 @@
+"""A shared-memory board where a worker notes which job it has just started, and its pid.
+
+``anyio.to_process`` hides which worker process runs a call until the call returns.
+The pool needs to know earlier: to show the worker pid of a running job, to list which
+worker is busy with what, and to name the worker that died under a job. Each runner of the
+pool owns one slot; the trampoline writes ``(job_id, pid)`` into it when the job starts
+(one ``struct.pack_into`` on a memory map: well under a microsecond).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+import tempfile
+
+SLOT = struct.Struct("=qq")  # job_id, pid
+
+
+class SlotBoard:
+    """Parent side: creates the backing file and reads the slots. One owner: the backend."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        fd, self.path = tempfile.mkstemp(prefix="procdeck-workers-", suffix=".board")
+        try:
+            os.ftruncate(fd, SLOT.size * slots)
+            self._map = mmap.mmap(fd, SLOT.size * slots)
+        finally:
+            os.close(fd)
+
+    def read(self, slot: int) -> tuple[int, int]:
+        if self._map.closed:
+            return 0, 0
+        job_id, pid = SLOT.unpack_from(self._map, slot * SLOT.size)
+        return job_id, pid
+
+    def clear(self, slot: int) -> None:
+        if self._map.closed:
+            return
+        SLOT.pack_into(self._map, slot * SLOT.size, 0, 0)
+
+    def close(self) -> None:
+        if not self._map.closed:
+            self._map.close()
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+
+_worker_maps: dict[str, mmap.mmap | None] = {}
+
+
+def mark(path: str, slot: int, job_id: int, pid: int) -> None:
+    """Worker side: note the job this process is starting (silently skipped if unusable)."""
+    board = _worker_maps.get(path, False)
+    if board is False:
+        board = None
+        try:
+            fd = os.open(path, os.O_RDWR)
+            try:
+                board = mmap.mmap(fd, 0)
+            finally:
+                os.close(fd)
+        except (OSError, ValueError):
+            pass
+        _worker_maps[path] = board
+    if board is not None and (slot + 1) * SLOT.size <= len(board):
+        SLOT.pack_into(board, slot * SLOT.size, job_id, pid)
