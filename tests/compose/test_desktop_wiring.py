@@ -134,3 +134,31 @@ def test_a_run_ending_in_the_background_notifies(qt_run, qtbot, tmp_path: Path, 
             parts.close()
 
     qt_run(scenario)
+
+
+def test_a_worker_batch_ending_in_the_background_notifies(qt_run, qtbot, tmp_path: Path, monkeypatch) -> None:
+    from procdeck.commands import self_test_jobs
+    from procdeck.core.jobs import JobSpec
+    from procdeck.ui.notifier import Notifier
+
+    monkeypatch.setattr(Notifier, "_app_is_active", staticmethod(lambda: False))
+
+    async def scenario():
+        import anyio
+
+        async with Engine() as engine:
+            parts = build(engine, on_quit=lambda: None, settings=_settings(tmp_path))
+            qtbot.addWidget(parts.window)
+            notifier = parts.desktop.notifier
+            notifier.enabled = True
+            notifier.min_seconds = 0.0
+            sent: list[str] = []
+            notifier.notified.connect(lambda title, text: sent.append(f"{title}: {text}"))
+            engine.jobs.map(JobSpec.for_callable(self_test_jobs.spin), [0.05, 0.05, 0.05])
+            with anyio.fail_after(60):
+                while not sent:
+                    await anyio.sleep(0.05)
+            assert sent[0].startswith("Batch spin finished: 3 of 3 done")
+            parts.close()
+
+    qt_run(scenario)

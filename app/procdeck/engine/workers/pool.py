@@ -158,7 +158,7 @@ class JobPool:
             raise ValueError("a batch needs at least one input")
         self._batches[batch.batch_id] = batch
         self._queue.extend(jobs)
-        self._dirty_batches.add(batch.batch_id)
+        self._touch_batch(batch.batch_id)
         self._kick()
         return batch.batch_id
 
@@ -261,7 +261,7 @@ class JobPool:
                 batch.ended = job.ended
                 if batch.event is not None:
                     batch.event.set()
-            self._dirty_batches.add(batch.batch_id)
+            self._touch_batch(batch.batch_id)
         if job.event is not None:
             job.event.set()
         self._touch(job.job_id)
@@ -320,13 +320,22 @@ class JobPool:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def _touch(self, job_id: int) -> None:
-        dirty = self._dirty_jobs
-        if not dirty and not self._dirty_batches:
-            dirty.add(job_id)
-            for listener in list(self._listeners):
-                listener()
-        else:
-            dirty.add(job_id)
+        was_clean = not self._dirty_jobs and not self._dirty_batches
+        self._dirty_jobs.add(job_id)
+        if was_clean:
+            self._notify()
+
+    def _touch_batch(self, batch_id: int) -> None:
+        # Like _touch: a batch change alone must wake the listeners too (a batch that
+        # ends marks itself dirty before its last job does).
+        was_clean = not self._dirty_jobs and not self._dirty_batches
+        self._dirty_batches.add(batch_id)
+        if was_clean:
+            self._notify()
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     def take_changes(self) -> tuple[list[JobInfo], list[BatchInfo]]:
         """Snapshots of the jobs and batches that changed since the last call."""
