@@ -160,7 +160,7 @@ class JobPool:
             raise ValueError("a batch needs at least one input")
         self._batches[batch.batch_id] = batch
         self._queue.extend(jobs)
-        self._dirty_batches.add(batch.batch_id)
+        self._touch_batch(batch.batch_id)
         self._kick()
         return batch.batch_id
 
@@ -268,7 +268,7 @@ class JobPool:
                 batch.ended = job.ended
                 if batch.event is not None:
                     batch.event.set()
-            self._dirty_batches.add(batch.batch_id)
+            self._touch_batch(batch.batch_id)
         if job.event is not None:
             job.event.set()
         self._touch(job.job_id)
@@ -328,6 +328,15 @@ class JobPool:
 
     def _touch(self, job_id: int) -> None:
         self._dirty_jobs[job_id] = None
+        self._wake()
+
+    def _touch_batch(self, batch_id: int) -> None:
+        # Like _touch: a batch change alone must wake the listeners too (a batch that
+        # ends marks itself dirty before its last job does).
+        self._dirty_batches.add(batch_id)
+        self._wake()
+
+    def _wake(self) -> None:
         if not self._woken:
             self._woken = True
             for listener in list(self._listeners):
