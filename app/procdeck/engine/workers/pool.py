@@ -97,6 +97,7 @@ class JobPool:
     def __init__(self, task_group: TaskGroup, backend: Backend, cancellable: bool = True) -> None:
         self._tg = task_group
         self.backend = backend
+        self._capacity = backend.capacity
         self._cancellable = cancellable
         self._jobs: dict[int, _Job] = {}
         self._batches: dict[int, _Batch] = {}
@@ -131,6 +132,7 @@ class JobPool:
     def set_max_workers(self, n: int) -> None:
         """Change how many jobs run at once; extra runners finish their job and stop."""
         self.backend.set_capacity(n)
+        self._capacity = self.backend.capacity
         self._kick()
 
     def set_cancellable(self, cancellable: bool) -> None:
@@ -177,7 +179,7 @@ class JobPool:
             raise PoolClosed("the worker pool has shut down")
 
     def _kick(self) -> None:
-        while self._queue and self._runners < self.backend.capacity and not self._closed:
+        while self._queue and self._runners < self._capacity and not self._closed:
             if self._free_slots:
                 slot = self._free_slots.pop()
             elif self._slots_made < self._max_slots:
@@ -203,7 +205,7 @@ class JobPool:
                 # the runner carries on under a fresh one.
                 with anyio.CancelScope() as scope:
                     while queue and not self._closed:
-                        if self._runners > self.backend.capacity:
+                        if self._runners > self._capacity:
                             return  # the pool shrank
                         job = queue.popleft()
                         if job.state is _QUEUED:
