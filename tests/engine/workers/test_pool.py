@@ -231,3 +231,15 @@ async def test_changes_can_be_taken_in_slices(pool):
     assert not pool.has_changes and batches == []
     pool.submit(spec("add", 1))
     assert len(wakes) == 2  # woken again once everything was taken
+
+
+async def test_idle_workers_retire(pool):
+    pool.backend.retire_idle_after = 0.3
+    await pool.wait_batch(pool.map(spec("add", b=1), range(10)))
+    assert len(await pool.workers()) == 2
+    with anyio.fail_after(20):
+        while await pool.workers():
+            await anyio.sleep(0.1)
+    assert worker_children() == []
+    info = await pool.run(spec("add", 1, 1))  # a new worker starts as needed
+    assert info.state is JobState.DONE

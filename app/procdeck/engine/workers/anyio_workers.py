@@ -29,6 +29,7 @@ class _TrackingSet(set):  # type: ignore[type-arg]
         super().__init__()
         self.by_pid: dict[int, Any] = {}
         self.started: dict[int, float] = {}
+        self.idle: deque[tuple[Any, float]] = deque()  # anyio's idle deque, same object
 
     def add(self, process: Any) -> None:
         super().add(process)
@@ -82,6 +83,33 @@ class WorkerTracker:
             if popen is not None and popen.returncode is not None:
                 code = popen.returncode
         return code
+
+    async def retire_idle(self, max_idle: float) -> int:
+        """Stop workers idle for ``max_idle`` seconds or more; returns how many.
+
+        anyio retires idle workers (after 5 minutes) only when the next job is dispatched;
+        the pool view calls this so an idle pool shrinks on its own.
+        """
+        if self._workers is None:
+            return 0
+        workers, idle = self._workers, self._workers.idle
+        now = anyio.current_time()  # the clock anyio stamps idle workers with
+        stale = [(p, t) for p, t in idle if now - t >= max_idle and p.returncode is None]
+        for entry in stale:
+            idle.remove(entry)
+            workers.discard(entry[0])
+        with anyio.CancelScope(shield=True):
+            for process, _ in stale:
+                try:
+                    await process.stdin.aclose()  # the worker returns on EOF
+                except Exception:
+                    pass
+                with anyio.move_on_after(2.0):
+                    await process.wait()
+                if process.returncode is None:
+                    process.kill()
+                await process.aclose()
+        return len(stale)
 
     async def close_all(self) -> None:
         """Stop every worker: close stdin (the worker returns), kill if it lingers."""
@@ -141,8 +169,9 @@ def install() -> WorkerTracker:
             existing = to_process._process_pool_workers.get()
         except LookupError:
             workers = _TrackingSet()
+            workers.idle = deque()
             to_process._process_pool_workers.set(workers)
-            to_process._process_pool_idle_workers.set(deque())
+            to_process._process_pool_idle_workers.set(workers.idle)
             # anyio would also start a "process pool shutdown task" sleeping math.inf until
             # the loop closes. Procdeck does not: `WorkerTracker.close_all`, awaited by the
             # pool's shutdown under the engine, is the one shutdown path. Under qasync that
