@@ -75,11 +75,13 @@ async def test_os_exit_reports_worker_died_with_code_and_pool_recovers(pool):
 
 
 @pytest.mark.parametrize("name", ["segfault", "null_deref"])
-async def test_segfault_reports_the_signal(pool, name):
-    info = await pool.run(spec(name))
-    assert info.failure.kind is FailureKind.WORKER_DIED
-    assert "SIGSEGV" in info.failure.message
+async def test_segfault_reports_the_signal(pool, name, caplog):
+    for _ in range(3):  # the reaping race with asyncio's child watcher goes either way
+        info = await pool.run(spec(name))
+        assert info.failure.kind is FailureKind.WORKER_DIED
+        assert "SIGSEGV" in info.failure.message
     assert (await pool.run(spec("add", 1))).state is JobState.DONE
+    assert not [r for r in caplog.records if "Unknown child process" in r.getMessage()]
 
 
 async def test_unpicklable_result(pool):

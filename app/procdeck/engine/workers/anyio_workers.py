@@ -15,6 +15,7 @@ statuses read "unknown").
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from typing import Any
@@ -39,6 +40,24 @@ class _TrackingSet(set):  # type: ignore[type-arg]
             for pid in [p for p, proc in self.by_pid.items() if proc not in self]:
                 del self.by_pid[pid]
                 self.started.pop(pid, None)
+
+
+class _KnownWorkerReaped(logging.Filter):
+    """Drops asyncio's "Unknown child process pid N" warning for our own dead workers.
+
+    When a worker dies, anyio's ``Popen.kill()`` can reap it before asyncio's child watcher
+    does; the watcher then logs that warning and reports 255. `WorkerTracker.exit_status`
+    reads the real status from the Popen, so the warning is noise for these pids only.
+    """
+
+    def __init__(self, workers: _TrackingSet) -> None:
+        super().__init__()
+        self._workers = workers
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg.startswith("Unknown child process pid") and record.args:
+            return record.args[0] not in self._workers.by_pid  # type: ignore[index]
+        return True
 
 
 class WorkerTracker:
@@ -172,6 +191,10 @@ def install() -> WorkerTracker:
             workers.idle = deque()
             to_process._process_pool_workers.set(workers)
             to_process._process_pool_idle_workers.set(workers.idle)
+            asyncio_log = logging.getLogger("asyncio")
+            for old in [f for f in asyncio_log.filters if isinstance(f, _KnownWorkerReaped)]:
+                asyncio_log.removeFilter(old)  # one per process: the latest loop's workers
+            asyncio_log.addFilter(_KnownWorkerReaped(workers))
             # anyio would also start a "process pool shutdown task" sleeping math.inf until
             # the loop closes. Procdeck does not: `WorkerTracker.close_all`, awaited by the
             # pool's shutdown under the engine, is the one shutdown path. Under qasync that
