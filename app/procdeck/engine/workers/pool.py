@@ -170,7 +170,7 @@ class JobPool:
         self._next_batch += 1
         source = self._add_source(batch_id, spec, values)
         self._batches[batch_id] = source
-        self._dirty_batches.add(batch_id)
+        self._touch_batch(batch_id)
         self._queue.append(source)
         self._kick()
         return batch_id
@@ -300,7 +300,7 @@ class JobPool:
             if source.event is not None:
                 source.event.set()
         if source.batch_id is not None:
-            self._dirty_batches.add(source.batch_id)
+            self._touch_batch(source.batch_id)
         if source.job_events:
             event = source.job_events.pop(i, None)
             if event is not None:
@@ -382,6 +382,12 @@ class JobPool:
         self._dirty_jobs[job_id] = None
         if not self._woken:
             self._wake()
+
+    def _touch_batch(self, batch_id: int) -> None:
+        # Like _touch: a batch change alone must wake the listeners too (a batch that
+        # ends marks itself dirty before its last job does).
+        self._dirty_batches.add(batch_id)
+        self._wake()
 
     def _wake(self) -> None:
         if not self._woken:
