@@ -1,7 +1,7 @@
 """The job pool: a queue of jobs and batches, runners, cancellation, published snapshots.
 
 Design for throughput: a batch of 20,000 jobs is one `_Source` (columns: a bytearray of
-states, arrays of pids and times, a list of results) and at most ``capacity`` runner
+states, lists of pids, times and results) and at most ``capacity`` runner
 tasks pulling from the queue, never 20,000 tasks or 20,000 objects. Nothing is published
 per job: changes mark ids dirty and wake listeners once; whoever renders calls
 `take_changes` at its own rate and gets snapshots of what changed since.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import time
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -54,7 +53,7 @@ _STATE_OF = (_QUEUED, _RUNNING, _DONE, _FAILED, _CANCELLED)
 class _Source:
     """A batch of jobs stored as columns (a single job is a batch of one).
 
-    A 20,000-input map is a handful of arrays and lists here, not 20,000 objects: creating
+    A 20,000-input map is a handful of lists here, not 20,000 objects: creating
     it is fast, and the garbage collector has little to walk while it runs. Job ids of a
     source are the contiguous range ``first_id .. first_id + n - 1``.
     """
@@ -75,9 +74,10 @@ class _Source:
         self.inputs = inputs
         self.states = bytearray(n)  # all _Q
         self.values: list[Any] = [None] * n
-        self.pids = array("q", bytes(8 * n))
-        self.started = array("d", bytes(8 * n))  # 0.0: not yet
-        self.ended = array("d", bytes(8 * n))
+        # Plain lists: as small as arrays while unset (one shared 0), faster to use.
+        self.pids: list[int] = [0] * n
+        self.started: list[float] = [0.0] * n  # 0.0: not yet
+        self.ended: list[float] = [0.0] * n
         self.failures: dict[int, JobFailure] = {}
         self.outputs: dict[int, tuple[str, str]] = {}
         self.cancel_requested: set[int] = set()
@@ -183,7 +183,10 @@ class JobPool:
         self._sources.append(source)
         self._first_ids.append(source.first_id)
         first = source.first_id
-        self._dirty_jobs.update(dict.fromkeys(range(first, first + source.n)))
+        if source.n == 1:
+            self._dirty_jobs[first] = None
+        else:
+            self._dirty_jobs.update(dict.fromkeys(range(first, first + source.n)))
         self._wake()
         return source
 
