@@ -34,7 +34,7 @@ def seed(folder: Path, profiles: list[Profile]) -> ProfileStore:
 
 
 def panel_of(parts):
-    return parts.window.panels["profiles"].widget()
+    return parts.window.panel_widgets["profiles"]
 
 
 def names(panel) -> list[str]:
