@@ -51,7 +51,10 @@ def test_menus_shortcuts_icons_and_about(qt_run, qtbot, tmp_path: Path) -> None:
             for menu in window.menus.values():
                 for action in menu.actions():
                     if not action.isSeparator() and action.menu() is None:
-                        assert action.toolTip(), action.text()
+                        plain = action.text().replace("&", "")
+                        assert not action.shortcut().isEmpty(), plain
+                        assert action.toolTip() != plain, plain  # says more than the text
+                        assert action.shortcut().toString(QKeySequence.SequenceFormat.NativeText) in action.toolTip()
             desktop = parts.desktop
             assert desktop is not None
             desktop.actions["about"].trigger()
