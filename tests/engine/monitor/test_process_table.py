@@ -57,8 +57,38 @@ def test_proc_scan_and_psutil_paths_agree(spawn) -> None:
     assert len(common) >= 0.9 * len(slow)
     for pid in common:
         a, b = fast[pid], slow[pid]
+        if a.ppid == 2 or pid == 2:  # kernel threads rename themselves between two reads
+            continue
         assert (a.ppid, a.name, a.user, a.cmdline, a.can_signal) == (b.ppid, b.name, b.user, b.cmdline, b.can_signal)
         assert abs(a.create_time - b.create_time) < 0.05
     me = fast[os.getpid()]
     assert me.threads == slow[os.getpid()].threads
     assert abs(me.rss - slow[os.getpid()].rss) < 50_000_000
+
+
+def test_renamed_process_gets_its_new_name() -> None:
+    code = (
+        "import ctypes, sys, time\n"
+        "sys.stdin.readline()\n"
+        "ctypes.CDLL(None).prctl(15, b'renamed-proc', 0, 0, 0)\n"  # PR_SET_NAME
+        "print('done', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        table = ProcessTable()
+        assert {r.pid: r for r in table.snapshot()}[proc.pid].name.startswith("python")
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == b"done"
+        assert {r.pid: r for r in table.snapshot()}[proc.pid].name == "renamed-proc"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()

@@ -99,6 +99,7 @@ class StatLine:
     threads: int
     ident: bytes  # raw start time (clock ticks since boot): the process identity
     rss: int  # bytes
+    comm: str = ""  # the kernel's process name (15 characters for user processes)
 
 
 def scan_proc() -> dict[int, StatLine]:
@@ -120,7 +121,8 @@ def scan_proc() -> dict[int, StatLine]:
         except OSError:  # gone, or not ours to read
             continue
         # The name field may hold spaces and parentheses: the rest starts after the last ")".
-        fields = data[data.rfind(b")") + 2 :].split()
+        rpar = data.rfind(b")")
+        fields = data[rpar + 2 :].split()
         try:
             result[int(name)] = StatLine(
                 ppid=int(fields[1]),
@@ -129,6 +131,7 @@ def scan_proc() -> dict[int, StatLine]:
                 threads=int(fields[17]),
                 ident=fields[19],
                 rss=int(fields[21]) * _PAGE,
+                comm=data[data.find(b"(") + 1 : rpar].decode("utf-8", "replace"),
             )
         except (IndexError, ValueError):
             continue

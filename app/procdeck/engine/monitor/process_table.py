@@ -80,7 +80,10 @@ class ProcessTable:
         prev_cpu: dict[tuple[int, bytes], tuple[float, float]] = {}
         for pid, st in stats.items():
             key = (pid, st.ident)
-            info = self._static[key] if key in self._static else self._static_info(pid)
+            info = self._static.get(key)
+            # A process may rename itself (prctl, kernel workers do it all the time).
+            if info is None or not _same_name(info[0], st.comm):
+                info = self._static_info(pid)
             static[key] = info
             if info is None:
                 continue  # exited between the scan and the lookup
@@ -160,3 +163,8 @@ class ProcessTable:
             )
         self._prev = seen
         return tuple(rows)
+
+
+def _same_name(name: str, comm: str) -> bool:
+    """psutil's name is the kernel's comm, completed from the command line when cut at 15."""
+    return name == comm or (len(comm) >= 15 and name.startswith(comm))
