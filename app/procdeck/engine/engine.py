@@ -10,6 +10,7 @@ import anyio.abc
 
 from procdeck.core.samples import HistorySettings
 from procdeck.engine.monitor.sampler import Sampler
+from procdeck.engine.output.factory import RunOutputFactory
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
 from procdeck.engine.profiles.service import ProfilesService
 from procdeck.engine.workers.local import LocalBackend
@@ -30,7 +31,10 @@ class Engine:
         monitor_settings: HistorySettings | None = None,
     ) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
-        self._output_factory = output_factory
+        # By default the engine owns one log writer shared by every run (one thread, one
+        # shutdown path); it is closed after the task group, once no pump can feed it.
+        self._owned_outputs = RunOutputFactory() if output_factory is None else None
+        self._output_factory = output_factory or self._owned_outputs
         self._config_dir = config_dir
         self._monitor_settings = monitor_settings
         self._monitor_started = False
@@ -74,7 +78,7 @@ class Engine:
     def _run_label(self, run_id: int) -> str:
         try:
             return f"#{run_id} {self.processes.info(run_id).label}"
-        except KeyError:
+        except LookupError:
             return f"#{run_id}"
 
     async def shutdown(self) -> None:
@@ -94,6 +98,11 @@ class Engine:
         tb: TracebackType | None,
     ) -> bool | None:
         assert self._tg is not None
-        await self.shutdown()
-        self._tg.cancel_scope.cancel()
-        return await self._tg.__aexit__(exc_type, exc, tb)
+        try:
+            await self.shutdown()
+            self._tg.cancel_scope.cancel()
+            return await self._tg.__aexit__(exc_type, exc, tb)
+        finally:
+            if self._owned_outputs is not None:
+                with anyio.CancelScope(shield=True):
+                    await self._owned_outputs.aclose()

@@ -246,6 +246,11 @@ class JobPool:
                         if item is None:
                             return
                         await self._run(item[0], item[1], slot)
+                        if scope.cancel_called:
+                            # The cancel was meant for that job, whose result may have
+                            # come back first: the next job gets a fresh scope, or the
+                            # stale cancel would fire at its first checkpoint.
+                            break
         finally:
             self._scopes.pop(slot, None)
             self._runners -= 1
