@@ -114,3 +114,20 @@ def test_closing_with_live_runs_asks_first(qt_run, qtbot, monkeypatch, answer):
             window.finish_quit()
 
     qt_run(scenario)
+
+
+def test_quit_confirmation_counts_running_jobs(qt_run, qtbot):
+    from procdeck.core.jobs import JobSpec
+
+    async def scenario():
+        async with Engine() as engine:
+            parts = build(engine, on_quit=lambda: None)
+            qtbot.addWidget(parts.window)
+            assert parts.window.busy_work() == []
+            job_id = engine.jobs.submit(JobSpec(target="procdeck.tasks.builtin:sleep", args=(30,)))
+            await until(lambda: parts.window.busy_work() == ["1 job"])
+            engine.jobs.cancel(job_id)
+            await until(lambda: parts.window.busy_work() == [])
+            parts.close()
+
+    qt_run(scenario)

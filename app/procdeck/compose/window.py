@@ -65,6 +65,7 @@ def build(
         settings = desktop_feature.open_settings(config_dir)
     parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, settings)
     parts.closers.append(parts.jobs_bridge.close)
+    window.busy_counters.append(("job", "jobs", lambda: engine.jobs.active_count))
     parts.monitor = wire_monitor(engine, window, spawner)
     parts.closers.append(parts.monitor.close)
     # Last: it restores the saved layout of every panel wired above.

@@ -6,6 +6,8 @@ with ``add_action``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QScrollArea, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
@@ -61,6 +63,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.counts)
         self.panels: dict[str, QDockWidget] = {}
         self.panel_widgets: dict[str, QWidget] = {}
+        # Other work that quitting would stop, counted when the user closes the window:
+        # (singular, plural, count function), e.g. ("job", "jobs", ...). Features add theirs.
+        self.busy_counters: list[tuple[str, str, Callable[[], int]]] = []
         self._quitting = False
         self._update_counts()
         self.runs_model.dataChanged.connect(lambda *_: self._update_counts())
@@ -112,15 +117,22 @@ class MainWindow(QMainWindow):
         self.counts.setText(f"{running} running · {exited} exited · {failed} failed")
 
     # -- quitting ---------------------------------------------------------------------
+    def busy_work(self) -> list[str]:
+        """What quitting would stop, as phrases ("2 processes", "1 job"), or []."""
+        counts = [("process", "processes", self.live_runs())]
+        counts += [(one, many, count()) for one, many, count in self.busy_counters]
+        return [f"{n} {one if n == 1 else many}" for one, many, n in counts if n]
+
     def confirm_quit(self) -> bool:
-        """Ask before quitting while processes run (a hook tests can replace)."""
-        live = self.live_runs()
-        if not live:
+        """Ask before quitting while processes or jobs run (a hook tests can replace)."""
+        busy = self.busy_work()
+        if not busy:
             return True
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Quit Procdeck")
-        box.setText(f"{live} process{'es are' if live != 1 else ' is'} still running.")
+        verb = "is" if len(busy) == 1 and busy[0].startswith("1 ") else "are"
+        box.setText(f"{' and '.join(busy)} {verb} still running.")
         box.setInformativeText("Quitting stops them (and everything they started).")
         stop = box.addButton("Stop all and quit", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)

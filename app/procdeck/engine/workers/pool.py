@@ -508,6 +508,11 @@ class JobPool:
         return await self.backend.workers(self.running_jobs())
 
     @property
+    def active_count(self) -> int:
+        """Jobs running or queued: what quitting would cancel."""
+        return len(self._running) + self.queued_count
+
+    @property
     def queued_count(self) -> int:
         return sum(source.states.count(_Q) for source in self._queue)
 
