@@ -1,0 +1,296 @@
+"""The Dask backend behind the same job pool: real LocalCluster worker processes.
+
+Skipped when the optional extra is not installed. A LocalCluster costs a few seconds of
+this machine's two cores, so most tests share one cluster (module-scoped pool); tests
+that kill workers wait for the nanny to bring the cluster back to full strength.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+
+import anyio
+import psutil
+import pytest
+
+pytest.importorskip("distributed")
+
+from distributed import Scheduler, Worker  # noqa: E402
+
+from procdeck.core.cluster_state import (  # noqa: E402
+    BackendChoice,
+    ClusterStatus,
+    ClusterWorkerInfo,
+)
+from procdeck.core.jobs import FailureKind, JobSpec, JobState  # noqa: E402
+from procdeck.engine.workers.dask_backend import DaskBackend, open_dask_pool  # noqa: E402
+from procdeck.engine.workers.pool import JobPool  # noqa: E402
+
+from ..conftest import alive  # noqa: E402
+from .conftest import SAMPLE  # noqa: E402
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+TIMEOUT = 60  # generous: two cores shared with other work
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def spec(name: str, *args, **kwargs) -> JobSpec:
+    return JobSpec(f"{SAMPLE}:{name}", args, kwargs)
+
+
+def children() -> set[int]:
+    """Live child processes, except multiprocessing's resource tracker: one per app
+    process, started by the first spawned worker, it exits with the app (by design)."""
+    found = set()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if alive(proc.pid) and "resource_tracker" not in " ".join(proc.cmdline()):
+                found.add(proc.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+async def wait_for(predicate, timeout: float = TIMEOUT, interval: float = 0.05):
+    with anyio.fail_after(timeout):
+        while not (result := predicate()):
+            await anyio.sleep(interval)
+    return result
+
+
+async def full_strength(pool: JobPool, n: int = 2) -> None:
+    """n workers connected, each with a live process (a killed one has been replaced)."""
+    connection = pool.backend.connection
+
+    def ready() -> bool:
+        pids = connection.pids
+        return (connection.state.status is ClusterStatus.CONNECTED
+                and connection.state.workers == n and len(pids) == n
+                and all(alive(p) for p in pids.values()))
+
+    await wait_for(ready)
+
+
+@pytest.fixture(scope="module")
+async def dask_pool():
+    before = children()
+    async with open_dask_pool(BackendChoice.dask_local_cluster(2), poll_s=0.25) as pool:
+        await full_strength(pool)
+        yield pool
+    # Clean shutdown: no worker process of the cluster is left.
+    try:
+        await wait_for(lambda: not (children() - before), 30)
+    except TimeoutError:
+        left = [psutil.Process(p).cmdline() for p in children() - before]
+        raise AssertionError(f"left running: {left}") from None
+
+
+@pytest.fixture
+async def pool(dask_pool):
+    await full_strength(dask_pool)
+    yield dask_pool
+    dask_pool.cancel_all()
+    for job in dask_pool.jobs():
+        if job.state is JobState.RUNNING:
+            await dask_pool.kill(job.job_id)
+
+
+async def started_pid(pool: JobPool, job_id: int) -> int:
+    return await wait_for(lambda: pool.info(job_id).worker_pid)
+
+
+async def test_dispatch_result_prints_and_worker_pid(pool):
+    info = await pool.run(spec("shout", "hi"))
+    assert info.state is JobState.DONE, info.failure
+    assert pool.result(info.job_id) == "HI"
+    assert info.stdout == "out: hi\n"
+    assert info.stderr == "err: hi\n"
+    assert info.worker_pid in set(pool.backend.connection.pids.values())
+    assert info.worker_pid in children()
+
+
+async def test_failure_carries_the_remote_traceback(pool):
+    info = await pool.run(spec("fail", "kaput"))
+    assert info.state is JobState.FAILED
+    assert info.failure.kind is FailureKind.EXCEPTION
+    assert info.failure.message == "ValueError: kaput"
+    assert "in inner" in info.failure.traceback and "sample_jobs.py" in info.failure.traceback
+    missing = await pool.run(JobSpec("no_such_module_here:f"))
+    assert missing.failure.kind is FailureKind.IMPORT
+    assert "no_such_module_here" in missing.failure.message
+
+
+async def test_unpicklable_argument_is_a_clear_failure(pool):
+    import threading
+
+    info = await pool.run(spec("add", threading.Lock()))
+    assert info.state is JobState.FAILED
+    assert info.failure.kind in (FailureKind.BAD_ARGUMENT, FailureKind.INTERNAL)
+    assert "lock" in info.failure.message.lower()
+    assert (await pool.run(spec("add", 1, 2))).state is JobState.DONE
+
+
+async def test_batch_through_the_job_pool(pool):
+    batch_id = pool.map(spec("add", 100), range(12))
+    with anyio.fail_after(TIMEOUT):
+        batch = await pool.wait_batch(batch_id)
+    assert (batch.done, batch.failed, batch.total) == (12, 0, 12)
+    assert [r.result for r in pool.results(batch_id)] == [i + 100 for i in range(12)]
+
+
+async def test_workers_report_scheduler_metrics(pool):
+    job_id = pool.submit(spec("sleep", 2))
+    pid = await started_pid(pool, job_id)
+    workers = await pool.workers()
+    assert len(workers) == 2
+    assert all(isinstance(w, ClusterWorkerInfo) for w in workers)
+    assert all(w.address.startswith("tcp://") and w.rss > 0 and w.local for w in workers)
+    assert {w.pid for w in workers} == set(pool.backend.connection.pids.values())
+    busy = [w for w in workers if w.busy]
+    assert [(w.pid, w.job_id) for w in busy] == [(pid, job_id)]
+    await pool.wait(job_id)
+
+
+async def test_cancel_queued_never_starts_and_running_is_honest(pool, tmp_path):
+    blockers = [pool.submit(spec("sleep", 60)) for _ in range(2)]
+    for job_id in blockers:
+        await started_pid(pool, job_id)
+    marker = tmp_path / "ran"
+    queued = pool.submit(spec("write_marker", str(marker)))
+    assert pool.info(queued).state is JobState.QUEUED
+    assert pool.cancel(queued) is True
+    # Dask cannot interrupt a running task: Cancel says so and the job keeps running.
+    assert pool.backend.can_interrupt(True) is False
+    assert pool.cancel(blockers[0]) is False
+    assert pool.info(blockers[0]).state is JobState.RUNNING
+    assert pool.info(blockers[0]).cancel_requested
+    for job_id in blockers:
+        assert await pool.kill(job_id) is True
+    await full_strength(pool)
+    assert (await pool.run(spec("add", 1, 1))).state is JobState.DONE
+    assert pool.info(queued).state is JobState.CANCELLED
+    assert not marker.exists()
+
+
+async def test_hard_cancel_restarts_the_worker(pool):
+    job_id = pool.submit(spec("sleep", 60))
+    pid = await started_pid(pool, job_id)
+    assert await pool.kill(job_id) is True
+    with anyio.fail_after(TIMEOUT):
+        info = await pool.wait(job_id)
+    assert info.state is JobState.FAILED
+    assert info.failure.kind is FailureKind.WORKER_DIED
+    assert "Killed on request" in info.failure.message
+    await wait_for(lambda: not alive(pid))
+    await full_strength(pool)
+    after = await pool.run(spec("pid"))
+    assert after.state is JobState.DONE and pool.result(after.job_id) != pid
+
+
+async def test_lost_worker_fails_its_job_clearly(pool):
+    job_id = pool.submit(spec("sleep", 60))
+    pid = await started_pid(pool, job_id)
+    os.kill(pid, signal.SIGKILL)  # the worker dies under the job
+    with anyio.fail_after(TIMEOUT):
+        info = await pool.wait(job_id)
+    assert info.state is JobState.FAILED
+    assert info.failure.kind is FailureKind.WORKER_DIED
+    assert "was lost" in info.failure.message and str(pid) in info.failure.message
+    state = pool.backend.state
+    assert state.status is ClusterStatus.CONNECTED  # the cluster itself is fine
+    await full_strength(pool)
+    assert (await pool.run(spec("add", 2, 3))).state is JobState.DONE
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_unreachable_scheduler_is_a_state_not_a_traceback():
+    choice = BackendChoice.dask_scheduler(f"tcp://127.0.0.1:{free_port()}")
+    states = []
+    async with open_dask_pool(choice, connect_timeout=1, retry_s=0.5) as pool:
+        pool.backend.subscribe_state(states.append)
+        state = await pool.backend.connection.wait_settled(TIMEOUT)
+        assert state.status is ClusterStatus.FAILED
+        assert state.message and "Retrying" in state.message
+        info = await pool.run(spec("add", 1))
+        assert info.state is JobState.FAILED
+        assert info.failure.message.startswith("Not sent to Dask")
+        assert "127.0.0.1" in info.failure.message
+    assert pool.backend.state.status is ClusterStatus.CLOSED
+    assert states[-1].status is ClusterStatus.CLOSED
+
+
+async def test_scheduler_going_away_and_coming_back():
+    """In-process scheduler and thread worker: lose the scheduler, then bring it back."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+
+    async def start_cluster():
+        scheduler = await Scheduler(host="127.0.0.1", port=port, dashboard=False,
+                                    dashboard_address="127.0.0.1:0")
+        worker = await Worker(address, nthreads=1)
+        return scheduler, worker
+
+    scheduler, worker = await start_cluster()
+    async with anyio.create_task_group() as tg:
+        backend = await DaskBackend.start(BackendChoice.dask_scheduler(address), tg,
+                                          connect_timeout=2, poll_s=0.2, retry_s=0.3)
+        pool = JobPool(tg, backend)
+        try:
+            await backend.connection.wait_for(
+                lambda s: s.status is ClusterStatus.CONNECTED and s.workers == 1, TIMEOUT)
+            assert (await pool.run(spec("add", 1, 2))).state is JobState.DONE
+            running = pool.submit(spec("sleep", 3))
+            await wait_for(lambda: pool.info(running).state is JobState.RUNNING)
+            await worker.close()
+            await scheduler.close()
+            state = await backend.connection.wait_for(
+                lambda s: s.status is ClusterStatus.RECONNECTING, TIMEOUT)
+            assert state.describe().startswith("Dask: lost tcp://127.0.0.1")
+            with anyio.fail_after(TIMEOUT):
+                info = await pool.wait(running)
+            assert info.state is JobState.FAILED
+            assert info.failure.kind is FailureKind.WORKER_DIED
+            scheduler, worker = await start_cluster()
+            await backend.connection.wait_for(
+                lambda s: s.status is ClusterStatus.CONNECTED and s.workers == 1, TIMEOUT)
+            again = await pool.run(spec("add", 20, 22))
+            assert again.state is JobState.DONE and pool.result(again.job_id) == 42
+        finally:
+            await pool.shutdown()
+            await worker.close()
+            await scheduler.close()
+
+
+async def test_clean_shutdown_leaves_no_process():
+    before = children()
+    async with open_dask_pool(BackendChoice.dask_local_cluster(1)) as pool:
+        await full_strength(pool, 1)
+        job_id = pool.submit(spec("sleep", 60))
+        pid = await started_pid(pool, job_id)
+        assert pid in children()
+    assert pool.info(job_id).state in (JobState.CANCELLED, JobState.FAILED)
+    await wait_for(lambda: not (children() - before), 30)
+
+
+def test_runs_on_procdecks_qt_event_loop(qt_run):
+    async def main():
+        async with open_dask_pool(BackendChoice.dask_local_cluster(1)) as pool:
+            info = await pool.run(spec("shout", "qt"))
+            return info, pool.backend.state
+
+    info, state = qt_run(main)
+    assert info.state is JobState.DONE, info.failure
+    assert info.stdout == "out: qt\n"
+    assert state.status is ClusterStatus.CONNECTED
