@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from PySide6.QtCore import QSettings
+
 from procdeck.bridge.engine_bridge import EngineBridge
+from procdeck.bridge.jobs_bridge import JobsBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose import jobs
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -20,9 +24,12 @@ class AppParts:
     window: MainWindow
     spawner: TaskSpawner
     bridge: EngineBridge
+    jobs_bridge: JobsBridge | None = None
 
     def close(self) -> None:
         self.bridge.close()
+        if self.jobs_bridge is not None:
+            self.jobs_bridge.close()
 
 
 def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
@@ -31,6 +38,7 @@ def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
+    parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, QSettings())
     window.quitRequested.connect(on_quit)
     return parts
 

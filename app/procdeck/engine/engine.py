@@ -8,6 +8,8 @@ import anyio
 import anyio.abc
 
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
+from procdeck.engine.workers.local import LocalBackend
+from procdeck.engine.workers.pool import JobPool
 
 
 class Engine:
@@ -20,6 +22,7 @@ class Engine:
         self._tg: anyio.abc.TaskGroup | None = None
         self._output_factory = output_factory
         self.processes: ProcessManager
+        self.jobs: JobPool
 
     @property
     def task_group(self) -> anyio.abc.TaskGroup:
@@ -30,12 +33,16 @@ class Engine:
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self.processes = ProcessManager(self._tg, output_factory=self._output_factory)
+        # Under this task group, so anyio's worker processes belong to the engine's task.
+        self.jobs = JobPool(self._tg, LocalBackend())
         return self
 
     async def shutdown(self) -> None:
         """Stop everything the engine started; safe to call more than once."""
         with anyio.CancelScope(shield=True):
-            await self.processes.shutdown()
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self.processes.shutdown)
+                tg.start_soon(self.jobs.shutdown)
 
     async def __aexit__(
         self,

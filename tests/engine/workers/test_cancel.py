@@ -73,8 +73,9 @@ async def test_cancel_batch_stops_running_and_queued(pool, tmp_path):
     cancelled = pool.cancel_batch(batch_id)
     info = await pool.wait_batch(batch_id)
     ran = len(marker.read_text().splitlines())
-    assert info.done == ran
-    assert info.cancelled == 52 - ran and cancelled >= 1
+    # A job killed while running may already have written its line.
+    assert info.done <= ran <= info.done + 2
+    assert info.done + info.cancelled == 52 and cancelled == info.cancelled
     assert (await pool.wait(other)).state is JobState.DONE  # other work is untouched
     await anyio.sleep(0.2)
     assert len(marker.read_text().splitlines()) == ran  # nothing started after cancel

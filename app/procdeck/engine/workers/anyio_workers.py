@@ -5,7 +5,8 @@ needs their pids, and a job whose worker died should say "killed by SIGSEGV" or 
 3", which only the asyncio Process object knows (asyncio reaps the child). So, before the
 first ``to_process.run_sync`` on this loop, we give anyio a set that remembers every
 process added to it, then run anyio's own set-up exactly as ``run_sync`` would
-(anyio/to_process.py, ``run_sync``: "If this is the first run in this event loop thread").
+(anyio/to_process.py, ``run_sync``: "If this is the first run in this event loop thread"),
+except for its shutdown task (see `install`).
 
 This touches private names of anyio 4.x; if they move, `install` returns a tracker that
 knows nothing and the pool still works (pids come from the job replies and psutil, exit
@@ -103,13 +104,38 @@ class WorkerTracker:
                     except ProcessLookupError:
                         pass
                 await process.aclose()
+        await anyio.to_thread.run_sync(_kill_strays, {p.pid for p in processes})
+
+
+def _kill_strays(known: set[int]) -> None:
+    """Kill anyio workers of this process that anyio itself lost track of.
+
+    ``to_process.run_sync`` cancelled while a new worker is starting re-raises without
+    killing it (anyio/to_process.py: ``except (BrokenWorkerProcess,
+    get_cancelled_exc_class()): raise``); that worker lives on until the garbage collector
+    closes its pipes. Cancelling a job at the wrong moment must not leave one behind.
+    """
+    import psutil
+
+    try:
+        children = psutil.Process().children()
+    except psutil.Error:
+        return
+    for child in children:
+        if child.pid in known:
+            continue
+        try:
+            cmdline = child.cmdline()
+            if "anyio.to_process" in cmdline and "-m" in cmdline:
+                child.kill()
+        except psutil.Error:
+            pass
 
 
 def install() -> WorkerTracker:
     """Track anyio's workers on the running loop (call inside it, before any dispatch)."""
     try:
         from anyio import to_process
-        from anyio._core._eventloop import get_async_backend
 
         try:
             existing = to_process._process_pool_workers.get()
@@ -117,7 +143,12 @@ def install() -> WorkerTracker:
             workers = _TrackingSet()
             to_process._process_pool_workers.set(workers)
             to_process._process_pool_idle_workers.set(deque())
-            get_async_backend().setup_process_pool_exit_at_shutdown(workers)
+            # anyio would also start a "process pool shutdown task" sleeping math.inf until
+            # the loop closes. Procdeck does not: `WorkerTracker.close_all`, awaited by the
+            # pool's shutdown under the engine, is the one shutdown path. Under qasync that
+            # task outlives asyncio.Runner.close() and is reported as "Task was destroyed
+            # but it is pending". A worker never outlives the app anyway: it exits on EOF
+            # of its stdin, the pipe from this process.
             return WorkerTracker(workers)
         if isinstance(existing, _TrackingSet):
             return WorkerTracker(existing)

@@ -34,6 +34,7 @@ class LocalBackend:
     """
 
     name = "local"
+    max_slots = MAX_SLOTS
 
     def __init__(self, capacity: int | None = None) -> None:
         self._limiter = anyio.CapacityLimiter(_clamp(capacity or os.cpu_count() or 2))

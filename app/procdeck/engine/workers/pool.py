@@ -108,12 +108,17 @@ class JobPool:
         self._running: dict[int, _Job] = {}  # slot -> job
         self._free_slots: list[int] = []
         self._slots_made = 0
+        self._max_slots: int = getattr(backend, "max_slots", 256)
         self._idle = anyio.Event()
         self._idle.set()
         self._dirty_jobs: set[int] = set()
         self._dirty_batches: set[int] = set()
         self._listeners: list[Listener] = []
         self._closed = False
+
+    @property
+    def task_group(self) -> TaskGroup:
+        return self._tg
 
     # -- settings ------------------------------------------------------------------
 
@@ -173,13 +178,19 @@ class JobPool:
         while self._queue and self._runners < self.backend.capacity and not self._closed:
             if self._free_slots:
                 slot = self._free_slots.pop()
+            elif self._slots_made < self._max_slots:
+                slot = self._take_new_slot()
             else:
-                slot = self._slots_made
-                self._slots_made += 1
+                break
             if self._runners == 0:
                 self._idle = anyio.Event()
             self._runners += 1
             self._tg.start_soon(self._runner, slot, name=f"procdeck job runner {slot}")
+
+    def _take_new_slot(self) -> int:
+        slot = self._slots_made
+        self._slots_made += 1
+        return slot
 
     async def _runner(self, slot: int) -> None:
         queue = self._queue
@@ -413,8 +424,22 @@ class JobPool:
         return batch.info()
 
     async def run(self, spec: JobSpec) -> JobInfo:
-        """Submit one job and wait for it."""
-        return await self.wait(self.submit(spec))
+        """Run one job in the calling task and return its final snapshot.
+
+        The job is a full pool job (listed, cancellable, counted against max workers) but
+        skips the queue hop: no runner task is woken and no event is awaited, so an
+        awaited call costs little more than a bare ``to_process.run_sync``.
+        """
+        self._check_open()
+        if not self._free_slots and self._slots_made >= self._max_slots:
+            return await self.wait(self.submit(spec))
+        job = self._new_job(spec, None, None, None, time.monotonic())
+        slot = self._free_slots.pop() if self._free_slots else self._take_new_slot()
+        try:
+            await self._run(job, slot)
+        finally:
+            self._free_slots.append(slot)
+        return self._info(job, full=True)
 
     # -- shutdown ------------------------------------------------------------------
 

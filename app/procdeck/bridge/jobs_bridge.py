@@ -1,0 +1,161 @@
+"""Jobs between the worker pool and the window: coalesced snapshots out, commands in.
+
+The pool marks what changed and wakes us once; we collect snapshots at most ``UI_HZ``
+times per second, so a 20,000-job batch costs the window a few dozen updates a second,
+not one per job. The worker list (psutil, in a thread) refreshes once a second.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from procdeck.bridge.tasks import TaskSpawner
+from procdeck.core.jobs import DispatchMode, DispatchRequest, JobSpecError
+from procdeck.engine.workers.files import read_inputs_file, render_results_async, save_results
+from procdeck.engine.workers.pool import JobPool, PoolClosed
+
+UI_HZ = 30
+WORKERS_INTERVAL_MS = 1000
+
+log = logging.getLogger(__name__)
+
+
+class JobsBridge(QObject):
+    jobsChanged = Signal(list)  # list[JobInfo] that changed
+    batchesChanged = Signal(list)  # list[BatchInfo] that changed
+    workersChanged = Signal(list)  # list[WorkerInfo]
+    settingsChanged = Signal(object)  # PoolSettings
+    jobDetails = Signal(object)  # JobInfo with the full result repr
+    dispatched = Signal(str, int)  # "job" | "batch", id
+    rejected = Signal(str)  # a dispatch request that cannot run, for the form
+    exported = Signal(str)  # text of copied results
+    saved = Signal(str)  # path results were saved to
+    failed = Signal(str)  # anything else that went wrong, for the status bar
+
+    def __init__(self, pool: JobPool, spawner: TaskSpawner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool
+        self._spawner = spawner
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(int(1000 / UI_HZ))
+        self._timer.timeout.connect(self.flush_now)
+        self._workers_timer = QTimer(self)
+        self._workers_timer.setInterval(WORKERS_INTERVAL_MS)
+        self._workers_timer.timeout.connect(self.refresh_workers)
+        self._workers_timer.start()
+        self._refreshing = False
+        self._closed = False
+        self._unsubscribe = pool.subscribe(self._wake)
+
+    # -- engine -> Qt -----------------------------------------------------------------
+    def _wake(self) -> None:
+        if not self._timer.isActive() and not self._closed:
+            self._timer.start()
+
+    def flush_now(self) -> None:
+        """Emit what changed since the last flush (the timer's job; tests call it too)."""
+        self._timer.stop()
+        jobs, batches = self._pool.take_changes()
+        if jobs:
+            self.jobsChanged.emit(jobs)
+        if batches:
+            self.batchesChanged.emit(batches)
+
+    def refresh_workers(self) -> None:
+        if not self._refreshing and not self._closed:
+            self._refreshing = True
+            self._spawner.spawn(self._refresh_workers)
+
+    async def _refresh_workers(self) -> None:
+        try:
+            workers = await self._pool.workers()
+        finally:
+            self._refreshing = False
+        if not self._closed:
+            self.workersChanged.emit(workers)
+
+    def publish_settings(self) -> None:
+        self.settingsChanged.emit(self._pool.settings)
+
+    # -- commands ---------------------------------------------------------------------
+    def dispatch(self, request: DispatchRequest) -> None:
+        if request.mode is DispatchMode.MAP and request.inputs_file:
+            self._spawner.spawn(self._dispatch_file, request)
+            return
+        try:
+            if request.mode is DispatchMode.MAP:
+                self.dispatched.emit("batch", self._pool.map(request.spec, request.inputs))
+            else:
+                self.dispatched.emit("job", self._pool.submit(request.spec))
+        except PoolClosed as exc:
+            self.rejected.emit(str(exc))
+
+    async def _dispatch_file(self, request: DispatchRequest) -> None:
+        try:
+            inputs = await read_inputs_file(request.inputs_file or "")
+        except JobSpecError as exc:
+            self.rejected.emit(str(exc))
+            return
+        try:
+            self.dispatched.emit("batch", self._pool.map(request.spec, inputs))
+        except PoolClosed as exc:
+            self.rejected.emit(str(exc))
+
+    def cancel_job(self, job_id: int) -> None:
+        if not self._pool.cancel(job_id):
+            info = self._pool.info(job_id)
+            if not info.state.is_final:
+                self.failed.emit(
+                    f"Job {job_id} is not cancellable and keeps running until it finishes."
+                )
+
+    def cancel_batch(self, batch_id: int) -> None:
+        self._pool.cancel_batch(batch_id)
+
+    def cancel_all(self) -> None:
+        self._pool.cancel_all()
+
+    def set_max_workers(self, n: int) -> None:
+        self._pool.set_max_workers(n)
+        self.publish_settings()
+
+    def set_cancellable(self, cancellable: bool) -> None:
+        self._pool.set_cancellable(cancellable)
+        self.publish_settings()
+
+    def request_details(self, job_id: int) -> None:
+        try:
+            info = self._pool.info(job_id, full=True)
+        except KeyError:
+            return
+        self.jobDetails.emit(info)
+
+    def copy_results(self, batch_id: int, fmt: str) -> None:
+        self._spawner.spawn(self._copy, batch_id, fmt)
+
+    async def _copy(self, batch_id: int, fmt: str) -> None:
+        text = await render_results_async(self._pool.results(batch_id), fmt)
+        self.exported.emit(text)
+
+    def save_results(self, batch_id: int, path: str, fmt: str) -> None:
+        self._spawner.spawn(self._save, batch_id, path, fmt)
+
+    async def _save(self, batch_id: int, path: str, fmt: str) -> None:
+        try:
+            await save_results(self._pool.results(batch_id), path, fmt)
+        except OSError as exc:
+            self.failed.emit(f"Could not save results to {path}: {exc.strerror or exc}")
+            return
+        self.saved.emit(path)
+
+    def clear_finished(self) -> None:
+        self._pool.remove_finished()
+
+    def close(self) -> None:
+        self._closed = True
+        self._timer.stop()
+        self._workers_timer.stop()
+        self._unsubscribe()

@@ -1,0 +1,52 @@
+"""Wires the worker pool, the jobs bridge and the Jobs panel together."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+
+from procdeck.bridge.jobs_bridge import JobsBridge
+from procdeck.bridge.tasks import TaskSpawner
+from procdeck.engine.workers.pool import JobPool
+from procdeck.ui.jobs.panel import JobsPanel
+
+
+def build_jobs_panel(
+    pool: JobPool, spawner: TaskSpawner | None, settings: QSettings | None = None
+) -> tuple[JobsPanel, JobsBridge]:
+    """A Jobs panel connected to ``pool``; the caller owns both and closes the bridge."""
+    panel = JobsPanel(settings)
+    if spawner is None:
+        spawner = TaskSpawner(pool.task_group, panel)
+    bridge = JobsBridge(pool, spawner, panel)
+    bridge.jobsChanged.connect(panel.apply_jobs)
+    bridge.batchesChanged.connect(panel.apply_batches)
+    bridge.workersChanged.connect(panel.apply_workers)
+    bridge.settingsChanged.connect(panel.apply_settings)
+    bridge.jobDetails.connect(panel.show_details)
+    bridge.rejected.connect(panel.show_error)
+    bridge.exported.connect(panel.copy_text)
+    panel.dispatchRequested.connect(bridge.dispatch)
+    panel.cancelJobRequested.connect(bridge.cancel_job)
+    panel.cancelBatchRequested.connect(bridge.cancel_batch)
+    panel.cancelAllRequested.connect(bridge.cancel_all)
+    panel.maxWorkersChanged.connect(bridge.set_max_workers)
+    panel.cancellableChanged.connect(bridge.set_cancellable)
+    panel.detailsRequested.connect(bridge.request_details)
+    panel.copyRequested.connect(bridge.copy_results)
+    panel.saveRequested.connect(bridge.save_results)
+    panel.clearRequested.connect(bridge.clear_finished)
+    bridge.publish_settings()
+    return panel, bridge
+
+
+def wire(window: object, pool: JobPool, spawner: TaskSpawner, settings: QSettings | None = None) -> JobsBridge:
+    """Add the Jobs panel to the main window; returns the bridge to close on quit."""
+    from procdeck.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    panel, bridge = build_jobs_panel(pool, spawner, settings)
+    bridge.failed.connect(window.show_message)
+    bridge.saved.connect(lambda path: window.show_message(f"Results saved to {path}"))
+    bridge.exported.connect(lambda _text: window.show_message("Results copied to the clipboard"))
+    window.add_panel("jobs", "Jobs", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+    return bridge

@@ -1,0 +1,1 @@
+"""The Jobs panel: dispatch Python functions to worker processes and follow them."""

@@ -1,0 +1,199 @@
+"""The Jobs panel: dispatch form, pool controls and workers, job table, details, batch bar.
+
+Receives core values (JobInfo, BatchInfo, WorkerInfo, PoolSettings) and emits intent
+signals; it knows nothing of the engine.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from procdeck.core.jobs import BatchInfo, JobInfo, PoolSettings, WorkerInfo
+from procdeck.ui.jobs.batch_bar import BatchBar
+from procdeck.ui.jobs.dispatch_form import DispatchForm
+from procdeck.ui.jobs.job_details import JobDetails
+from procdeck.ui.jobs.jobs_model import COLUMNS, JOB_ID_ROLE, JobsModel
+from procdeck.ui.jobs.pool_view import PoolView
+
+
+class JobsPanel(QWidget):
+    dispatchRequested = Signal(object)  # DispatchRequest
+    cancelJobRequested = Signal(int)
+    cancelBatchRequested = Signal(int)
+    cancelAllRequested = Signal()
+    maxWorkersChanged = Signal(int)
+    cancellableChanged = Signal(bool)
+    detailsRequested = Signal(int)
+    copyRequested = Signal(int, str)  # batch id, format
+    saveRequested = Signal(int, str, str)  # batch id, path, format
+    clearRequested = Signal()
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("jobsPanel")
+        self.form = DispatchForm(settings)
+        self.pool_view = PoolView()
+        self.model = JobsModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("jobsTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((90, 220, 90, 90, 70, 70)):
+            if column < len(COLUMNS) - 1:
+                self.table.setColumnWidth(column, width)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.cancel_job_action = QAction("Cancel job", self)
+        self.cancel_batch_action = QAction("Cancel its batch", self)
+        self.table.addAction(self.cancel_job_action)
+        self.table.addAction(self.cancel_batch_action)
+        self.details = JobDetails()
+        self.batch_bar = BatchBar()
+        self.cancel_job_button = QPushButton("Cancel job")
+        self.clear_button = QPushButton("Clear finished")
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        table_buttons = QHBoxLayout()
+        table_buttons.addStretch(1)
+        table_buttons.addWidget(self.cancel_job_button)
+        table_buttons.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(self.pool_view)
+        layout.addWidget(self.batch_bar)
+        layout.addLayout(table_buttons)
+        layout.addWidget(split, 1)
+
+        self._batches: dict[int, BatchInfo] = {}
+        self.form.dispatchRequested.connect(self.dispatchRequested)
+        self.pool_view.maxWorkersChanged.connect(self.maxWorkersChanged)
+        self.pool_view.cancellableChanged.connect(self.cancellableChanged)
+        self.pool_view.cancelAllRequested.connect(self.cancelAllRequested)
+        self.batch_bar.cancelRequested.connect(self.cancelBatchRequested)
+        self.batch_bar.copyRequested.connect(self.copyRequested)
+        self.batch_bar.saveRequested.connect(self._save)
+        self.cancel_job_button.clicked.connect(self._cancel_selected)
+        self.cancel_job_action.triggered.connect(self._cancel_selected)
+        self.cancel_batch_action.triggered.connect(self._cancel_selected_batch)
+        self.clear_button.clicked.connect(self._clear)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        # Durations and ETA move on their own: repaint them once a second.
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+
+    # -- engine -> view ---------------------------------------------------------------
+    def apply_jobs(self, infos: list[JobInfo]) -> None:
+        self.model.upsert(infos)
+        current = self.current_job()
+        if current is not None and any(i.job_id == current for i in infos):
+            self.detailsRequested.emit(current)
+
+    def apply_batches(self, infos: list[BatchInfo]) -> None:
+        shown = self.batch_bar.batch
+        for info in infos:
+            is_new = info.batch_id not in self._batches
+            self._batches[info.batch_id] = info
+            if is_new or (shown is not None and info.batch_id == shown.batch_id):
+                self.batch_bar.show_batch(info)
+                shown = info
+
+    def apply_workers(self, workers: list[WorkerInfo]) -> None:
+        self.pool_view.apply_workers(workers)
+
+    def apply_settings(self, settings: PoolSettings) -> None:
+        self.pool_view.apply_settings(settings)
+
+    def show_details(self, info: JobInfo) -> None:
+        if info.job_id == self.current_job():
+            self.details.show_job(info)
+
+    def show_error(self, message: str) -> None:
+        self.form.show_error(message)
+
+    def copy_text(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+
+    # -- selection --------------------------------------------------------------------
+    def current_job(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return None if not rows else rows[0].data(JOB_ID_ROLE)
+
+    def select_job(self, job_id: int) -> None:
+        row = self.model.row_of(job_id)
+        if row is not None:
+            self.table.selectRow(row)
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        job_id = self.current_job()
+        info = None if job_id is None else self.model.info(job_id)
+        self.details.show_job(info)
+        if info is None:
+            return
+        self.detailsRequested.emit(info.job_id)
+        if info.batch_id is not None and info.batch_id in self._batches:
+            self.batch_bar.show_batch(self._batches[info.batch_id])
+
+    def _cancel_selected(self) -> None:
+        job_id = self.current_job()
+        if job_id is not None:
+            self.cancelJobRequested.emit(job_id)
+
+    def _cancel_selected_batch(self) -> None:
+        job_id = self.current_job()
+        info = None if job_id is None else self.model.info(job_id)
+        if info is not None and info.batch_id is not None:
+            self.cancelBatchRequested.emit(info.batch_id)
+
+    def _clear(self) -> None:
+        self.model.remove_finished()
+        self._batches = {k: b for k, b in self._batches.items() if not b.is_complete}
+        shown = self.batch_bar.batch
+        if shown is not None and shown.batch_id not in self._batches:
+            self.batch_bar.show_batch(None)
+        self.details.show_job(None)
+        self.clearRequested.emit()
+
+    def _save(self, batch_id: int) -> None:
+        chosen = self.ask_save_path()
+        if chosen is not None:
+            path, fmt = chosen
+            self.saveRequested.emit(batch_id, path, fmt)
+
+    def ask_save_path(self) -> tuple[str, str] | None:
+        """Where and how to save results (a hook tests replace)."""
+        path, selected = QFileDialog.getSaveFileName(
+            self, "Save batch results", "results.csv", "CSV (*.csv);;JSON (*.json)"
+        )
+        if not path:
+            return None
+        fmt = "json" if path.lower().endswith(".json") or "JSON" in selected else "csv"
+        return path, fmt
+
+    def _tick(self) -> None:
+        if self.isVisible():
+            self.model.tick()
+            self.batch_bar.refresh()
+

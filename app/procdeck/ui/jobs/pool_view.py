@@ -1,0 +1,107 @@
+"""Pool controls (max workers, cancellable, cancel all) and the list of live workers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from procdeck.core.jobs import PoolSettings, WorkerInfo
+from procdeck.core.run_state import format_duration
+
+WORKER_COLUMNS = ("PID", "State", "Job", "CPU %", "RSS", "Age")
+
+
+def format_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+class PoolView(QWidget):
+    maxWorkersChanged = Signal(int)
+    cancellableChanged = Signal(bool)
+    cancelAllRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.max_workers = QSpinBox()
+        self.max_workers.setRange(1, 256)
+        self.max_workers.setObjectName("maxWorkers")
+        self.max_workers.setToolTip("How many jobs run at once (worker processes)")
+        self.cancellable = QCheckBox("Cancellable")
+        self.cancellable.setChecked(True)
+        self.cancellable.setToolTip(
+            "Cancelling a running job kills its worker process (the pool starts a new one).\n"
+            "Off: a running job always runs to completion; Cancel only drops queued jobs."
+        )
+        self.cancel_all = QPushButton("Cancel all")
+        self.cancel_all.setObjectName("cancelAll")
+        self.summary = QLabel("no workers")
+        self.workers = QTableWidget(0, len(WORKER_COLUMNS))
+        self.workers.setHorizontalHeaderLabels(list(WORKER_COLUMNS))
+        self.workers.verticalHeader().setVisible(False)
+        self.workers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.workers.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.workers.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.workers.setMaximumHeight(140)
+
+        self.max_workers.valueChanged.connect(self.maxWorkersChanged)
+        self.cancellable.toggled.connect(self.cancellableChanged)
+        self.cancel_all.clicked.connect(self.cancelAllRequested)
+
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Max workers"))
+        controls.addWidget(self.max_workers)
+        controls.addWidget(self.cancellable)
+        controls.addStretch(1)
+        controls.addWidget(self.summary)
+        controls.addWidget(self.cancel_all)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addWidget(self.workers)
+
+    def apply_settings(self, settings: PoolSettings) -> None:
+        for widget in (self.max_workers, self.cancellable):
+            widget.blockSignals(True)
+        self.max_workers.setValue(settings.max_workers)
+        self.cancellable.setChecked(settings.cancellable)
+        for widget in (self.max_workers, self.cancellable):
+            widget.blockSignals(False)
+
+    def apply_workers(self, workers: list[WorkerInfo]) -> None:
+        """A handful of rows refreshed about once a second: a plain table is enough."""
+        self.workers.setRowCount(len(workers))
+        for row, info in enumerate(sorted(workers, key=lambda w: w.pid)):
+            cells = (
+                str(info.pid),
+                "busy" if info.busy else "idle",
+                "" if info.job_id is None else str(info.job_id),
+                f"{info.cpu_percent:.0f}",
+                format_bytes(info.rss),
+                format_duration(info.age_s),
+            )
+            for column, text in enumerate(cells):
+                item = self.workers.item(row, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.workers.setItem(row, column, item)
+                item.setText(text)
+        busy = sum(1 for w in workers if w.busy)
+        self.summary.setText(f"{len(workers)} worker{'s' if len(workers) != 1 else ''}, {busy} busy")
