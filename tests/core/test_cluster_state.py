@@ -33,6 +33,12 @@ def test_bad_addresses(text):
         parse_scheduler_address(text)
 
 
+def test_tls_needs_ca_and_certificate():
+    with pytest.raises(BackendChoiceError, match="CA file and a client certificate"):
+        BackendChoice.dask_scheduler("tls://h:1", DaskSecurity("ca"))
+    assert BackendChoice.dask_scheduler("tls://h:1", DaskSecurity("ca", "cert")).security.enabled
+
+
 @pytest.mark.parametrize("n", [0, -1, 65, 2.5, "2"])
 def test_local_cluster_worker_count(n):
     with pytest.raises(BackendChoiceError, match="1 to 64 workers"):

@@ -126,10 +126,13 @@ class BackendChoice:
                 )
         else:
             object.__setattr__(self, "address", parse_scheduler_address(self.address))
-            if self.address.startswith("tls://") and not self.security.ca_file:
+            if self.address.startswith("tls://") and not (
+                self.security.ca_file and self.security.client_cert
+            ):
+                # distributed.security builds no TLS context without both.
                 raise BackendChoiceError(
-                    "A tls:// scheduler needs at least the CA file (and usually a client "
-                    "certificate and key)."
+                    "A tls:// scheduler needs the CA file and a client certificate (and "
+                    "its key, unless the certificate file holds it)."
                 )
 
     @classmethod

@@ -294,3 +294,70 @@ def test_runs_on_procdecks_qt_event_loop(qt_run):
     assert info.state is JobState.DONE, info.failure
     assert info.stdout == "out: qt\n"
     assert state.status is ClusterStatus.CONNECTED
+
+
+async def test_remote_scheduler_lost_worker_and_hard_cancel():
+    """A scheduler reached by address (not our LocalCluster), with a worker under a nanny:
+    a lost worker is seen through scheduler events, and the hard cancel goes through
+    ``Client.restart_workers``."""
+    from distributed import Nanny
+
+    before = children()
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = await Scheduler(host="127.0.0.1", port=port, dashboard=False,
+                                dashboard_address="127.0.0.1:0")
+    nanny = await Nanny(address, nthreads=1)
+    try:
+        async with anyio.create_task_group() as tg:
+            backend = await DaskBackend.start(BackendChoice.dask_scheduler(address), tg,
+                                              poll_s=0.2)
+            pool = JobPool(tg, backend)
+            try:
+                connection = backend.connection
+
+                def one_worker() -> bool:
+                    pids = connection.pids
+                    return (connection.state.workers == 1 and len(pids) == 1
+                            and all(alive(p) for p in pids.values()))
+
+                await wait_for(one_worker)
+                job_id = pool.submit(spec("sleep", 60))
+                pid = await started_pid(pool, job_id)  # learnt from the scheduler, not a board
+                assert pid == nanny.process.process.pid
+                os.kill(pid, signal.SIGKILL)
+                with anyio.fail_after(TIMEOUT):
+                    info = await pool.wait(job_id)
+                assert info.failure.kind is FailureKind.WORKER_DIED
+                assert "was lost" in info.failure.message
+
+                await wait_for(lambda: one_worker() and pid not in connection.pids.values())
+                job_id = pool.submit(spec("sleep", 60))
+                pid = await started_pid(pool, job_id)
+                assert pool.cancel(job_id) is False  # honest: Dask cannot interrupt it
+                assert await pool.kill(job_id) is True
+                with anyio.fail_after(TIMEOUT):
+                    info = await pool.wait(job_id)
+                assert info.failure.kind is FailureKind.WORKER_DIED
+                assert "Killed on request" in info.failure.message
+                assert "restarted" in info.failure.message
+                await wait_for(lambda: one_worker() and pid not in connection.pids.values())
+                assert (await pool.run(spec("add", 5, 5))).state is JobState.DONE
+            finally:
+                await pool.shutdown()
+    finally:
+        await nanny.close()
+        await scheduler.close()
+    await wait_for(lambda: not (children() - before), 30)
+
+
+async def test_tls_files_that_do_not_exist_are_a_state(tmp_path):
+    from procdeck.core.cluster_state import DaskSecurity
+
+    choice = BackendChoice.dask_scheduler(
+        "tls://127.0.0.1:1",
+        DaskSecurity(str(tmp_path / "missing-ca.pem"), str(tmp_path / "me.pem")))
+    async with open_dask_pool(choice, connect_timeout=1, retry_s=30) as pool:
+        state = await pool.backend.connection.wait_settled(TIMEOUT)
+        assert state.status is ClusterStatus.FAILED
+        assert f"TLS CA file not found: {tmp_path / 'missing-ca.pem'}" in state.message

@@ -52,9 +52,10 @@ def test_scheduler_address_is_normalised(qtbot, selector):
     selector.address.setText("tls://secure:8786")
     selector.tls.setChecked(True)
     selector.ca_file.setText("/etc/ca.pem")
+    selector.client_cert.setText("/etc/me.pem")
     selector.require_encryption.setChecked(True)
     choice = chosen(qtbot, selector)
-    assert choice.security == DaskSecurity("/etc/ca.pem", "", "", True)
+    assert choice.security == DaskSecurity("/etc/ca.pem", "/etc/me.pem", "", True)
     assert BackendChoice.from_dict(choice.to_dict()) == choice
 
 

@@ -93,6 +93,9 @@ class DaskBackend:
         self._board = SlotBoard(MAX_SLOTS) if connection.local else None
         self._closed = False
         connection.on_worker_lost(self._worker_lost)
+        if not connection.local:
+            # Remote workers cannot write the board: learn where jobs run at each poll.
+            connection.on_poll(self._locate)
 
     @classmethod
     async def start(cls, choice: BackendChoice, task_group: TaskGroup, *,

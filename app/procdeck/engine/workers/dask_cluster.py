@@ -20,7 +20,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
@@ -76,6 +76,7 @@ class DaskConnection:
         self._spawned: set[int] = set()
         self._state_listeners: list[StateListener] = []
         self._lost_listeners: list[LostListener] = []
+        self._poll_hooks: list[Callable[[], Awaitable[None]]] = []
         self._changed = anyio.Event()
         self._wake = anyio.Event()
         self._scope: anyio.CancelScope | None = None
@@ -97,6 +98,10 @@ class DaskConnection:
 
     def on_worker_lost(self, listener: LostListener) -> None:
         self._lost_listeners.append(listener)
+
+    def on_poll(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """``await hook()`` after each successful check of the scheduler."""
+        self._poll_hooks.append(hook)
 
     def _publish(self, **changes: Any) -> None:
         new = self._state.with_(**changes)
@@ -237,6 +242,11 @@ class DaskConnection:
             dashboard=dashboard,
             message="" if self._state.status is not ClusterStatus.CONNECTED else self._state.message,
         )
+        for hook in list(self._poll_hooks):
+            try:
+                await hook()
+            except Exception:
+                log.exception("cluster poll hook failed")
 
     async def _update_workers(self, client: Client, workers: dict[str, dict[str, Any]]) -> None:
         now = time.monotonic()
@@ -354,6 +364,10 @@ def _security(choice: BackendChoice) -> Any:
     from distributed.security import Security
 
     sec = choice.security
+    for what, path in (("CA file", sec.ca_file), ("client certificate", sec.client_cert),
+                       ("client key", sec.client_key)):
+        if path and not os.path.isfile(path):
+            raise FileNotFoundError(f"TLS {what} not found: {path}")
     return Security(
         tls_ca_file=sec.ca_file or None,
         tls_client_cert=sec.client_cert or None,
