@@ -15,7 +15,10 @@ Dask LocalCluster of 2 worker processes (1 thread each) started on this machine:
   ``Client.submit`` of the function itself (one at a time; all at once then gathered).
 
 No target: every call pays for the scheduler hop (client -> scheduler -> worker and
-back over TCP), which the local anyio pool does not.
+back over TCP), which the local anyio pool does not. Most of a sequential round trip is
+Dask's message batching, fixed in distributed's code: the client batches to the scheduler
+every 10 ms, the scheduler to workers every 5 ms, workers and the scheduler back every
+2 ms (``BatchedSend(interval=...)``), so bare ``Client.submit`` costs the same ~10 ms.
 """
 
 from __future__ import annotations

@@ -23,6 +23,12 @@ elsewhere until its ``allowed-failures`` is reached). A scheduler that goes away
 running jobs ("connection lost") and the backend keeps reconnecting; its state is
 published as a `ClusterState`.
 
+Prints are captured per worker process by swapping ``sys.stdout``: our local cluster runs
+one thread per worker so each job's output is its own; on a remote worker with several
+threads, jobs running at the same time in one process may see each other's prints. Job
+exceptions come back as failures (the trampoline returns them), so Dask's per-task
+``retries`` never sees them: a failed job is reported, not retried.
+
 Needs the optional extra: ``pip install "procdeck[dask]"``. Workers of a remote cluster
 need Procdeck installed (the trampoline is imported there) plus the job's own modules.
 """
@@ -81,11 +87,10 @@ class DaskBackend:
     name = "dask"
 
     def __init__(self, connection: DaskConnection, capacity: int | None = None,
-                 resubmit_lost: bool = False, retries: int = 0) -> None:
+                 resubmit_lost: bool = False) -> None:
         self.connection = connection
         self._capacity = None if capacity is None else _clamp(capacity)
         self._resubmit_lost = resubmit_lost
-        self._retries = retries
         self._calls: dict[str, _Call] = {}
         self._by_job: dict[int, _Call] = {}
         # A local cluster runs on this machine: its workers note their pid on the same
@@ -100,7 +105,7 @@ class DaskBackend:
     @classmethod
     async def start(cls, choice: BackendChoice, task_group: TaskGroup, *,
                     capacity: int | None = None, resubmit_lost: bool = False,
-                    retries: int = 0, **connection_options: Any) -> DaskBackend:
+                    **connection_options: Any) -> DaskBackend:
         """Create the backend and start its connection task in ``task_group``.
 
         Returns at once: the cluster starts (or the scheduler is reached) in the
@@ -110,7 +115,7 @@ class DaskBackend:
         # job fails, unless resubmit_lost asks for Dask's default retries.
         connection_options.setdefault("allowed_failures", 3 if resubmit_lost else 0)
         connection = DaskConnection(choice, **connection_options)
-        backend = cls(connection, capacity, resubmit_lost, retries)
+        backend = cls(connection, capacity, resubmit_lost)
         await task_group.start(connection.run)
         return backend
 
@@ -155,18 +160,21 @@ class DaskBackend:
         key = f"{name}-procdeck-{job_id}-{uuid.uuid4().hex[:8]}"
         try:
             future = client.submit(run_job, target, tuple(args), dict(kwargs), tuple(extra_path),
-                                   board_path, slot, job_id, key=key, pure=False,
-                                   retries=self._retries or None)
+                                   board_path, slot, job_id, key=key, pure=False)
         except Exception as exc:
             return CallOutcome(failure=_not_sent(args, kwargs, exc))
         call = _Call(job_id, slot, key, future)
         self._calls[key] = call
         self._by_job[job_id] = call
+        reply: Any = None
         try:
             with anyio.CancelScope() as call.scope:
                 reply = await future
             if call.ended is not None:
                 return CallOutcome(failure=call.ended, pid=self.running_pid(slot, job_id))
+            if reply is None:  # the call's scope was cancelled without a reason (a bug)
+                return CallOutcome(failure=JobFailure(FailureKind.INTERNAL,
+                                                      "The Dask call ended without a result."))
         except FutureCancelledError as exc:
             if call.ended is not None:
                 return CallOutcome(failure=call.ended)
