@@ -195,6 +195,8 @@ async def test_hard_cancel_restarts_the_worker(pool):
 
 
 async def test_lost_worker_fails_its_job_clearly(pool):
+    states = []
+    unsubscribe = pool.backend.subscribe_state(states.append)
     job_id = pool.submit(spec("sleep", 60))
     pid = await started_pid(pool, job_id)
     os.kill(pid, signal.SIGKILL)  # the worker dies under the job
@@ -206,6 +208,11 @@ async def test_lost_worker_fails_its_job_clearly(pool):
     state = pool.backend.state
     assert state.status is ClusterStatus.CONNECTED  # the cluster itself is fine
     await full_strength(pool)
+    unsubscribe()
+    # Leaving and joining are published as states with a message.
+    messages = [s.message for s in states]
+    assert any(m.startswith("Worker tcp://") and m.endswith("was lost.") for m in messages)
+    assert any(m.endswith("joined.") for m in messages)
     assert (await pool.run(spec("add", 2, 3))).state is JobState.DONE
 
 
