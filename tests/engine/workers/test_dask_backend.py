@@ -230,6 +230,15 @@ async def test_lost_worker_fails_its_job_clearly(pool):
     assert (await pool.run(spec("add", 2, 3))).state is JobState.DONE
 
 
+async def test_a_job_that_kills_its_worker(pool):
+    info = await pool.run(spec("hard_exit", 7))
+    assert info.state is JobState.FAILED
+    assert info.failure.kind is FailureKind.WORKER_DIED
+    assert "was lost" in info.failure.message
+    await full_strength(pool)
+    assert (await pool.run(spec("add", 1, 1))).state is JobState.DONE
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
