@@ -177,20 +177,21 @@ class DaskBackend:
                                                       "The Dask call ended without a result."))
         except FutureCancelledError as exc:
             if call.ended is not None:
-                return CallOutcome(failure=call.ended)
+                return CallOutcome(failure=call.ended, pid=self.running_pid(slot, job_id))
             return CallOutcome(failure=JobFailure(
                 FailureKind.WORKER_DIED,
                 "The connection to the Dask scheduler was lost while the job ran; "
                 f"its result cannot come back ({_reason(exc)}).",
             ))
         except KilledWorker as exc:
+            pid = self.running_pid(slot, job_id)
             if call.ended is not None:
-                return CallOutcome(failure=call.ended)
+                return CallOutcome(failure=call.ended, pid=pid)
             if call.kill_note is not None:
-                return CallOutcome(failure=_killed(call.kill_note))
+                return CallOutcome(failure=_killed(call.kill_note), pid=pid)
             last = getattr(getattr(exc, "last_worker", None), "address", None) or call.worker
             return CallOutcome(failure=_lost(last, self.connection.known_pids.get(last or ""),
-                                             expected=False))
+                                             expected=False), pid=pid)
         except Exception as exc:
             return CallOutcome(failure=_task_failure(exc))
         finally:
