@@ -9,7 +9,7 @@ Dask LocalCluster of 2 worker processes (1 thread each) started on this machine:
 - dask_seq_us_per_call: one job at a time, round trip (``JobPool.run``);
 - dask_jobs_per_s: a mapped batch with the pool's default concurrency (one job in
   flight per worker thread, so queued jobs stay cancellable in the pool);
-- dask_jobs_per_s_16_in_flight: the same batch with the pool's max workers at 16, so
+- dask_piped_jobs_per_s: the same batch with the pool's max workers at 16, so
   Dask keeps every worker fed (jobs then wait in Dask's queue, shown as running);
 - raw_dask_seq_us_per_call, raw_dask_jobs_per_s: the baseline on the same cluster, bare
   ``Client.submit`` of the function itself (one at a time; all at once then gathered).
@@ -76,7 +76,7 @@ async def _measure(seq_n: int, par_n: int, rounds: int) -> dict[str, float]:
         raw_seq, raw_rates = await _raw(pool.backend.connection.client, seq_n, par_n, rounds)
     return {"dask_seq_us_per_call": statistics.median(seq),
             "dask_jobs_per_s": statistics.median(rates),
-            f"dask_jobs_per_s_{IN_FLIGHT}_in_flight": statistics.median(piped),
+            "dask_piped_jobs_per_s": statistics.median(piped),
             "raw_dask_seq_us_per_call": statistics.median(raw_seq),
             "raw_dask_jobs_per_s": statistics.median(raw_rates)}
 
