@@ -297,6 +297,20 @@ async def test_scheduler_going_away_and_coming_back():
                 lambda s: s.status is ClusterStatus.CONNECTED and s.workers == 1, TIMEOUT)
             again = await pool.run(spec("add", 20, 22))
             assert again.state is JobState.DONE and pool.result(again.job_id) == 42
+
+            # Away longer than the Client's own reconnect window (connect_timeout): the
+            # Client closes itself, and the backend goes on with fresh Clients.
+            await worker.close()
+            await scheduler.close()
+            await wait_for(lambda: backend.connection.client is None)
+            assert backend.state.status is ClusterStatus.RECONNECTING
+            down = await pool.run(spec("add", 1, 1))
+            assert down.state is JobState.FAILED
+            assert down.failure.message.startswith("Not sent to Dask: Dask: lost tcp://")
+            scheduler, worker = await start_cluster()
+            await backend.connection.wait_for(
+                lambda s: s.status is ClusterStatus.CONNECTED and s.workers == 1, TIMEOUT)
+            assert (await pool.run(spec("add", 2, 2))).state is JobState.DONE
         finally:
             await pool.shutdown()
             await worker.close()
