@@ -168,6 +168,10 @@ async def test_workers_report_scheduler_metrics(pool):
     assert {w.pid for w in workers} == set(pool.backend.connection.pids.values())
     busy = [w for w in workers if w.busy]
     assert [(w.pid, w.job_id) for w in busy] == [(pid, job_id)]
+    # For the sampler: local worker pids with labels naming the Dask worker.
+    labelled = pool.backend.worker_pids()
+    assert {p for _, p in labelled} == {w.pid for w in workers}
+    assert all(label.startswith("dask ") and "tcp://127.0.0.1:" in label for label, _ in labelled)
     await pool.wait(job_id)
 
 

@@ -338,6 +338,19 @@ class DaskBackend:
             ))
         return result
 
+    def worker_pids(self) -> list[tuple[str, int]]:
+        """``(label, pid)`` of workers running on this machine (our local cluster), for
+        the sampler's worker provider: psutil then charts them like local workers.
+        Remote workers are not here: their CPU and memory come from `workers`."""
+        connection = self.connection
+        if not connection.local:
+            return []
+        out = []
+        for address, pid in sorted(connection.pids.items()):
+            name = str((connection.workers.get(address) or {}).get("name", ""))
+            out.append((f"dask {name} ({address})" if name else f"dask {address}", pid))
+        return out
+
     async def aclose(self) -> None:
         """Cancel our tasks, close the client and any local cluster. Idempotent."""
         if self._closed:
