@@ -10,9 +10,10 @@ then closes the window and returns.
 from __future__ import annotations
 
 import asyncio
-import faulthandler
+import logging
 import signal
 import sys
+import time
 from collections.abc import Callable
 
 import anyio
@@ -21,7 +22,20 @@ from PySide6.QtWidgets import QApplication
 from procdeck import __version__, qt_messages
 from procdeck.bridge.event_loop import new_event_loop_factory
 from procdeck.compose.window import AppParts, build
+from procdeck.desktop.app_logging import LogSession, start_logging
+from procdeck.desktop.crash_dialog import CrashReporter
 from procdeck.engine.engine import Engine
+
+
+def _log_startup_time() -> None:
+    """Log how long the window took to appear since the process started (cold start)."""
+    import psutil
+
+    try:
+        started = psutil.Process().create_time()
+    except psutil.Error:
+        return
+    logging.getLogger("procdeck").info("window shown %.2f s after process start", time.time() - started)
 
 
 def make_application(argv: list[str]) -> QApplication:
@@ -36,15 +50,23 @@ def make_application(argv: list[str]) -> QApplication:
     return app
 
 
-async def main_async(app: QApplication, on_ready: Callable[[AppParts], None] | None = None) -> int:
+async def main_async(
+    app: QApplication,
+    on_ready: Callable[[AppParts], None] | None = None,
+    *,
+    config_dir: str | None = None,
+    log_session: LogSession | None = None,
+) -> int:
     quit_requested = anyio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, quit_requested.set)
     try:
-        async with Engine() as engine:
-            parts = build(engine, on_quit=quit_requested.set)
+        async with Engine(config_dir=config_dir) as engine:
+            log_file = log_session.log_file if log_session else None
+            parts = build(engine, on_quit=quit_requested.set, log_file=log_file, config_dir=config_dir)
             parts.window.show()
+            _log_startup_time()
             if on_ready is not None:
                 on_ready(parts)
             await quit_requested.wait()
@@ -58,9 +80,15 @@ async def main_async(app: QApplication, on_ready: Callable[[AppParts], None] | N
     return 0
 
 
-def run_gui(argv: list[str]) -> int:
-    if not faulthandler.is_enabled() and sys.stderr is not None:
-        faulthandler.enable()
-    app = make_application(argv)
-    with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
-        return runner.run(main_async(app))
+def run_gui(argv: list[str], *, config_dir: str | None = None) -> int:
+    # A double-clicked app has no terminal: log to a file, crashes (faulthandler) next to
+    # it, and uncaught exceptions to a dialog naming the log (procdeck.desktop).
+    log_session = start_logging()
+    reporter = CrashReporter(log_session.log_file).install()
+    try:
+        app = make_application(argv)
+        with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
+            return runner.run(main_async(app, config_dir=config_dir, log_session=log_session))
+    finally:
+        reporter.uninstall()
+        log_session.close()

@@ -8,6 +8,8 @@ Measured in one run, on the same trivial job (`procdeck.tasks.builtin:identity`)
   ``concurrent.futures.ProcessPoolExecutor`` via ``loop.run_in_executor``).
 - jobs_per_s, raw_jobs_per_s, ppe_jobs_per_s: 20,000 jobs with 2 workers (a mapped batch;
   two tasks looping over run_sync; 20,000 executor futures).
+All on one event loop with rounds interleaved (the machine is shared: load must hit every
+variant alike); Procdeck and bare run_sync use the same anyio worker processes.
 - ui_lag_p99_ms: while a 20,000-job batch runs with the Jobs panel visible on Procdeck's
   Qt loop, how late a 5 ms timer fires (p99).
 Each figure is the median of several rounds; workers are warmed up first.
@@ -46,91 +48,72 @@ TARGET = "procdeck.tasks.builtin:identity"
 WORKERS = 2
 
 
-async def seq_procdeck(n: int) -> float:
-    async with open_local_pool(WORKERS) as pool:
-        spec = JobSpec(TARGET, (1,))
-        for _ in range(50):
-            await pool.run(spec)
-        rounds = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            for _ in range(n):
-                await pool.run(spec)
-            rounds.append((time.perf_counter() - t0) / n * 1e6)
-            pool.remove_finished()
-        return statistics.median(rounds)
+async def measure(seq_n: int, par_n: int, rounds: int) -> dict[str, float]:
+    """All six figures on one loop, rounds interleaved so machine load hits each alike.
 
-
-async def seq_raw(n: int) -> float:
-    limiter = anyio.CapacityLimiter(WORKERS)
-    for _ in range(50):
-        await to_process.run_sync(identity, 1, limiter=limiter, cancellable=True)
-    rounds = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            await to_process.run_sync(identity, 1, limiter=limiter, cancellable=True)
-        rounds.append((time.perf_counter() - t0) / n * 1e6)
-    return statistics.median(rounds)
-
-
-async def seq_ppe(n: int) -> float:
+    Procdeck's pool and the bare run_sync calls share anyio's worker processes (one set
+    per event loop), each through its own limiter of WORKERS; the executor has its own.
+    """
     loop = asyncio.get_running_loop()
-    with concurrent.futures.ProcessPoolExecutor(WORKERS) as ex:
-        for _ in range(50):
-            await loop.run_in_executor(ex, identity, 1)
-        rounds = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            for _ in range(n):
-                await loop.run_in_executor(ex, identity, 1)
-            rounds.append((time.perf_counter() - t0) / n * 1e6)
-    return statistics.median(rounds)
+    raw_limiter = anyio.CapacityLimiter(WORKERS)
+    spec = JobSpec(TARGET, (1,))
+    batch_spec = JobSpec(TARGET)
 
+    async def raw_call() -> object:
+        return await to_process.run_sync(identity, 1, limiter=raw_limiter, cancellable=True)
 
-async def par_procdeck(n: int, rounds: int) -> float:
-    async with open_local_pool(WORKERS) as pool:
-        spec = JobSpec(TARGET)
-        await pool.wait_batch(pool.map(spec, range(100)))
-        rates = []
-        for _ in range(rounds):
-            t0 = time.perf_counter()
-            await pool.wait_batch(pool.map(spec, range(n)))
-            rates.append(n / (time.perf_counter() - t0))
-            pool.remove_finished()
-        return statistics.median(rates)
+    async def raw_parallel(n: int) -> None:
+        items = iter(range(n))
 
-
-async def par_raw(n: int, rounds: int) -> float:
-    limiter = anyio.CapacityLimiter(WORKERS)
-    rates = []
-    for r in range(rounds + 1):
-        items = iter(range(n if r else 100))
-        results: list[object] = []
-
-        async def loop() -> None:
+        async def worker() -> None:
             for i in items:
-                results.append(await to_process.run_sync(identity, i, limiter=limiter, cancellable=True))
+                await to_process.run_sync(identity, i, limiter=raw_limiter, cancellable=True)
 
-        t0 = time.perf_counter()
         async with anyio.create_task_group() as tg:
             for _ in range(WORKERS):
-                tg.start_soon(loop)
-        if r:
-            rates.append(n / (time.perf_counter() - t0))
-    return statistics.median(rates)
+                tg.start_soon(worker)
 
+    samples: dict[str, list[float]] = {}
 
-async def par_ppe(n: int, rounds: int) -> float:
-    loop = asyncio.get_running_loop()
-    rates = []
-    with concurrent.futures.ProcessPoolExecutor(WORKERS) as ex:
-        await asyncio.gather(*(loop.run_in_executor(ex, identity, i) for i in range(100)))
-        for _ in range(rounds):
-            t0 = time.perf_counter()
-            await asyncio.gather(*(loop.run_in_executor(ex, identity, i) for i in range(n)))
-            rates.append(n / (time.perf_counter() - t0))
-    return statistics.median(rates)
+    def record(key: str, value: float) -> None:
+        samples.setdefault(key, []).append(value)
+
+    async with open_local_pool(WORKERS) as pool:
+        with concurrent.futures.ProcessPoolExecutor(WORKERS) as ex:
+
+            async def ppe_call() -> object:
+                return await loop.run_in_executor(ex, identity, 1)
+
+            async def ppe_parallel(n: int) -> None:
+                await asyncio.gather(*(loop.run_in_executor(ex, identity, i) for i in range(n)))
+
+            async def pool_parallel(n: int) -> None:
+                await pool.wait_batch(pool.map(batch_spec, range(n)))
+
+            # Warm up: every worker started, every import done.
+            await raw_parallel(200)
+            await pool_parallel(200)
+            await ppe_parallel(200)
+            seq_cases = {"raw_seq_us_per_call": raw_call, "seq_us_per_call": lambda: pool.run(spec),
+                         "ppe_seq_us_per_call": ppe_call}
+            par_cases = {"raw_jobs_per_s": raw_parallel, "jobs_per_s": pool_parallel,
+                         "ppe_jobs_per_s": ppe_parallel}
+            for _ in range(max(3, rounds)):
+                for key, call in seq_cases.items():
+                    t0 = time.perf_counter()
+                    for _ in range(seq_n):
+                        await call()
+                    record(key, (time.perf_counter() - t0) / seq_n * 1e6)
+                pool.remove_finished()
+            for _ in range(rounds):
+                for key, run in par_cases.items():
+                    t0 = time.perf_counter()
+                    await run(par_n)
+                    record(key, par_n / (time.perf_counter() - t0))
+                pool.remove_finished()
+    order = ("seq_us_per_call", "raw_seq_us_per_call", "ppe_seq_us_per_call",
+             "jobs_per_s", "raw_jobs_per_s", "ppe_jobs_per_s")
+    return {key: statistics.median(samples[key]) for key in order}
 
 
 def measure_ui_lag(n: int) -> float:
@@ -181,16 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--skip-ui", action="store_true", help="do not measure ui_lag_p99_ms")
     args = parser.parse_args(argv)
-    seq_n, par_n, rounds = (300, 2_000, 1) if args.quick else (2_000, 20_000, 3)
+    seq_n, par_n, rounds = (300, 2_000, 1) if args.quick else (2_000, 20_000, 5)
 
-    figures: dict[str, float] = {}
-    # Each measurement on its own event loop, so each has its own workers.
-    figures["raw_seq_us_per_call"] = anyio.run(seq_raw, seq_n)
-    figures["seq_us_per_call"] = anyio.run(seq_procdeck, seq_n)
-    figures["ppe_seq_us_per_call"] = anyio.run(seq_ppe, seq_n)
-    figures["raw_jobs_per_s"] = anyio.run(par_raw, par_n, rounds)
-    figures["jobs_per_s"] = anyio.run(par_procdeck, par_n, rounds)
-    figures["ppe_jobs_per_s"] = anyio.run(par_ppe, par_n, rounds)
+    figures = anyio.run(measure, seq_n, par_n, rounds)
     if not args.skip_ui:
         figures["ui_lag_p99_ms"] = measure_ui_lag(par_n)
     if importlib.util.find_spec("distributed") is not None:  # the optional Dask extra

@@ -18,10 +18,6 @@ pytestmark = pytest.mark.anyio
 TWO_SLEEPERS = "sleep 1000 & sleep 1000"
 
 
-async def _tree_of(engine, run_id, size):
-    return await wait_for(lambda: None, timeout=0) if False else await _wait_tree(engine, run_id, size)
-
-
 async def _wait_tree(engine, run_id, size):
     pids: list[int] = []
 

@@ -17,6 +17,8 @@ from procdeck.engine.workers.files import read_inputs_file, render_results_async
 from procdeck.engine.workers.pool import JobPool, PoolClosed
 
 UI_HZ = 30
+#: Job snapshots per UI tick at most; a bigger backlog is spread over the next ticks.
+ROWS_PER_TICK = 1000
 WORKERS_INTERVAL_MS = 1000
 
 log = logging.getLogger(__name__)
@@ -58,11 +60,13 @@ class JobsBridge(QObject):
     def flush_now(self) -> None:
         """Emit what changed since the last flush (the timer's job; tests call it too)."""
         self._timer.stop()
-        jobs, batches = self._pool.take_changes()
+        jobs, batches = self._pool.take_changes(ROWS_PER_TICK)
         if jobs:
             self.jobsChanged.emit(jobs)
         if batches:
             self.batchesChanged.emit(batches)
+        if self._pool.has_changes and not self._closed:
+            self._timer.start()
 
     def refresh_workers(self) -> None:
         if not self._refreshing and not self._closed:

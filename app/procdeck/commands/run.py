@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 import anyio
 
+from procdeck.commands.profiles import add_config_dir_option
 from procdeck.core.output import Stream
 from procdeck.core.process_spec import ProcessSpec, SpecError, parse_env_assignments
 from procdeck.core.run_state import RunState
@@ -27,14 +28,16 @@ EXIT_USAGE = 2
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run",
-        help="run one command headless through the engine",
-        description="Run COMMAND through Procdeck's engine without a window.",
+        help="run a command or a saved profile headless through the engine",
+        description="Run COMMAND (after --), a saved profile NAME, or a profile group through Procdeck's engine without a window.",
     )
     parser.add_argument("--shell", action="store_true", help="COMMAND is one shell string (sh -c)")
     parser.add_argument("--cwd", metavar="DIR", help="working folder")
     parser.add_argument("--env", metavar="KEY=VALUE", action="append", default=[], help="environment override (repeatable)")
     parser.add_argument("--grace", metavar="SECONDS", type=float, default=5.0, help="grace period before SIGKILL (default 5)")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG...]")
+    parser.add_argument("--group", metavar="NAME", help="run every profile of this group (honours start-after)")
+    add_config_dir_option(parser)
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG...], or a profile NAME")
     parser.set_defaults(handler=handle)
 
 
@@ -69,7 +72,22 @@ def _spec_from_args(args: argparse.Namespace) -> ProcessSpec:
     return ProcessSpec(tuple(command), cwd=args.cwd, env=env, grace_s=args.grace)
 
 
+def _wants_profile(args: argparse.Namespace) -> bool:
+    """`run NAME` (one word, no --) or `run --group NAME` runs saved profiles."""
+    return bool(args.group) or (len(args.command) == 1 and args.command[0] != "--")
+
+
 def handle(args: argparse.Namespace) -> int:
+    if _wants_profile(args):
+        if args.group and args.command:
+            print("procdeck run: give either --group NAME or a command, not both.", file=sys.stderr)
+            return EXIT_USAGE
+        if args.shell or args.cwd or args.env or args.grace != 5.0:
+            print("procdeck run: --shell, --cwd, --env and --grace apply to commands after --; a profile has its own.", file=sys.stderr)
+            return EXIT_USAGE
+        from procdeck.commands.profiles_run import handle_profiles
+
+        return handle_profiles(args)
     try:
         spec = _spec_from_args(args)
     except SpecError as exc:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
 from procdeck.bridge.engine_bridge import EngineBridge
 from procdeck.bridge.jobs_bridge import JobsBridge
+from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.compose import desktop as desktop_feature
 from procdeck.compose import jobs
+from procdeck.compose import profiles as profiles_feature
+from procdeck.compose import viewers as viewer_wiring
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -24,21 +29,42 @@ class AppParts:
     window: MainWindow
     spawner: TaskSpawner
     bridge: EngineBridge
+    viewers: viewer_wiring.RunViewers | None = None
+    profiles: ProfilesBridge | None = None
     jobs_bridge: JobsBridge | None = None
+    desktop: desktop_feature.DesktopParts | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
 
     def close(self) -> None:
+        for close in self.closers:
+            close()
         self.bridge.close()
-        if self.jobs_bridge is not None:
-            self.jobs_bridge.close()
 
 
-def build(engine: Engine, on_quit: Callable[[], None]) -> AppParts:
+def build(
+    engine: Engine,
+    on_quit: Callable[[], None],
+    *,
+    log_file: Path | None = None,
+    settings: QSettings | None = None,
+    config_dir: str | None = None,
+) -> AppParts:
     window = MainWindow()
     spawner = TaskSpawner(engine.task_group, window)
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
     _wire_processes(parts)
-    parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, QSettings())
+    parts.viewers = viewer_wiring.wire(window, bridge)
+    parts.closers.append(parts.viewers.close)
+    parts.profiles, _panel = profiles_feature.wire(parts)
+    parts.closers.append(parts.profiles.close)
+    if settings is None:
+        settings = desktop_feature.open_settings(config_dir)
+    parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, settings)
+    parts.closers.append(parts.jobs_bridge.close)
+    # Last: it restores the saved layout of every panel wired above.
+    parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
+    parts.closers.insert(0, parts.desktop.close)
     window.quitRequested.connect(on_quit)
     return parts
 
@@ -51,21 +77,11 @@ def _wire_processes(parts: AppParts) -> None:
         if run_id is not None:
             window.table.select_run(run_id)
 
-    def show_run(run_id: int | None) -> None:
-        info = window.runs_model.info(run_id) if run_id is not None else None
-        window.output.show_run(info, bridge.output(run_id) if run_id is not None else None)
-
-    def output_changed(run_ids: set[int]) -> None:
-        if window.table.current_run() in run_ids:
-            window.output.refresh()
-
     window.launcher.launchRequested.connect(launch)
     window.table.stopRequested.connect(bridge.stop)
     window.table.killRequested.connect(bridge.kill)
     window.table.restartRequested.connect(bridge.restart)
     window.table.removeRequested.connect(bridge.remove)
-    window.table.currentRunChanged.connect(show_run)
     bridge.runsChanged.connect(window.apply_runs)
     bridge.runRemoved.connect(window.runs_model.remove)
-    bridge.outputChanged.connect(output_changed)
     bridge.failed.connect(window.show_message)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from types import TracebackType
 
 import anyio
 import anyio.abc
 
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
+from procdeck.engine.profiles.service import ProfilesService
 from procdeck.engine.workers.local import LocalBackend
 from procdeck.engine.workers.pool import JobPool
 
@@ -18,10 +20,17 @@ class Engine:
     Shutdown order: stop every run (stop ladders, concurrently), then cancel the task group.
     """
 
-    def __init__(self, *, output_factory: OutputFactory | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        output_factory: OutputFactory | None = None,
+        config_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
         self._output_factory = output_factory
+        self._config_dir = config_dir
         self.processes: ProcessManager
+        self.profiles: ProfilesService
         self.jobs: JobPool
 
     @property
@@ -33,6 +42,7 @@ class Engine:
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self.processes = ProcessManager(self._tg, output_factory=self._output_factory)
+        self.profiles = ProfilesService(self.processes, self._tg, self._config_dir)
         # Under this task group, so anyio's worker processes belong to the engine's task.
         self.jobs = JobPool(self._tg, LocalBackend())
         return self
@@ -40,9 +50,11 @@ class Engine:
     async def shutdown(self) -> None:
         """Stop everything the engine started; safe to call more than once."""
         with anyio.CancelScope(shield=True):
-            async with anyio.create_task_group() as tg:
+            await self.profiles.shutdown()  # first: no automatic restart during shutdown
+            async with anyio.create_task_group() as tg:  # runs and jobs stop concurrently
                 tg.start_soon(self.processes.shutdown)
                 tg.start_soon(self.jobs.shutdown)
+            await self.profiles.close()  # last: records how the stopped runs ended
 
     async def __aexit__(
         self,

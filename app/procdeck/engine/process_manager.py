@@ -39,8 +39,10 @@ RemoveListener = Callable[[int], None]
 OutputFactory = Callable[[int, ProcessSpec], RunOutput]
 
 
-class UnknownRun(KeyError):
-    pass
+class UnknownRun(LookupError):
+    def __init__(self, run_id: int) -> None:
+        super().__init__(f"There is no run {run_id} (it was removed).")
+        self.run_id = run_id
 
 
 class _Run:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QScrollArea, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from procdeck.core.run_state import RunInfo, RunState
 from procdeck.ui.launcher_bar import LauncherBar
-from procdeck.ui.output_pane import OutputPane
+from procdeck.ui.viewer.run_panel import RunOutputPanel
 from procdeck.ui.process_table import ProcessTable
 from procdeck.ui.runs_model import RunsModel
 
@@ -35,7 +35,7 @@ class MainWindow(QMainWindow):
         self.runs_model = RunsModel(self)
         self.launcher = LauncherBar()
         self.table = ProcessTable(self.runs_model)
-        self.output = OutputPane()
+        self.output = RunOutputPanel()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.table)
@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.counts = QLabel()
         self.statusBar().addPermanentWidget(self.counts)
         self.panels: dict[str, QDockWidget] = {}
+        self.panel_widgets: dict[str, QWidget] = {}
         self._quitting = False
         self._update_counts()
         self.runs_model.dataChanged.connect(lambda *_: self._update_counts())
@@ -70,12 +71,20 @@ class MainWindow(QMainWindow):
     def add_panel(
         self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
     ) -> QDockWidget:
+        """Add ``widget`` as a dock. It sits in a scroll area, so a panel with a tall or
+        wide form never forces the window beyond a small screen."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{key}")
-        dock.setWidget(widget)
+        scroller = QScrollArea()
+        scroller.setObjectName(f"scroll-{key}")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(widget)
+        dock.setWidget(scroller)
         self.addDockWidget(area, dock)
         self.menus["View"].addAction(dock.toggleViewAction())
         self.panels[key] = dock
+        self.panel_widgets[key] = widget
         return dock
 
     def add_action(self, menu: str, action: QAction) -> None:

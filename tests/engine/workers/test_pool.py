@@ -214,3 +214,20 @@ async def test_workers_view_lists_busy_workers(pool):
     assert busy[0].rss > 0
     pool.cancel(job_id)
     await pool.wait(job_id)
+
+
+async def test_changes_can_be_taken_in_slices(pool):
+    wakes = []
+    pool.subscribe(lambda: wakes.append(1))
+    pool.take_changes()
+    batch_id = pool.map(spec("add", b=1), range(250))
+    pool.cancel_batch(batch_id)
+    first, _ = pool.take_changes(limit=100)
+    assert [j.index for j in first] == list(range(100))
+    assert pool.has_changes
+    second, _ = pool.take_changes(limit=100)
+    third, batches = pool.take_changes(limit=100)
+    assert [j.index for j in second + third] == list(range(100, 250))
+    assert not pool.has_changes and batches == []
+    pool.submit(spec("add", 1))
+    assert len(wakes) == 2  # woken again once everything was taken

@@ -20,7 +20,7 @@ from procdeck.engine.workers import anyio_workers
 from procdeck.engine.workers.backend import CallOutcome
 from procdeck.engine.workers.board import SlotBoard
 from procdeck.engine.workers.pool import JobPool
-from procdeck.engine.workers.trampoline import run_job
+from procdeck.engine.workers.trampoline import _Pickled, run_job
 
 #: Runner slots on the shared board; also the largest pool size offered.
 MAX_SLOTS = 256
@@ -64,7 +64,7 @@ class LocalBackend:
         cancellable: bool,
     ) -> CallOutcome:
         try:
-            ok, payload, out, err, pid, _ = await to_process.run_sync(
+            ok, payload, out, err, pid = await to_process.run_sync(
                 run_job, target, args, kwargs, extra_path, self._board_path, slot, job_id,
                 cancellable=cancellable, limiter=self._limiter,
             )
@@ -74,6 +74,8 @@ class LocalBackend:
             return CallOutcome(failure=_not_sent(args, kwargs, exc))
         if not ok:
             return CallOutcome(None, payload, out, err, pid)
+        if type(payload) is not _Pickled:
+            return CallOutcome(payload, None, out, err, pid)
         try:
             value = pickle.loads(payload)
         except Exception as exc:

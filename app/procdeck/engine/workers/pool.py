@@ -8,6 +8,7 @@ calls `take_changes` at its own rate and gets snapshots of what changed since.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -93,12 +94,10 @@ class JobPool:
     One owner: the Engine creates it inside its task group and awaits `shutdown` on exit.
     """
 
-    def __init__(self, task_group: TaskGroup, backend: Backend, cancellable: bool = True,
-                 keep_finished: int = 200_000) -> None:
+    def __init__(self, task_group: TaskGroup, backend: Backend, cancellable: bool = True) -> None:
         self._tg = task_group
         self.backend = backend
         self._cancellable = cancellable
-        self._keep_finished = keep_finished
         self._jobs: dict[int, _Job] = {}
         self._batches: dict[int, _Batch] = {}
         self._queue: deque[_Job] = deque()
@@ -111,9 +110,12 @@ class JobPool:
         self._max_slots: int = getattr(backend, "max_slots", 256)
         self._idle = anyio.Event()
         self._idle.set()
-        self._dirty_jobs: set[int] = set()
+        # Insertion-ordered (a dict used as an ordered set): snapshots come out in the order
+        # jobs changed, and a capped take is O(cap).
+        self._dirty_jobs: dict[int, None] = {}
         self._dirty_batches: set[int] = set()
         self._listeners: list[Listener] = []
+        self._woken = False  # listeners were called and nobody has taken the changes yet
         self._closed = False
 
     @property
@@ -196,11 +198,16 @@ class JobPool:
         queue = self._queue
         try:
             while queue and not self._closed:
-                if self._runners > self.backend.capacity:
-                    break  # the pool shrank
-                job = queue.popleft()
-                if job.state is _QUEUED:
-                    await self._run(job, slot)
+                # One cancel scope per runner, not per job (a scope costs as much as a
+                # checkpoint); cancelling a running job cancels its runner's scope, and
+                # the runner carries on under a fresh one.
+                with anyio.CancelScope() as scope:
+                    while queue and not self._closed:
+                        if self._runners > self.backend.capacity:
+                            return  # the pool shrank
+                        job = queue.popleft()
+                        if job.state is _QUEUED:
+                            await self._run(job, slot, scope)
         finally:
             self._runners -= 1
             self._free_slots.append(slot)
@@ -209,7 +216,8 @@ class JobPool:
             elif queue and not self._closed:
                 self._kick()
 
-    async def _run(self, job: _Job, slot: int) -> None:
+    async def _run(self, job: _Job, slot: int, scope: anyio.CancelScope) -> None:
+        """Run one job under ``scope`` (cancelled to cancel this job)."""
         job.state = _RUNNING
         job.started = time.monotonic()
         job.slot = slot
@@ -219,13 +227,12 @@ class JobPool:
         self._running[slot] = job
         self._touch(job.job_id)
         outcome: CallOutcome | None = None
-        scope = job.scope = anyio.CancelScope()
+        job.scope = scope
         try:
-            with scope:
-                spec = job.spec
-                args = spec.args if batch is None else (job.input, *spec.args)
-                outcome = await self.backend.run(spec.target, args, spec.kwargs, spec.extra_path,
-                                                 slot, job.job_id, job.cancellable)
+            spec = job.spec
+            args = spec.args if batch is None else (job.input, *spec.args)
+            outcome = await self.backend.run(spec.target, args, spec.kwargs, spec.extra_path,
+                                             slot, job.job_id, job.cancellable)
         finally:
             # Also runs when the engine's task group is cancelled (shutdown).
             job.scope = None
@@ -320,23 +327,38 @@ class JobPool:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def _touch(self, job_id: int) -> None:
-        dirty = self._dirty_jobs
-        if not dirty and not self._dirty_batches:
-            dirty.add(job_id)
+        self._dirty_jobs[job_id] = None
+        if not self._woken:
+            self._woken = True
             for listener in list(self._listeners):
                 listener()
-        else:
-            dirty.add(job_id)
 
-    def take_changes(self) -> tuple[list[JobInfo], list[BatchInfo]]:
-        """Snapshots of the jobs and batches that changed since the last call."""
+    def take_changes(self, limit: int | None = None) -> tuple[list[JobInfo], list[BatchInfo]]:
+        """Snapshots of the jobs and batches that changed since the last call.
+
+        With ``limit``, at most that many job snapshots; the rest stay pending
+        (`has_changes`), so one UI tick never pays for 20,000 rows at once.
+        """
         jobs = self._jobs
-        infos = [self._info(jobs[i]) for i in sorted(self._dirty_jobs) if i in jobs]
+        dirty = self._dirty_jobs
+        if limit is None or len(dirty) <= limit:
+            taken = list(dirty)
+            self._dirty_jobs = {}
+        else:
+            taken = list(itertools.islice(dirty, limit))
+            for job_id in taken:
+                del dirty[job_id]
+        infos = [self._info(jobs[i]) for i in taken if i in jobs]
         batches = [self._batches[b].info() for b in sorted(self._dirty_batches)
                    if b in self._batches]
-        self._dirty_jobs = set()
         self._dirty_batches = set()
+        if not self._dirty_jobs:
+            self._woken = False
         return infos, batches
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self._dirty_jobs or self._dirty_batches)
 
     def info(self, job_id: int, full: bool = True) -> JobInfo:
         return self._info(self._jobs[job_id], full)
@@ -384,10 +406,13 @@ class JobPool:
     def running_jobs(self) -> dict[int, int]:
         """pid -> job id for jobs whose worker has started them."""
         busy = {}
-        for slot, job in self._running.items():
+        for slot, job in list(self._running.items()):
             pid = self.backend.running_pid(slot, job.job_id)
             if pid:
                 busy[pid] = job.job_id
+                if job.pid is None:  # the worker has started it since the last snapshot
+                    job.pid = pid
+                    self._touch(job.job_id)
         return busy
 
     async def workers(self) -> list[WorkerInfo]:
@@ -436,7 +461,8 @@ class JobPool:
         job = self._new_job(spec, None, None, None, time.monotonic())
         slot = self._free_slots.pop() if self._free_slots else self._take_new_slot()
         try:
-            await self._run(job, slot)
+            with anyio.CancelScope() as scope:
+                await self._run(job, slot, scope)
         finally:
             self._free_slots.append(slot)
         return self._info(job, full=True)

@@ -4,9 +4,10 @@
 and KeyboardInterrupt in the app (and breaks the worker), and cannot send back a result or
 exception that does not pickle. This trampoline makes every outcome a plain reply:
 
-    (ok, payload, stdout, stderr, pid, seconds)
+    (ok, payload, stdout, stderr, pid)
 
-where ``payload`` is the pickled result when ``ok``, else a `JobFailure` of plain strings.
+where ``payload`` is the result when ``ok`` (plain values as they are, anything else
+pickled here as `_Pickled` bytes), else a `JobFailure` of plain strings.
 Only the standard library and `procdeck.core.jobs` are imported, so workers start fast.
 """
 
@@ -17,7 +18,6 @@ import io
 import os
 import pickle
 import sys
-import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -31,7 +31,12 @@ OUTPUT_LIMIT = 1 << 20
 _functions: dict[tuple[str, tuple[str, ...]], Callable[..., Any]] = {}
 _HERE = __file__
 
-Reply = tuple[bool, Any, str, str, int, float]
+Reply = tuple[bool, Any, str, str, int]
+_PLAIN = frozenset({type(None), bool, int, float, complex, str, bytes})
+
+
+class _Pickled(bytes):
+    """A result pickled in the worker; the app unpickles it (and reports if it cannot)."""
 
 
 def run_job(
@@ -49,7 +54,6 @@ def run_job(
     out, err = io.StringIO(), io.StringIO()
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
-    started = time.perf_counter()
     ok = False
     payload: Any
     try:
@@ -58,7 +62,10 @@ def run_job(
             func = _resolve(target, extra_path)
         value = func(*args, **kwargs)
         try:
-            payload = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+            # Plain values always pickle: send them as they are (anyio pickles the reply).
+            # Anything else is pickled here, so a result that cannot be sent is a clear
+            # failure with the job's output kept, not a broken reply.
+            payload = value if type(value) in _PLAIN else _Pickled(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
             ok = True
         except BaseException as exc:
             payload = JobFailure(
@@ -79,8 +86,7 @@ def run_job(
         payload = JobFailure(FailureKind.EXCEPTION, _describe(exc), _format(exc))
     finally:
         sys.stdout, sys.stderr = saved
-    seconds = time.perf_counter() - started
-    return ok, payload, _limit(out.getvalue()), _limit(err.getvalue()), pid, seconds
+    return ok, payload, _limit(out.getvalue()), _limit(err.getvalue()), pid
 
 
 class _Failed(Exception):

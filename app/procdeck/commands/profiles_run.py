@@ -1,0 +1,143 @@
+"""`procdeck run NAME` and `procdeck run --group NAME`: profiles, headless.
+
+The same engine run as `procdeck run -- CMD`, with the profile's command, folder,
+environment, stop signal and grace, and its restart policy. A group launch honours
+"start after" and prefixes each line with the profile's name (as honcho and
+process-compose do). The exit status is the last attempt's (128+N for signal N, 127
+when it could not start); for a group, the first failing profile's. SIGINT/SIGTERM stop
+every run with its stop ladder and cancel pending restarts.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import BinaryIO
+
+import anyio
+
+from procdeck.commands.profiles import CommandError, open_store
+from procdeck.core.output import Stream
+from procdeck.core.process_spec import ProcessSpec, SpecError
+from procdeck.core.profile import Profile
+from procdeck.core.run_state import RunState
+from procdeck.engine.engine import Engine
+from procdeck.engine.profiles.launcher import GroupResult
+from procdeck.engine.run_output import RunOutput
+
+EXIT_CANNOT_START = 127
+EXIT_PROBLEM = 1
+
+
+class PrefixedOutput(RunOutput):
+    """Writes whole lines as ``name | line`` to our stdout/stderr (group runs)."""
+
+    def __init__(self, prefix: str, out: BinaryIO, err: BinaryIO) -> None:
+        super().__init__()
+        self._prefix = prefix.encode("utf-8", "replace") + b" | "
+        self._targets = {Stream.STDOUT: out, Stream.STDERR: err}
+        self._rest = {Stream.STDOUT: b"", Stream.STDERR: b""}
+
+    def feed(self, stream: Stream, data: bytes) -> None:
+        *lines, self._rest[stream] = (self._rest[stream] + data).split(b"\n")
+        if lines:
+            self._write(stream, b"".join(self._prefix + line + b"\n" for line in lines))
+
+    def close_stream(self, stream: Stream) -> None:
+        if self._rest[stream]:
+            self._write(stream, self._prefix + self._rest[stream] + b"\n")
+            self._rest[stream] = b""
+
+    def marker(self, text: str) -> None:
+        self._write(Stream.STDERR, self._prefix + f"-- {text} --\n".encode())
+
+    def _write(self, stream: Stream, data: bytes) -> None:
+        target = self._targets[stream]
+        try:
+            target.write(data)
+            target.flush()
+        except BrokenPipeError:
+            pass
+
+
+def handle_profiles(args) -> int:  # type: ignore[no-untyped-def]
+    """Entry from `procdeck run`: a profile name (args.command[0]) or --group."""
+    try:
+        _store, state = open_store(args)
+        profiles = {p.name: p for p in state.profiles}
+        if args.group:
+            names = [p.name for p in state.profiles if p.group == args.group]
+            if not names:
+                raise CommandError(f"no profiles in group {args.group!r} in {state.path}.")
+        else:
+            name = args.command[0]
+            if name not in profiles:
+                raise CommandError(
+                    f"no profile named {name!r} in {state.path}. To run a command, put -- before it: procdeck run -- {name}"
+                )
+            names = [name]
+            problems = profiles[name].problems()
+            if problems:
+                raise CommandError(f"profile {name!r}: {problems[0]}")
+    except CommandError as exc:
+        print(f"procdeck: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    return anyio.run(run_profiles_headless, profiles, names, bool(args.group))
+
+
+async def run_profiles_headless(profiles: dict[str, Profile], names: list[str], prefixed: bool) -> int:
+    out, err = sys.stdout.buffer, sys.stderr.buffer
+
+    def output_for(_run_id: int, spec: ProcessSpec) -> RunOutput:
+        if prefixed:
+            return PrefixedOutput(spec.name or "?", out, err)
+        from procdeck.commands.run import PassthroughOutput
+
+        return PassthroughOutput(out, err)
+
+    async with Engine(output_factory=output_for) as engine:
+        launcher = engine.profiles.launcher
+        result = GroupResult()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_stop_on_signal, engine, tg.cancel_scope)
+            if prefixed:
+                result = await launcher.launch_group(profiles, names)
+            else:
+                try:
+                    result.started[names[0]] = launcher.launch(profiles[names[0]])
+                except SpecError as exc:
+                    result.skipped[names[0]] = str(exc)
+            for name, why in result.skipped.items():
+                print(f"procdeck: {name}: {why}", file=sys.stderr)
+            await launcher.wait_finished(result.started.values())
+            for run_id in result.started.values():
+                with anyio.move_on_after(1.0):
+                    await engine.processes.wait_output(run_id)
+            tg.cancel_scope.cancel()
+        status = 0
+        for name, run_id in result.started.items():
+            info = engine.processes.info(run_id)
+            run = launcher.run_of(run_id)
+            if run and run.restart.gave_up:
+                print(f"procdeck: {name}: {run.restart.gave_up}", file=sys.stderr)
+            if info.state is RunState.FAILED_TO_START:
+                print(f"procdeck: {name}: {info.error}", file=sys.stderr)
+                status = status or EXIT_CANNOT_START
+            elif info.outcome is not None and not info.outcome.ok:
+                status = status or info.outcome.shell_status
+        if result.skipped and not status:
+            status = EXIT_PROBLEM
+    return status
+
+
+async def _stop_on_signal(engine: Engine, scope: anyio.CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _signum in signals:
+            launcher = engine.profiles.launcher
+            for run in launcher.profile_runs():
+                launcher.cancel_restart(run.run_id)
+            async with anyio.create_task_group() as tg:
+                for info in engine.processes.runs():
+                    if info.state.is_live:
+                        tg.start_soon(engine.processes.stop, info.run_id)
+            return

@@ -1,0 +1,187 @@
+"""Wires the desktop features into the window: menus, icons, theme, saved layout, About,
+notifications and the log folder.
+
+Settings live in ``procdeck.ini`` beside the profiles, in the config folder
+(``--config-dir``, else ``$PROCDECK_CONFIG_DIR``, else ``~/.config/procdeck`` on Linux).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QApplication
+
+from procdeck.engine.profiles.paths import config_dir
+from procdeck.ui.about_dialog import AboutDialog
+from procdeck.ui.icons import action_icon, app_icon
+from procdeck.ui.notifier import DEFAULT_MIN_SECONDS, Notifier
+from procdeck.ui.settings_store import SettingsStore
+from procdeck.ui.theme import ThemeManager, ThemeMode, restyle_charts
+
+if TYPE_CHECKING:
+    from procdeck.compose.window import AppParts
+
+SETTINGS_FILE = "procdeck.ini"
+RUN_ACTION_ICONS = {"stop": "stop", "kill": "kill", "restart": "restart", "remove": "remove"}
+
+
+def open_settings(directory: str | os.PathLike[str] | None = None) -> QSettings:
+    """The settings file in ``directory``, or in the default config folder."""
+    path = config_dir(directory) / SETTINGS_FILE
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+@dataclass
+class DesktopParts:
+    """The desktop features of one window; close() when the window goes away."""
+
+    store: SettingsStore
+    theme: ThemeManager
+    notifier: Notifier
+    log_file: Path | None
+    restored: bool
+    actions: dict[str, QAction] = field(default_factory=dict)
+    about: AboutDialog | None = None
+
+    def save(self, window: object) -> None:
+        from PySide6.QtWidgets import QMainWindow
+
+        if isinstance(window, QMainWindow):
+            self.store.save_window(window)
+        self.store.set_value("appearance/theme", self.theme.mode.value)
+        self.store.set_value("notifications/enabled", self.notifier.enabled)
+        self.store.sync()
+
+    def close(self) -> None:
+        self.notifier.close()
+        self.theme.close()
+
+
+def _action(parts: AppParts, text: str, tip: str, shortcut: QKeySequence | str | None = None, icon: str | None = None) -> QAction:
+    action = QAction(text, parts.window)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    shortcut_text = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    action.setToolTip(f"{tip} ({shortcut_text})" if shortcut_text else tip)
+    action.setStatusTip(tip)
+    if icon is not None:
+        action.setIcon(action_icon(icon))
+    return action
+
+
+def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings | None = None) -> DesktopParts:
+    window = parts.window
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    icon = app_icon()
+    app.setWindowIcon(icon)
+    window.setWindowIcon(icon)
+
+    store = SettingsStore(settings if settings is not None else open_settings())
+    theme = ThemeManager(app, ThemeMode.parse(store.value("appearance/theme", "system")), parent=window)
+    theme.apply()
+    restyle_charts(window)
+    theme.changed.connect(lambda _dark: restyle_charts(window))
+    notifier = Notifier(icon, window)
+    notifier.enabled = store.bool_value("notifications/enabled", False)
+    notifier.min_seconds = store.float_value("notifications/min_seconds", DEFAULT_MIN_SECONDS)
+    desktop = DesktopParts(store=store, theme=theme, notifier=notifier, log_file=log_file, restored=False)
+
+    # -- File -------------------------------------------------------------------------
+    for action in window.menus["File"].actions():
+        if action.text().replace("&", "") == "Quit":
+            action.setIcon(action_icon("quit"))
+            action.setToolTip(f"Stop every process and quit ({action.shortcut().toString()})")
+
+    # -- Run --------------------------------------------------------------------------
+    launch = _action(parts, "&Launch", "Launch the command in the launcher bar", "Ctrl+Return", "launch")
+    launch.triggered.connect(window.launcher.submit)
+    focus = _action(parts, "&New Command", "Type a new command in the launcher bar", "Ctrl+L")
+    focus.triggered.connect(lambda: (window.launcher.command.setFocus(), window.launcher.command.selectAll()))
+    run_menu = window.menus["Run"]
+    first = run_menu.actions()[0] if run_menu.actions() else None
+    run_menu.insertActions(first, [launch, focus]) if first else run_menu.addActions([launch, focus])
+    if first is not None:
+        run_menu.insertSeparator(first)
+    window.addActions([launch, focus])
+    for name, icon_name in RUN_ACTION_ICONS.items():
+        table_action = window.table.actions_by_name.get(name)
+        if table_action is not None:
+            table_action.setIcon(action_icon(icon_name))
+    desktop.actions.update(launch=launch, new_command=focus)
+
+    # -- View -------------------------------------------------------------------------
+    view = window.menus["View"]
+    theme_menu = view.addMenu("&Theme")
+    group = QActionGroup(window)
+    for mode, text in ((ThemeMode.SYSTEM, "Follow &System"), (ThemeMode.LIGHT, "&Light"), (ThemeMode.DARK, "&Dark")):
+        action = QAction(text, window)
+        action.setCheckable(True)
+        action.setChecked(theme.mode is mode)
+        action.setToolTip(f"{text.replace('&', '')} colours for the whole window")
+        action.triggered.connect(lambda _=False, m=mode: (theme.set_mode(m), store.set_value("appearance/theme", m.value)))
+        group.addAction(action)
+        theme_menu.addAction(action)
+        desktop.actions[f"theme_{mode.value}"] = action
+    full_screen = _action(parts, "&Full Screen", "Toggle full screen", QKeySequence.StandardKey.FullScreen, "fullscreen")
+    full_screen.setCheckable(True)
+    full_screen.toggled.connect(lambda on: window.showFullScreen() if on else window.showNormal())
+    reset = _action(parts, "&Reset Layout", "Put panels and sizes back to the default layout", None, "reset-layout")
+    default_state = window.saveState()
+    default_splitter = window.splitter.saveState()
+
+    def reset_layout() -> None:
+        window.restoreState(default_state)
+        window.splitter.restoreState(default_splitter)
+        for dock in window.panels.values():
+            dock.show()
+
+    reset.triggered.connect(reset_layout)
+    notify = _action(parts, "&Notify When Long Runs End", f"A desktop notification when a run of {notifier.min_seconds:.0f} s or more ends while Procdeck is in the background")
+    notify.setCheckable(True)
+    notify.setChecked(notifier.enabled)
+
+    def set_notify(on: bool) -> None:
+        notifier.enabled = on
+        store.set_value("notifications/enabled", on)
+
+    notify.toggled.connect(set_notify)
+    view.addSeparator()
+    view.addActions([full_screen, reset])
+    view.addSeparator()
+    view.addAction(notify)
+    window.addActions([full_screen])
+    desktop.actions.update(full_screen=full_screen, reset_layout=reset, notify=notify)
+
+    # -- Help -------------------------------------------------------------------------
+    about = _action(parts, "&About Procdeck", "Versions of Procdeck, Python, Qt and libraries", None, "about")
+
+    def show_about() -> None:
+        if desktop.about is None:
+            desktop.about = AboutDialog(log_file, window)
+        if desktop.about.isVisible():
+            desktop.about.raise_()
+        else:
+            desktop.about.show()
+
+    about.triggered.connect(show_about)
+    help_menu = window.menus["Help"]
+    help_menu.addAction(about)
+    if log_file is not None:
+        open_log = _action(parts, "Open &Log Folder", f"Open {log_file.parent}", None, "open")
+        open_log.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_file.parent))))
+        help_menu.addAction(open_log)
+        desktop.actions["open_log"] = open_log
+    desktop.actions["about"] = about
+
+    # -- state ------------------------------------------------------------------------
+    parts.bridge.runsChanged.connect(notifier.runs_changed)
+    parts.bridge.runRemoved.connect(notifier.forget)
+    window.quitRequested.connect(lambda: desktop.save(window))
+    desktop.restored = store.restore_window(window)
+    return desktop

@@ -1,0 +1,84 @@
+"""The system Processes table: every process on the machine, as ProcessRow values.
+
+Blocking (walks every process); the sampler runs it through anyio.to_thread and only
+while the Processes view is visible. CPU% is the difference of two refreshes of the same
+process (pid + create_time), so a process's first row shows "-" rather than 0%.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import psutil
+
+from procdeck.core.samples import ProcessRow, ProcState
+
+_ATTRS = ["pid", "ppid", "name", "username", "cpu_times", "memory_info", "num_threads", "status", "create_time", "cmdline", "uids"]
+
+
+class ProcessTable:
+    """Builds table snapshots; remembers CPU readings between refreshes."""
+
+    def __init__(self) -> None:
+        self._prev: dict[tuple[int, float], tuple[float, float]] = {}  # (pid, ctime) -> (cpu_s, mono)
+        self._my_uids = {os.getuid(), os.geteuid()} if hasattr(os, "geteuid") else set()
+        self._root = hasattr(os, "geteuid") and os.geteuid() == 0
+
+    def _can_signal(self, uids: object) -> bool:
+        """kill(2): our real or effective uid must match the target's real or saved uid."""
+        if self._root or not self._my_uids:  # root, or no uids on this platform
+            return True
+        if uids is None:
+            return False
+        return bool(self._my_uids & {uids.real, uids.saved})  # type: ignore[attr-defined]
+
+    def snapshot(self) -> tuple[ProcessRow, ...]:
+        now = time.monotonic()
+        total_mem = psutil.virtual_memory().total or 1
+        rows: list[ProcessRow] = []
+        seen: dict[tuple[int, float], tuple[float, float]] = {}
+        # ad_value=None: fields we may not read come back as None instead of raising.
+        for proc in psutil.process_iter(_ATTRS, ad_value=None):
+            info = proc.info
+            pid = int(info["pid"])
+            create_time = float(info.get("create_time") or 0.0)
+            status = info.get("status") or ""
+            cpu_times = info.get("cpu_times")
+            cpu: float | None = None
+            if cpu_times is not None:
+                total = cpu_times.user + cpu_times.system
+                key = (pid, create_time)
+                prev = self._prev.get(key)
+                if prev is not None and now > prev[1]:
+                    cpu = max(0.0, (total - prev[0]) / (now - prev[1]) * 100.0)
+                seen[key] = (total, now)
+            mem = info.get("memory_info")
+            rss = int(mem.rss) if mem is not None else None
+            cmdline = info.get("cmdline")
+            denied = cpu_times is None and mem is None
+            if status == psutil.STATUS_ZOMBIE:
+                state = ProcState.ZOMBIE
+            elif denied:
+                state = ProcState.ACCESS_DENIED
+            else:
+                state = ProcState.OK
+            rows.append(
+                ProcessRow(
+                    pid=pid,
+                    ppid=int(info.get("ppid") or 0),
+                    name=info.get("name") or "",
+                    user=info.get("username") or "",
+                    cpu_percent=cpu,
+                    rss=rss,
+                    mem_percent=None if rss is None else 100.0 * rss / total_mem,
+                    threads=info.get("num_threads"),
+                    status=status,
+                    create_time=create_time,
+                    cmdline=" ".join(cmdline) if cmdline else "",
+                    state=state,
+                    can_signal=self._can_signal(info.get("uids")),
+                )
+            )
+        self._prev = seen
+        return tuple(rows)

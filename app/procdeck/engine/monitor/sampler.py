@@ -1,0 +1,225 @@
+"""The async sampler: ticks at a fixed rate, samples off the loop, keeps history.
+
+One tick = one ``anyio.to_thread.run_sync`` call doing every psutil read for that tick
+(workers, run trees, pinned processes, system totals). The result, an immutable
+MonitorSnapshot, is appended to the History and handed to subscribers on the loop thread.
+
+What is tracked comes from providers so that other components plug in without the
+sampler knowing them:
+
+- ``WorkerProvider``: ``() -> Iterable[(label, pid)]`` for the worker pool's processes;
+- ``RunProvider``: ``() -> Iterable[(run_id, pid)]`` for live launched runs (each sampled
+  as its whole tree);
+- ``pin(pid, create_time)``: any process the user chose to chart.
+
+Lifecycle: the Engine starts ``run()`` in its task group and calls ``stop()`` on shutdown.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+import anyio
+import anyio.abc
+import anyio.to_thread
+
+from procdeck.core.run_state import RunInfo
+from procdeck.core.samples import (
+    HistorySettings,
+    MonitorSnapshot,
+    ProcessRow,
+    ProcessSample,
+    RunMarker,
+    SeriesInfo,
+    SignalRequest,
+    SignalResult,
+)
+from procdeck.engine.monitor.history import History
+from procdeck.engine.monitor.markers import MarkerTracker, run_key
+from procdeck.engine.monitor.probe import Probe, TickRequest, TreeTarget
+from procdeck.engine.monitor.process_table import ProcessTable
+from procdeck.engine.monitor.signals import send_signal
+
+WorkerProvider = Callable[[], Iterable[tuple[str, int]]]
+RunProvider = Callable[[], Iterable[tuple[int, int]]]
+SnapshotCallback = Callable[[MonitorSnapshot], None]
+
+
+def pin_key(pid: int, create_time: float) -> str:
+    return f"pid/{pid}@{create_time:.2f}"
+
+
+class Sampler:
+    def __init__(
+        self,
+        settings: HistorySettings | None = None,
+        *,
+        workers: WorkerProvider | None = None,
+        runs: RunProvider | None = None,
+        run_label: Callable[[int], str] | None = None,
+    ) -> None:
+        self.settings = settings or HistorySettings()
+        self.history = History(self.settings)
+        self._probe = Probe()
+        self._table = ProcessTable()
+        self._workers = workers
+        self._runs = runs
+        self._run_label = run_label or (lambda run_id: f"run {run_id}")
+        self._pinned: dict[str, TreeTarget] = {}
+        self._subscribers: list[SnapshotCallback] = []
+        self._scope: anyio.CancelScope | None = None
+        self._stopped = False
+        self._rate_changed: anyio.Event | None = None  # created inside run(): needs a loop
+        self.markers = MarkerTracker(self.history.add_marker)
+        self.last: MonitorSnapshot | None = None
+        self.ticks = 0
+
+    # -- configuration -------------------------------------------------------------------
+    @property
+    def rate_hz(self) -> float:
+        return self.settings.rate_hz
+
+    def set_rate(self, rate_hz: float) -> None:
+        """Change the sampling rate (0.25-10 Hz); the history keeps its length in points."""
+        HistorySettings(duration_s=self.settings.duration_s, rate_hz=rate_hz)  # validates
+        self.settings = HistorySettings(self.settings.duration_s, rate_hz, self.settings.max_series)
+        if self._rate_changed is not None:
+            self._rate_changed.set()
+
+    def set_worker_provider(self, provider: WorkerProvider | None) -> None:
+        self._workers = provider
+
+    def set_run_provider(self, provider: RunProvider | None, run_label: Callable[[int], str] | None = None) -> None:
+        self._runs = provider
+        if run_label is not None:
+            self._run_label = run_label
+
+    def pin(self, pid: int, create_time: float, name: str = "") -> str:
+        """Chart any process (and its descendants); returns its series group key."""
+        key = pin_key(pid, create_time)
+        self._pinned[key] = TreeTarget(key=key, label=f"{name or 'pid'} {pid}", pid=pid, create_time=create_time)
+        return key
+
+    def unpin(self, key: str) -> None:
+        self._pinned.pop(key, None)
+
+    @property
+    def pinned(self) -> list[str]:
+        return list(self._pinned)
+
+    def on_run_info(self, info: RunInfo) -> None:
+        """Feed from ProcessManager.subscribe: records start/stop/signal/exit markers."""
+        self.markers.update(info)
+
+    def add_marker(self, marker: RunMarker) -> None:
+        self.history.add_marker(marker)
+
+    def subscribe(self, callback: SnapshotCallback) -> Callable[[], None]:
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    # -- sampling ------------------------------------------------------------------------
+    def _request(self) -> TickRequest:
+        workers: tuple[tuple[str, int], ...] = ()
+        if self._workers is not None:
+            workers = tuple((str(label), int(pid)) for label, pid in self._workers())
+        trees: list[TreeTarget] = []
+        if self._runs is not None:
+            for run_id, pid in self._runs():
+                trees.append(TreeTarget(key=run_key(run_id), label=self._run_label(run_id), pid=int(pid)))
+        trees.extend(self._pinned.values())
+        return TickRequest(workers=workers, trees=tuple(trees))
+
+    async def tick(self) -> MonitorSnapshot:
+        """Sample once (off the loop), record history, notify subscribers."""
+        request = self._request()
+        snapshot = await anyio.to_thread.run_sync(self._probe.tick, request)
+        self._record(snapshot)
+        self.last = snapshot
+        self.ticks += 1
+        for callback in list(self._subscribers):
+            callback(snapshot)
+        return snapshot
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Tick until stop(); ticks sit on a fixed grid and skip (not pile up) when late."""
+        with anyio.CancelScope() as scope:
+            self._scope = scope
+            if self._stopped:
+                scope.cancel()
+            task_status.started()
+            next_t = time.monotonic()
+            while True:
+                await self.tick()
+                period = 1.0 / self.settings.rate_hz
+                now = time.monotonic()
+                next_t += period
+                if next_t <= now:
+                    next_t = now + period - ((now - next_t) % period)
+                self._rate_changed = anyio.Event()
+                with anyio.move_on_after(max(0.0, next_t - now)):
+                    await self._rate_changed.wait()  # type: ignore[union-attr]
+                    next_t = time.monotonic()  # rate changed: tick now on the new grid
+        self._scope = None
+
+    def stop(self) -> None:
+        """End run(); safe to call before it started or after it ended."""
+        self._stopped = True
+        if self._scope is not None:
+            self._scope.cancel()
+
+    def _record(self, snap: MonitorSnapshot) -> None:
+        hist = self.history
+        t = snap.t
+        sys = snap.system
+        if sys.mem_total:
+            hist.append(SeriesInfo("sys/cpu", "sys", "CPU total", "%"), t, sys.cpu_percent)
+            for i, value in enumerate(sys.per_core):
+                hist.append(SeriesInfo(f"sys/core/{i}", "sys", f"core {i}", "%"), t, value)
+            hist.append(SeriesInfo("sys/mem", "sys", "memory used", "B"), t, sys.mem_used)
+            hist.append(SeriesInfo("sys/swap", "sys", "swap used", "B"), t, sys.swap_used)
+            hist.append(SeriesInfo("sys/load1", "sys", "load 1 min", ""), t, sys.load[0])
+        if snap.workers:
+            cpu_total = rss_total = 0.0
+            cpu_known = False
+            for label, sample in snap.workers:
+                group = f"worker/{label}"
+                hist.append(SeriesInfo(f"{group}/cpu", group, label, "%"), t, _live(sample, sample.cpu_percent))
+                hist.append(SeriesInfo(f"{group}/rss", group, label, "B"), t, _live(sample, sample.rss))
+                if sample.state.is_live and sample.cpu_percent is not None:
+                    cpu_total += sample.cpu_percent
+                    cpu_known = True
+                if sample.state.is_live and sample.rss is not None:
+                    rss_total += sample.rss
+            hist.append(SeriesInfo("pool/cpu", "pool", "pool total", "%"), t, cpu_total if cpu_known else None)
+            hist.append(SeriesInfo("pool/rss", "pool", "pool total", "B"), t, rss_total)
+        for tree in snap.trees:
+            g = tree.key
+            root = tree.root
+            hist.append(SeriesInfo(f"{g}/tree/cpu", g, tree.label, "%"), t, tree.cpu_percent)
+            hist.append(SeriesInfo(f"{g}/tree/rss", g, tree.label, "B"), t, tree.rss)
+            hist.append(SeriesInfo(f"{g}/parent/cpu", g, tree.label, "%"), t, _live(root, root.cpu_percent))
+            hist.append(SeriesInfo(f"{g}/parent/rss", g, tree.label, "B"), t, _live(root, root.rss))
+
+    # -- on-demand work ------------------------------------------------------------------
+    async def process_table(self) -> tuple[ProcessRow, ...]:
+        """Every process on the machine (a full walk: call it only while it is shown)."""
+        return await anyio.to_thread.run_sync(self._table.snapshot)
+
+    async def send_signal(self, request: SignalRequest) -> SignalResult:
+        return await anyio.to_thread.run_sync(send_signal, request)
+
+
+def _live(sample: ProcessSample, value: float | int | None) -> float | None:
+    if not sample.state.is_live or value is None:
+        return None
+    return float(value)
+
+
+__all__ = ["RunProvider", "Sampler", "WorkerProvider", "pin_key"]

@@ -1,0 +1,264 @@
+"""Spool every run's complete raw output to log files, off the event loop.
+
+One writer thread (owned by a ``Spooler``) does all file work: opening, writing, closing
+and pruning. The event loop only appends ``(file, bytes)`` to a queue, which costs well
+under a microsecond per pipe read, so a slow disk never stalls the UI or the pipes.
+
+Files are byte-identical to what the child wrote, one per stream:
+``<dir>/<start time>-<run>-<name>.stdout.log`` and ``.stderr.log``. A run's files stop
+growing at ``run_cap`` bytes (the viewer is told); when all logs together exceed
+``total_cap`` the oldest runs' logs (both streams) are deleted first, never an open one.
+If the disk cannot keep up and more than ``max_queued`` bytes wait in memory, further
+output is not logged (and the viewer is told) rather than growing memory without bound.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import re
+import threading
+import time
+from pathlib import Path
+
+_SUFFIXES = (".stdout.log", ".stderr.log")
+_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+_STOP = object()
+_RUN_SEQ = itertools.count(1)  # unique log names within this process, across spoolers
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A file-name-safe short form of a run's label."""
+    s = _SLUG.sub("_", text).strip("._")
+    return s[:limit] or "run"
+
+
+def run_key(path: Path) -> str:
+    """The part of a log's file name shared by a run's stdout and stderr logs."""
+    name = path.name
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+class SpoolFile:
+    """One stream's log. Written from the loop thread (``write``), flushed by the writer."""
+
+    __slots__ = (
+        "path",
+        "cap",
+        "accepted",
+        "dropped",
+        "written",
+        "error",
+        "closed",
+        "_spooler",
+        "_fh",
+        "__weakref__",
+    )
+
+    def __init__(self, spooler: Spooler, path: Path, cap: int) -> None:
+        self.path = path
+        self.cap = cap
+        self.accepted = 0  # bytes queued for the file (loop thread only)
+        self.dropped = 0  # bytes not logged: cap reached or disk too slow (loop thread only)
+        self.written = 0  # bytes on disk (writer thread only)
+        self.error: str | None = None  # set by the writer thread on an OSError
+        self.closed = False
+        self._spooler = spooler
+        self._fh = None
+
+    @property
+    def capped(self) -> bool:
+        return self.accepted >= self.cap
+
+    def write(self, data: bytes) -> None:
+        if self.closed or self.error is not None:
+            self.dropped += len(data)
+            return
+        room = self.cap - self.accepted
+        if room <= 0:
+            self.dropped += len(data)
+            return
+        if len(data) > room:
+            self.dropped += len(data) - room
+            data = data[:room]
+        if not self._spooler._put(self, data):
+            self.dropped += len(data)
+            return
+        self.accepted += len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            if self.accepted:
+                self._spooler._queue.put((self, None))
+
+
+class Spooler:
+    """The writer thread and the log directory it prunes."""
+
+    def __init__(self, directory: Path, *, total_cap: int = 4 << 30, max_queued: int = 256 << 20) -> None:
+        self.directory = Path(directory)
+        self.total_cap = total_cap
+        self.max_queued = max_queued
+        self._queue: queue.SimpleQueue[tuple[object, bytes | None]] = queue.SimpleQueue()
+        self._queued_in = 0  # bytes put (loop thread only)
+        self._queued_out = 0  # bytes taken (writer thread only)
+        self._thread: threading.Thread | None = None
+        self._open: dict[str, int] = {}  # run key -> open files of that run (writer thread only)
+        self._files: dict[int, SpoolFile] = {}  # files with an open handle (writer thread only)
+        self._since_prune = 0
+        self._closing = False
+        self.errors: list[str] = []
+
+    # ------------------------------------------------------------- loop thread side
+    def open_run(self, run_id: object, label: str, run_cap: int) -> tuple[SpoolFile, SpoolFile]:
+        """Name the stdout and stderr logs of a new run (a file appears on its first write)."""
+        if self._closing:
+            raise RuntimeError("The log spooler is closed.")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        base = f"{stamp}-{os.getpid()}-{next(_RUN_SEQ):04d}-{slug(str(run_id))}-{slug(label)}"
+        out = SpoolFile(self, self.directory / (base + ".stdout.log"), run_cap)
+        err = SpoolFile(self, self.directory / (base + ".stderr.log"), run_cap)
+        return out, err
+
+    def reopen(self, f: SpoolFile) -> SpoolFile:
+        """A new handle appending to the same log (a restarted run), same cap left."""
+        g = SpoolFile(self, f.path, f.cap)
+        g.accepted = f.accepted
+        return g
+
+    def _put(self, f: SpoolFile, data: bytes) -> bool:
+        if self._queued_in - self._queued_out + len(data) > self.max_queued:
+            return False
+        self._queued_in += len(data)
+        self._start()
+        self._queue.put((f, data))
+        return True
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="procdeck-log-writer", daemon=True)
+            self._thread.start()
+
+    def finish(self) -> None:
+        """No more files will be opened: the writer stops once the queue is written."""
+        self._closing = True
+        if self._thread is not None:
+            self._queue.put((_STOP, None))
+
+    def close(self, timeout: float | None = None) -> None:
+        """Flush everything queued and stop the writer thread (blocks: call off the loop)."""
+        self._closing = True
+        thread = self._thread
+        if thread is not None:
+            self._queue.put((_STOP, None))
+            thread.join(timeout)
+            if not thread.is_alive():
+                self._thread = None
+
+    async def aclose(self) -> None:
+        """``close`` without blocking the event loop."""
+        import anyio
+
+        await anyio.to_thread.run_sync(self.close)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def prune(self) -> None:
+        """Ask the writer to enforce the total cap now."""
+        self._start()
+        self._queue.put((self, None))
+
+    # ----------------------------------------------------------- writer thread side
+    def _run(self) -> None:
+        q = self._queue
+        while True:
+            f, data = q.get()
+            if f is _STOP:
+                break
+            if f is self:
+                self._prune()
+                continue
+            assert isinstance(f, SpoolFile)
+            if data is None:
+                self._close_file(f)
+                continue
+            self._queued_out += len(data)
+            if f.error is not None:
+                continue
+            try:
+                fh = f._fh
+                if fh is None:
+                    f.path.parent.mkdir(parents=True, exist_ok=True)
+                    fh = f._fh = open(f.path, "ab", buffering=1 << 20)  # noqa: SIM115 - closed on close
+                    key = run_key(f.path)
+                    self._open[key] = self._open.get(key, 0) + 1
+                    self._files[id(f)] = f
+                    self._prune()
+                if data:
+                    fh.write(data)
+                    f.written += len(data)
+                    self._since_prune += len(data)
+                    if self._since_prune >= 64 << 20:
+                        self._prune()
+                if q.empty():
+                    fh.flush()
+            except OSError as exc:
+                f.error = f"Cannot write the log file {f.path}: {exc.strerror or exc}"
+                self.errors.append(f.error)
+                self._close_file(f)
+        # _STOP comes after everything queued before close(): all of it is written.
+        for f in list(self._files.values()):
+            self._close_file(f)
+
+    def _close_file(self, f: SpoolFile) -> None:
+        fh = f._fh
+        f._fh = None
+        if fh is not None:
+            try:
+                fh.close()
+            except OSError as exc:
+                f.error = f"Cannot write the log file {f.path}: {exc.strerror or exc}"
+            self._files.pop(id(f), None)
+            key = run_key(f.path)
+            left = self._open.get(key, 1) - 1
+            if left > 0:
+                self._open[key] = left
+            else:
+                self._open.pop(key, None)
+
+    def _prune(self) -> None:
+        self._since_prune = 0
+        try:
+            logs = [p for p in self.directory.iterdir() if p.name.endswith(_SUFFIXES)]
+        except OSError:
+            return
+        runs: dict[str, list[tuple[Path, int, float]]] = {}
+        total = 0
+        for p in logs:
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            runs.setdefault(run_key(p), []).append((p, st.st_size, st.st_mtime))
+            total += st.st_size
+        if total <= self.total_cap:
+            return
+        order = sorted(runs.items(), key=lambda kv: min(m for _, _, m in kv[1]))
+        for key, files in order:
+            if total <= self.total_cap:
+                break
+            if key in self._open:
+                continue
+            for p, size, _ in files:
+                try:
+                    p.unlink()
+                    total -= size
+                except OSError:
+                    pass

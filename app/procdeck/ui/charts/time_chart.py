@@ -1,0 +1,361 @@
+"""A rolling time-series chart: the shared machinery of the Workers, Runs and System charts.
+
+Data is pulled from a core ``SeriesSource`` (the monitor's history) on ``refresh()``, which
+the monitor bridge calls at a coalesced 1-4 Hz; a hidden or paused chart does no work.
+Curves are created once per series and then only ``setData``-ed (pyqtgraph plot items
+are reused, never rebuilt). While *following*, the x range rolls with the clock; a manual
+zoom or pan stops following until the user presses "Follow". A crosshair shows the exact
+values under the mouse; the chart exports to PNG and CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from procdeck.core.samples import SeriesSource, format_bytes, format_percent
+
+WINDOWS_S: tuple[tuple[str, float], ...] = (
+    ("1 min", 60.0),
+    ("5 min", 300.0),
+    ("10 min", 600.0),
+    ("1 h", 3600.0),
+    ("24 h", 86400.0),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CurveSpec:
+    """One curve to draw: which series, on which plot, how."""
+
+    key: str
+    label: str
+    plot: int = 0
+    unit: str = "%"
+    width: float = 1.5
+    color: object = None  # anything pg.mkPen accepts; None = next palette colour
+
+
+def format_value(value: float, unit: str) -> str:
+    if value is None or math.isnan(value):
+        return "-"
+    if unit == "%":
+        return format_percent(value)
+    if unit == "B":
+        return format_bytes(value)
+    return f"{value:.2f}{unit}"
+
+
+class _BytesAxis(pg.AxisItem):
+    """Left axis for memory plots: 1.5 GiB, not 1.5e9."""
+
+    def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        return [format_bytes(v * scale) for v in values]
+
+
+class TimeChart(QWidget):
+    """Base class: subclasses say which curves to draw (``curve_specs``) on which plots."""
+
+    follow_changed = Signal(bool)
+
+    PLOTS: tuple[tuple[str, str], ...] = (("CPU", "%"),)  # (title, unit) per stacked plot
+
+    def __init__(self, source: SeriesSource | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._specs: dict[str, CurveSpec] = {}
+        self._palette_next = 0
+        self._colors: dict[str, object] = {}
+        self._paused = False
+        self._following = True
+        self._setting_range = False
+        self._window_s = 600.0
+        self.refresh_count = 0
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        bar = QHBoxLayout()
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self.set_paused)
+        self.follow_button = QPushButton("Follow")
+        self.follow_button.setToolTip("Scroll with the clock again after zooming or panning")
+        self.follow_button.setEnabled(False)
+        self.follow_button.clicked.connect(lambda: self.set_following(True))
+        self.window_combo = QComboBox()
+        for text, seconds in WINDOWS_S:
+            self.window_combo.addItem(text, seconds)
+        self.window_combo.setCurrentIndex(2)
+        self.window_combo.currentIndexChanged.connect(lambda _i: self.set_window(float(self.window_combo.currentData())))
+        self.png_button = QPushButton("PNG…")
+        self.png_button.clicked.connect(self._ask_png)
+        self.csv_button = QPushButton("CSV…")
+        self.csv_button.clicked.connect(self._ask_csv)
+        for w in (self.pause_button, self.follow_button, QLabel("Window:"), self.window_combo):
+            bar.addWidget(w)
+        self._bar = bar
+        bar.addStretch(1)
+        bar.addWidget(self.png_button)
+        bar.addWidget(self.csv_button)
+        layout.addLayout(bar)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.plots: list[pg.PlotItem] = []
+        for i, (title, unit) in enumerate(self.PLOTS):
+            axes = {"bottom": pg.DateAxisItem(orientation="bottom")}
+            if unit == "B":
+                axes["left"] = _BytesAxis(orientation="left")
+            plot = self.graphics.addPlot(row=i, col=0, axisItems=axes)
+            plot.setLabel("left", title)
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.addLegend(offset=(5, 5))
+            plot.setMouseEnabled(x=True, y=False)
+            plot.enableAutoRange(axis="y", enable=True)
+            if unit == "%":
+                plot.setYRange(0, 100)
+            if self.plots:
+                plot.setXLink(self.plots[0])
+            plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
+            line.setVisible(False)
+            plot.addItem(line, ignoreBounds=True)
+            plot._procdeck_crosshair = line  # type: ignore[attr-defined]
+            self.plots.append(plot)
+        layout.addWidget(self.graphics, 1)
+        self.readout = QLabel(" ")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.readout)
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    # -- data ----------------------------------------------------------------------------
+    def set_source(self, source: SeriesSource) -> None:
+        self._source = source
+        self.refresh(force=True)
+
+    @property
+    def source(self) -> SeriesSource | None:
+        return self._source
+
+    def curve_specs(self) -> list[CurveSpec]:
+        """Which curves to draw now (subclasses override)."""
+        return []
+
+    def refresh(self, now: float | None = None, *, force: bool = False) -> None:
+        """Pull the visible window from the source and update the curves in place."""
+        if self._source is None or (self._paused and not force) or (not self.isVisible() and not force):
+            return
+        self.refresh_count += 1
+        now = time.time() if now is None else now
+        specs = self.curve_specs()
+        wanted = {s.key for s in specs}
+        for key in [k for k in self._curves if k not in wanted]:
+            curve = self._curves.pop(key)
+            self.plots[self._specs.pop(key).plot].removeItem(curve)
+        if self._following:
+            t0, t1 = now - self._window_s, now
+        else:
+            t0, t1 = self.plots[0].vb.viewRange()[0]
+        for spec in specs:
+            xs, ys = self._source.window(spec.key, t0 - 2.0, t1 + 2.0)
+            curve = self._curves.get(spec.key)
+            if curve is None:
+                pen = pg.mkPen(self._color(spec), width=spec.width)
+                curve = pg.PlotDataItem(name=spec.label, pen=pen, connect="finite")
+                curve.setClipToView(True)
+                curve.setDownsampling(auto=True, method="peak")
+                self.plots[spec.plot].addItem(curve)
+                self._curves[spec.key] = curve
+            elif self._specs[spec.key].label != spec.label:
+                self._rename(spec)
+            self._specs[spec.key] = spec
+            curve.setData(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
+        self.after_refresh(t0, t1)
+        if self._following:
+            self._setting_range = True
+            try:
+                self.plots[0].setXRange(t0, t1, padding=0)
+            finally:
+                self._setting_range = False
+
+    def after_refresh(self, t0: float, t1: float) -> None:
+        """Hook for subclasses (markers, status labels)."""
+
+    def _rename(self, spec: CurveSpec) -> None:
+        plot = self.plots[self._specs[spec.key].plot]
+        curve = self._curves[spec.key]
+        if plot.legend is not None:
+            plot.legend.removeItem(curve)
+            curve.opts["name"] = spec.label
+            plot.legend.addItem(curve, spec.label)
+
+    def _color(self, spec: CurveSpec) -> object:
+        if spec.color is not None:
+            return spec.color
+        color = self._colors.get(spec.key)
+        if color is None:
+            color = pg.intColor(self._palette_next, hues=9, values=1, maxValue=230)
+            self._palette_next += 1
+            self._colors[spec.key] = color
+        return color
+
+    def curve_labels(self, plot: int | None = None) -> list[str]:
+        return [s.label for k, s in self._specs.items() if plot is None or s.plot == plot]
+
+    def curve_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        curve = self._curves[key]
+        xs, ys = curve.xData, curve.yData
+        return (np.empty(0), np.empty(0)) if xs is None else (xs, ys)
+
+    # -- follow / pause / window ---------------------------------------------------------
+    @property
+    def following(self) -> bool:
+        return self._following
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def set_paused(self, paused: bool) -> None:
+        self._paused = paused
+        if self.pause_button.isChecked() != paused:
+            self.pause_button.setChecked(paused)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        if not paused:
+            self.refresh(force=True)
+
+    def set_following(self, follow: bool) -> None:
+        if follow == self._following:
+            return
+        self._following = follow
+        self.follow_button.setEnabled(not follow)
+        self.follow_changed.emit(follow)
+        if follow:
+            self.refresh(force=True)
+
+    # -- persistence (procdeck.ui.settings_store.PersistentWidget) ------------------------
+    def settings_state(self) -> dict[str, object]:
+        """What the window saves for this chart: its time window."""
+        return {"window_s": self._window_s}
+
+    def restore_settings_state(self, state: dict[str, object]) -> None:
+        try:
+            seconds = float(state.get("window_s", self._window_s))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return
+        index = self.window_combo.findData(seconds)
+        if index >= 0:
+            self.window_combo.setCurrentIndex(index)  # calls set_window
+
+    def set_window(self, seconds: float) -> None:
+        self._window_s = float(seconds)
+        self.set_following(True)
+        self.refresh(force=True)
+
+    def _on_manual_range(self, *_args: object) -> None:
+        if not self._setting_range:
+            self.set_following(False)
+
+    def zoom_to(self, t0: float, t1: float) -> None:
+        """Show [t0, t1] and stop following (as a manual zoom does)."""
+        self.set_following(False)
+        self.plots[0].setXRange(t0, t1, padding=0)
+        self.refresh(force=True)
+
+    # -- crosshair -----------------------------------------------------------------------
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        for index, plot in enumerate(self.plots):
+            if plot.sceneBoundingRect().contains(pos):
+                self.show_crosshair(plot.vb.mapSceneToView(pos).x(), index)
+                return
+        self.hide_crosshair()
+
+    def show_crosshair(self, x: float, plot_index: int = 0) -> str:
+        """Put the crosshair at time x; the readout lists each curve's exact nearest value."""
+        parts = [time.strftime("%H:%M:%S", time.localtime(x))]
+        for key, spec in self._specs.items():
+            if spec.plot != plot_index:
+                continue
+            xs, ys = self.curve_data(key)
+            if len(xs) == 0:
+                continue
+            i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+            if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
+                i -= 1
+            parts.append(f"{spec.label}: {format_value(float(ys[i]), spec.unit)}")
+        for index, plot in enumerate(self.plots):
+            line = plot._procdeck_crosshair  # type: ignore[attr-defined]
+            line.setPos(x)
+            line.setVisible(True)
+        text = "  ".join(parts)
+        self.readout.setText(text)
+        return text
+
+    def hide_crosshair(self) -> None:
+        for plot in self.plots:
+            plot._procdeck_crosshair.setVisible(False)  # type: ignore[attr-defined]
+
+    # -- export --------------------------------------------------------------------------
+    def export_png(self, path: str | Path) -> Path:
+        path = Path(path)
+        if not self.graphics.grab().save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        return path
+
+    def export_csv(self, path: str | Path) -> Path:
+        """Every drawn curve as one column, one row per sample time (ISO local time)."""
+        path = Path(path)
+        columns = list(self._specs.items())
+        rows: dict[float, dict[str, float]] = {}
+        for key, _spec in columns:
+            xs, ys = self.curve_data(key)
+            for x, y in zip(xs.tolist(), ys.tolist()):
+                rows.setdefault(x, {})[key] = y
+        with path.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["time", "epoch_s"] + [f"{s.label} ({s.unit})" if s.unit else s.label for _k, s in columns])
+            for x in sorted(rows):
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(x)) + f".{int((x % 1) * 1000):03d}"
+                values = rows[x]
+                writer.writerow([stamp, f"{x:.3f}"] + [_csv_value(values.get(k)) for k, _s in columns])
+        return path
+
+    def _ask_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export chart as PNG", "chart.png", "PNG images (*.png)")
+        if path:
+            self._export(self.export_png, path)
+
+    def _ask_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export chart data as CSV", "chart.csv", "CSV files (*.csv)")
+        if path:
+            self._export(self.export_csv, path)
+
+    def _export(self, fn: object, path: str) -> None:
+        try:
+            fn(path)  # type: ignore[operator]
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}:\n{exc}")
+
+
+def _csv_value(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return ""
+    return f"{value:.6g}"

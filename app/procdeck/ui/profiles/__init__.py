@@ -1,0 +1,1 @@
+"""The Profiles panel and the profile editor."""

@@ -1,0 +1,459 @@
+"""The profile editor: every field, validated as you type, with the exact command preview.
+
+The dialog never saves by itself: ``accepted`` fires only when the profile is valid, and
+the owner reads ``profile()``. Secret environment values are shown as password fields
+unless "Show secret values" is ticked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from procdeck.core.process_spec import SpecError, parse_command
+from procdeck.core.profile import EnvVar, Problem, Profile, StartAfter, StartCondition
+from procdeck.core.restart_policy import RestartMode, RestartPolicy
+
+COMMON_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGKILL")
+KIND_ARGV, KIND_SHELL = 0, 1
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("fieldError")
+    label.setStyleSheet("color: #c0392b;")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+class EnvTable(QTableWidget):
+    """Rows of name / value / secret / unset, each cell a plain editor widget."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 4, parent)
+        self.setHorizontalHeaderLabels(["Name", "Value", "Secret", "Unset"])
+        self.horizontalHeader().setStretchLastSection(False)
+        self.horizontalHeader().setSectionResizeMode(1, self.horizontalHeader().ResizeMode.Stretch)
+        self.verticalHeader().hide()
+        self.setMinimumHeight(110)
+        self._show_secrets = False
+
+    def add_row(self, var: EnvVar | None = None) -> int:
+        row = self.rowCount()
+        self.insertRow(row)
+        name, value = QLineEdit(var.name if var else ""), QLineEdit(var.value or "" if var else "")
+        secret, unset = QCheckBox(), QCheckBox()
+        name.setPlaceholderText("NAME")
+        secret.setChecked(bool(var and var.secret))
+        unset.setChecked(bool(var and var.value is None))
+        for widget in (name, value):
+            widget.textChanged.connect(self.changed)
+        for box in (secret, unset):
+            box.toggled.connect(lambda _on, r=row: self._apply_row(r))
+            box.toggled.connect(self.changed)
+        self.setCellWidget(row, 0, name)
+        self.setCellWidget(row, 1, value)
+        self.setCellWidget(row, 2, secret)
+        self.setCellWidget(row, 3, unset)
+        self._apply_row(row)
+        self.changed.emit()
+        return row
+
+    def remove_current(self) -> None:
+        row = self.currentRow()
+        if row < 0:
+            row = self.rowCount() - 1
+        if row >= 0:
+            self.removeRow(row)
+            # Rows shift: rebind the toggles to their new indexes.
+            for r in range(self.rowCount()):
+                for col in (2, 3):
+                    box = self.cellWidget(r, col)
+                    box.toggled.disconnect()
+                    box.toggled.connect(lambda _on, rr=r: self._apply_row(rr))
+                    box.toggled.connect(self.changed)
+            self.changed.emit()
+
+    def set_show_secrets(self, show: bool) -> None:
+        self._show_secrets = show
+        for row in range(self.rowCount()):
+            self._apply_row(row)
+
+    def _apply_row(self, row: int) -> None:
+        if row >= self.rowCount():
+            return
+        value: QLineEdit = self.cellWidget(row, 1)
+        secret: QCheckBox = self.cellWidget(row, 2)
+        unset: QCheckBox = self.cellWidget(row, 3)
+        value.setEnabled(not unset.isChecked())
+        hidden = secret.isChecked() and not self._show_secrets
+        value.setEchoMode(QLineEdit.EchoMode.Password if hidden else QLineEdit.EchoMode.Normal)
+
+    def value_widget(self, row: int) -> QLineEdit:
+        return self.cellWidget(row, 1)
+
+    def variables(self) -> tuple[EnvVar, ...]:
+        out = []
+        for row in range(self.rowCount()):
+            name = self.cellWidget(row, 0).text()
+            value = self.cellWidget(row, 1).text()
+            secret = self.cellWidget(row, 2).isChecked()
+            unset = self.cellWidget(row, 3).isChecked()
+            if not name and not value and not unset:
+                continue  # an empty new row is not a variable yet
+            out.append(EnvVar(name, None if unset else value, secret))
+        return tuple(out)
+
+
+class StartAfterTable(QTableWidget):
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 2, parent)
+        self.setHorizontalHeaderLabels(["Profile", "Condition"])
+        self.horizontalHeader().setSectionResizeMode(0, self.horizontalHeader().ResizeMode.Stretch)
+        self.verticalHeader().hide()
+        self.setMinimumHeight(70)
+        self._names: list[str] = []
+
+    def set_names(self, names: Iterable[str]) -> None:
+        self._names = list(names)
+
+    def add_row(self, dep: StartAfter | None = None) -> None:
+        row = self.rowCount()
+        self.insertRow(row)
+        profile = QComboBox()
+        profile.setEditable(True)
+        profile.addItems(self._names)
+        profile.setCurrentText(dep.profile if dep else (self._names[0] if self._names else ""))
+        condition = QComboBox()
+        for cond in StartCondition:
+            condition.addItem(cond.label, cond)
+        condition.setCurrentIndex(list(StartCondition).index(dep.condition) if dep else 0)
+        profile.currentTextChanged.connect(self.changed)
+        condition.currentIndexChanged.connect(self.changed)
+        self.setCellWidget(row, 0, profile)
+        self.setCellWidget(row, 1, condition)
+        self.changed.emit()
+
+    def remove_current(self) -> None:
+        row = self.currentRow() if self.currentRow() >= 0 else self.rowCount() - 1
+        if row >= 0:
+            self.removeRow(row)
+            self.changed.emit()
+
+    def deps(self) -> tuple[StartAfter, ...]:
+        return tuple(
+            StartAfter(self.cellWidget(r, 0).currentText().strip(), self.cellWidget(r, 1).currentData())
+            for r in range(self.rowCount())
+        )
+
+
+class ProfileEditor(QDialog):
+    """Edit one profile. ``taken_names`` are the other profiles' names (uniqueness)."""
+
+    def __init__(
+        self,
+        profile: Profile | None = None,
+        *,
+        taken_names: Iterable[str] = (),
+        groups: Iterable[str] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit profile" if profile else "New profile")
+        self.setObjectName("profileEditor")
+        self.resize(640, 720)
+        self.original = profile
+        self._taken = set(taken_names) - ({profile.name} if profile else set())
+        self._extra = dict(profile.extra) if profile else {}
+        self._job = profile.job if profile else None
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+        self.name = QLineEdit()
+        self.kind = QComboBox()
+        self.kind.addItems(["Arguments (argv, no shell)", "Shell line (/bin/sh -c)"])
+        self.command = QPlainTextEdit()
+        self.command.setFont(mono)
+        self.command.setMaximumHeight(70)
+        self.command.setPlaceholderText("python3 -m http.server 8000")
+        self.preview = QLabel()
+        self.preview.setObjectName("preview")
+        self.preview.setFont(mono)
+        self.preview.setWordWrap(True)
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cwd = QLineEdit()
+        self.cwd.setPlaceholderText("(the folder Procdeck was started in)")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        self.env = EnvTable()
+        self.show_secrets = QCheckBox("Show secret values")
+        self.show_secrets.toggled.connect(self.env.set_show_secrets)
+        env_add, env_remove = QPushButton("Add variable"), QPushButton("Remove")
+        env_add.clicked.connect(lambda: self.env.add_row())
+        env_remove.clicked.connect(self.env.remove_current)
+        self.stop_signal = QComboBox()
+        self.stop_signal.setEditable(True)
+        self.stop_signal.addItems(COMMON_SIGNALS)
+        self.grace = QDoubleSpinBox()
+        self.grace.setRange(0, 86400)
+        self.grace.setSuffix(" s")
+        self.grace.setDecimals(1)
+        self.restart_mode = QComboBox()
+        for mode in RestartMode:
+            self.restart_mode.addItem(mode.label, mode)
+        self.backoff = QDoubleSpinBox()
+        self.backoff.setRange(0, 3600)
+        self.backoff.setSuffix(" s")
+        self.backoff_factor = QDoubleSpinBox()
+        self.backoff_factor.setRange(1, 10)
+        self.backoff_factor.setPrefix("×")
+        self.backoff_max = QDoubleSpinBox()
+        self.backoff_max.setRange(0, 86400)
+        self.backoff_max.setSuffix(" s")
+        self.max_restarts = QSpinBox()
+        self.max_restarts.setRange(0, 10000)
+        self.max_restarts.setSpecialValueText("no limit")
+        self.window_s = QDoubleSpinBox()
+        self.window_s.setRange(0, 86400)
+        self.window_s.setSuffix(" s")
+        self.group = QComboBox()
+        self.group.setEditable(True)
+        self.group.addItems(["", *sorted(set(groups))])
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText("comma, separated")
+        self.start_after = StartAfterTable()
+        self.start_after.set_names(sorted(self._taken))
+        dep_add, dep_remove = QPushButton("Add"), QPushButton("Remove")
+        dep_add.clicked.connect(lambda: self.start_after.add_row())
+        dep_remove.clicked.connect(self.start_after.remove_current)
+        self.notes = QPlainTextEdit()
+        self.notes.setMaximumHeight(70)
+
+        self.errors = {key: _error_label() for key in ("name", "command", "cwd", "env", "stop", "restart", "group", "start_after")}
+
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("", self.errors["name"])
+        form.addRow("Command is", self.kind)
+        form.addRow("Command", self.command)
+        form.addRow("", self.errors["command"])
+        form.addRow("Will run", self.preview)
+        cwd_row = QHBoxLayout()
+        cwd_row.addWidget(self.cwd, 1)
+        cwd_row.addWidget(browse)
+        form.addRow("Working folder", cwd_row)
+        form.addRow("", self.errors["cwd"])
+        env_buttons = QHBoxLayout()
+        env_buttons.addWidget(env_add)
+        env_buttons.addWidget(env_remove)
+        env_buttons.addStretch(1)
+        env_buttons.addWidget(self.show_secrets)
+        env_box = QVBoxLayout()
+        env_box.addWidget(self.env)
+        env_box.addLayout(env_buttons)
+        form.addRow("Environment", env_box)
+        form.addRow("", self.errors["env"])
+        stop_row = QHBoxLayout()
+        stop_row.addWidget(self.stop_signal)
+        stop_row.addWidget(QLabel("then SIGKILL after"))
+        stop_row.addWidget(self.grace)
+        form.addRow("Stop with", stop_row)
+        form.addRow("", self.errors["stop"])
+        form.addRow("Restart", self.restart_mode)
+        backoff_row = QHBoxLayout()
+        for label, widget in (("wait", self.backoff), ("", self.backoff_factor), ("up to", self.backoff_max)):
+            if label:
+                backoff_row.addWidget(QLabel(label))
+            backoff_row.addWidget(widget)
+        form.addRow("Backoff", backoff_row)
+        limit_row = QHBoxLayout()
+        limit_row.addWidget(self.max_restarts)
+        limit_row.addWidget(QLabel("restarts within"))
+        limit_row.addWidget(self.window_s)
+        form.addRow("At most", limit_row)
+        form.addRow("", self.errors["restart"])
+        form.addRow("Group", self.group)
+        form.addRow("Tags", self.tags)
+        form.addRow("", self.errors["group"])
+        dep_buttons = QHBoxLayout()
+        dep_buttons.addWidget(dep_add)
+        dep_buttons.addWidget(dep_remove)
+        dep_buttons.addStretch(1)
+        dep_box = QVBoxLayout()
+        dep_box.addWidget(self.start_after)
+        dep_box.addLayout(dep_buttons)
+        form.addRow("Start after", dep_box)
+        form.addRow("", self.errors["start_after"])
+        form.addRow("Notes", self.notes)
+
+        body = QWidget()
+        body.setLayout(form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._try_accept)
+        self.buttons.rejected.connect(self.reject)
+        self.notice = QLabel()
+        self.notice.setObjectName("editorNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.notice)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.buttons)
+
+        self.restart_mode.currentIndexChanged.connect(self._restart_fields_enabled)
+        self._load(profile or Profile(""))
+        self._restart_fields_enabled()
+        for signal_ in (
+            self.name.textChanged, self.command.textChanged, self.cwd.textChanged, self.kind.currentIndexChanged,
+            self.env.changed, self.stop_signal.currentTextChanged, self.grace.valueChanged,
+            self.restart_mode.currentIndexChanged, self.backoff.valueChanged, self.backoff_factor.valueChanged,
+            self.backoff_max.valueChanged, self.max_restarts.valueChanged, self.window_s.valueChanged,
+            self.group.currentTextChanged, self.tags.textChanged, self.start_after.changed,
+        ):  # fmt: skip
+            signal_.connect(self.validate)
+        self.validate()
+
+    # -- model <-> widgets --------------------------------------------------------------
+
+    def _load(self, p: Profile) -> None:
+        self.name.setText(p.name)
+        self.kind.setCurrentIndex(KIND_SHELL if p.shell else KIND_ARGV)
+        self.command.setPlainText(p.command_text)
+        self.cwd.setText(p.cwd or "")
+        for var in p.env:
+            self.env.add_row(var)
+        self.stop_signal.setCurrentText(p.stop_signal)
+        self.grace.setValue(p.grace_s)
+        self.restart_mode.setCurrentIndex(list(RestartMode).index(p.restart.mode))
+        self.backoff.setValue(p.restart.backoff_s)
+        self.backoff_factor.setValue(p.restart.backoff_factor)
+        self.backoff_max.setValue(p.restart.backoff_max_s)
+        self.max_restarts.setValue(p.restart.max_restarts)
+        self.window_s.setValue(p.restart.window_s)
+        self.group.setCurrentText(p.group or "")
+        self.tags.setText(", ".join(p.tags))
+        for dep in p.start_after:
+            self.start_after.add_row(dep)
+        self.notes.setPlainText(p.notes)
+
+    def _command(self) -> tuple[str | tuple[str, ...], bool, Problem | None]:
+        text = self.command.toPlainText()
+        shell = self.kind.currentIndex() == KIND_SHELL
+        if shell:
+            return text, True, None
+        try:
+            return parse_command(text, shell=False), False, None
+        except SpecError as exc:
+            return (), False, Problem("command", str(exc))
+
+    def profile(self) -> Profile:
+        """The profile as currently entered (may be invalid; see problems())."""
+        command, shell, _ = self._command()
+        return Profile(
+            name=self.name.text(),
+            command=command,
+            shell=shell,
+            cwd=self.cwd.text().strip() or None,
+            env=self.env.variables(),
+            stop_signal=self.stop_signal.currentText().strip().upper(),
+            grace_s=self.grace.value(),
+            restart=RestartPolicy(
+                self.restart_mode.currentData(),
+                backoff_s=self.backoff.value(),
+                backoff_factor=self.backoff_factor.value(),
+                backoff_max_s=self.backoff_max.value(),
+                max_restarts=self.max_restarts.value(),
+                window_s=self.window_s.value(),
+            ),
+            group=self.group.currentText().strip() or None,
+            tags=tuple(t.strip() for t in self.tags.text().split(",") if t.strip()),
+            start_after=self.start_after.deps(),
+            notes=self.notes.toPlainText(),
+            job=self._job,
+            extra=self._extra,
+        )
+
+    def problems(self) -> list[Problem]:
+        p = self.profile()
+        out = p.problems(check_paths=True)
+        _, _, split_problem = self._command()
+        if split_problem is not None:
+            out = [pr for pr in out if pr.field != "command"]
+            out.insert(0, split_problem)
+        if p.name.strip() and p.name in self._taken:
+            out.append(Problem("name", f"A profile named {p.name!r} already exists."))
+        for dep in p.start_after:
+            if dep.profile and dep.profile != p.name and dep.profile not in self._taken:
+                out.append(Problem("start_after", f"There is no profile named {dep.profile!r}."))
+        return out
+
+    # -- validation ---------------------------------------------------------------------
+
+    def validate(self) -> list[Problem]:
+        problems = self.problems()
+        by_key: dict[str, list[str]] = {key: [] for key in self.errors}
+        for problem in problems:
+            key = problem.field.split(".")[0].split("[")[0]
+            key = {"stop_signal": "stop", "grace_s": "stop", "tags": "group", "job": "command"}.get(key, key)
+            by_key.setdefault(key, []).append(problem.message)
+        for key, label in self.errors.items():
+            messages = by_key.get(key, [])
+            label.setText("\n".join(messages))
+            label.setVisible(bool(messages))
+        p = self.profile()
+        if p.job is None and not any(pr.field == "command" for pr in problems):
+            self.preview.setText(p.preview())
+        elif p.job is not None:
+            self.preview.setText(p.preview())
+        else:
+            self.preview.setText("—")
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problems)
+        return problems
+
+    def _restart_fields_enabled(self) -> None:
+        on = self.restart_mode.currentData() is not RestartMode.NEVER
+        for widget in (self.backoff, self.backoff_factor, self.backoff_max, self.max_restarts, self.window_s):
+            widget.setEnabled(on)
+
+    def set_notice(self, text: str) -> None:
+        """A message above the form (e.g. the file changed on disk while editing)."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def _try_accept(self) -> None:
+        if not self.validate():
+            self.accept()
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Working folder", self.cwd.text())
+        if folder:
+            self.cwd.setText(folder)
+

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Take the README's screenshots of the real window under a real X server (Xvfb).
+
+    .venv/bin/python packaging/screenshots.py                 # the app from this checkout
+    .venv/bin/python packaging/screenshots.py --app dist/procdeck/procdeck   # a bundle
+
+Starts Xvfb, starts Procdeck on it (QT_QPA_PLATFORM=xcb, fresh settings in a temp dir),
+types demo commands into the launcher bar with xdotool like a user would, and saves
+`import -window root` shots into resources/screenshots/. Then quits the app with SIGTERM
+(which stops every demo process) and stops Xvfb.
+
+Needs Debian's xvfb, libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1 (PySide6's xcb
+plugin loads them), xdotool and imagemagick:
+
+    apt-get install xvfb libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 xdotool imagemagick
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "resources" / "screenshots"
+SCREEN = (1280, 800)
+TOOLS = ("Xvfb", "xdotool", "import")
+
+TICKER = """\
+import itertools, random, time
+for i in itertools.count():
+    print(f"[ticker] tick {i:04d}  load={random.random():.2f}", flush=True)
+    time.sleep(0.4)
+"""
+SERVER = """\
+import itertools, sys, time
+print("serving on http://127.0.0.1:8000 (demo)", flush=True)
+for i in itertools.count():
+    print(f"GET /api/items/{i % 7} 200 {3 + i % 5} ms", flush=True)
+    if i % 6 == 5:
+        print(f"WARNING slow request /api/report took {400 + i} ms", file=sys.stderr, flush=True)
+    time.sleep(0.3)
+"""
+BUILD = """\
+import time
+for step in ("configure", "compile core", "compile ui", "link", "test"):
+    print(f"==> {step}", flush=True)
+    time.sleep(0.2)
+print("build finished", flush=True)
+"""
+
+
+def _wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"screenshots: timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def _free_display() -> int:
+    for number in range(99, 140):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            return number
+    raise SystemExit("screenshots: no free X display number")
+
+
+def _xdotool(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True, timeout=60, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"screenshots: xdotool {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def _type_command(env: dict[str, str], window: str, command: str) -> None:
+    _xdotool(env, "windowfocus", "--sync", window)
+    _xdotool(env, "key", "--clearmodifiers", "ctrl+l")
+    _xdotool(env, "type", "--delay", "4", command)
+    _xdotool(env, "key", "Return")
+
+
+def _shoot(env: dict[str, str], name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    target = OUT / f"{name}.png"
+    subprocess.run(["import", "-window", "root", str(target)], env=env, check=True, timeout=60)
+    return target
+
+
+def _seed_profiles(config: Path, python: str) -> None:
+    """A few saved profiles, so the Profiles panel shows what it is for."""
+    sys.path.insert(0, str(ROOT / "app"))
+    from procdeck.core.profile import EnvVar, Profile
+    from procdeck.engine.profiles.store import ProfileStore
+
+    profiles = [
+        Profile(name="web server", command=(python, "server.py"), group="demo", tags=("web",),
+                env=(EnvVar("PORT", "8000"),), notes="the demo API"),
+        Profile(name="ticker", command=(python, "ticker.py"), group="demo"),
+        Profile(name="build", command=(python, "build.py"), group="ci"),
+        Profile(name="disk usage", command="du -sh . | sort -h", shell=True, group="tools"),
+    ]
+    state = ProfileStore(config).save(profiles)
+    if not state.ok:
+        raise SystemExit(f"screenshots: cannot seed profiles: {state.message()}")
+
+
+def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float) -> Path:
+    display = _free_display()
+    with tempfile.TemporaryDirectory(prefix="procdeck-shots-") as temp:
+        tmp = Path(temp)
+        config = tmp / "config"
+        config.mkdir()
+        (config / "procdeck.ini").write_text(f"[appearance]\ntheme={theme}\n")
+        python = "python3" if shutil.which("python3") else sys.executable
+        _seed_profiles(config, python)
+        scripts = {}
+        for script_name, body in (("ticker", TICKER), ("server", SERVER), ("build", BUILD)):
+            path = tmp / f"{script_name}.py"
+            path.write_text(body)
+            scripts[script_name] = path
+        env = dict(os.environ, DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb",
+                   PROCDECK_CONFIG_DIR=str(config), PROCDECK_LOG_DIR=str(tmp / "log"))
+        env.pop("WAYLAND_DISPLAY", None)
+        xvfb = subprocess.Popen(
+            ["Xvfb", f":{display}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        app = None
+        try:
+            _wait_for(lambda: Path(f"/tmp/.X11-unix/X{display}").exists(), 30, "Xvfb")
+            # The demo commands run in the temp folder: short names in the table.
+            app = subprocess.Popen(
+                list(app_argv), env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            _wait_for(
+                lambda: subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Procdeck$"],
+                                       env=env, capture_output=True, check=False).returncode == 0
+                or app.poll() is not None,
+                60, "the Procdeck window",
+            )
+            if app.poll() is not None:
+                raise SystemExit(f"screenshots: Procdeck exited: {app.stderr.read().decode(errors='replace')}")
+            window = _xdotool(env, "search", "--onlyvisible", "--name", "^Procdeck$").splitlines()[0]
+            _xdotool(env, "windowmove", window, "0", "0")
+            _xdotool(env, "windowsize", window, str(SCREEN[0]), str(SCREEN[1]))
+            _type_command(env, window, f"{python} {scripts['build'].name}")
+            time.sleep(1.0)
+            _type_command(env, window, f"{python} {scripts['ticker'].name}")
+            time.sleep(0.5)
+            _type_command(env, window, f"{python} {scripts['server'].name}")
+            time.sleep(settle_s)
+            return _shoot(env, name)
+        finally:
+            if app is not None and app.poll() is None:
+                app.send_signal(signal.SIGTERM)  # stops every demo process, saves nothing harmful
+                try:
+                    app.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    app.kill()
+                    app.wait()
+            if app is not None and app.stderr is not None:
+                app.stderr.close()
+            xvfb.terminate()
+            try:
+                xvfb.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                xvfb.kill()
+                xvfb.wait()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--app", help="executable to run (default: this checkout's Python with -m procdeck)")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds of output before each shot")
+    args = parser.parse_args(argv)
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        print(f"screenshots: missing {', '.join(missing)}; see this script's docstring", file=sys.stderr)
+        return 2
+    app_argv = [str(Path(args.app).resolve())] if args.app else [sys.executable, "-m", "procdeck"]
+    for theme, name in (("light", "main-window"), ("dark", "main-window-dark")):
+        path = take(app_argv, theme, name, args.settle)
+        print(f"saved {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

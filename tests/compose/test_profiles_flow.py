@@ -1,0 +1,138 @@
+"""The profiles feature in the real window on the real engine and a real file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import anyio
+
+from procdeck.compose.window import build
+from procdeck.core.profile import EnvVar, Profile
+from procdeck.core.restart_policy import RestartMode, RestartPolicy
+from procdeck.engine.engine import Engine
+from procdeck.engine.profiles import codec
+from procdeck.engine.profiles.store import ProfileStore
+from procdeck.ui.profiles.panel import NAME_ROLE
+
+
+async def until(predicate, timeout=15.0):
+    with anyio.fail_after(timeout):
+        while not predicate():
+            await anyio.sleep(0.02)
+
+
+def py(code: str) -> tuple[str, ...]:
+    return (sys.executable, "-c", code)
+
+
+def seed(folder: Path, profiles: list[Profile]) -> ProfileStore:
+    store = ProfileStore(folder)
+    store.load()
+    store.save(profiles)
+    return store
+
+
+def panel_of(parts):
+    return parts.window.panel_widgets["profiles"]
+
+
+def names(panel) -> list[str]:
+    return [p.name for p in panel.profiles()]
+
+
+def test_edit_launch_restart_delete_undo_and_external_edits(qt_run, qtbot, tmp_path):
+    store = seed(tmp_path, [
+        Profile("crash", py("import sys; print('crashing'); sys.exit(2)"),
+                env=(EnvVar("TOKEN", "hunter2", secret=True),),
+                restart=RestartPolicy(RestartMode.ON_FAILURE, backoff_s=0.05, max_restarts=2)),
+    ])
+
+    async def scenario():
+        async with Engine(config_dir=tmp_path) as engine:
+            parts = build(engine, on_quit=lambda: None)
+            window, panel = parts.window, panel_of(parts)
+            qtbot.addWidget(window)
+            window.show()
+            await until(lambda: names(panel) == ["crash"])
+            await anyio.sleep(0.3)
+            assert window.runs_model.rowCount() == 0  # loading launched nothing
+
+            # New profile through the editor: saved to disk.
+            panel.new_button.click()
+            editor = panel.editor
+            editor.name.setText("hello")
+            editor.command.setPlainText(f"{sys.executable} -c \"print('hi from profile')\"")
+            editor._try_accept()
+            await until(lambda: names(panel) == ["crash", "hello"])
+            assert [p.name for p in ProfileStore(tmp_path).load().profiles] == ["crash", "hello"]
+
+            # Launch: the run appears in the table, selected.
+            panel.select("hello")
+            panel.launch_button.click()
+            await until(lambda: window.runs_model.rowCount() == 1)
+            await until(lambda: "hi from profile" in window.output.plain_text())
+
+            # Restart policy: visible in the panel, gives up after 2 restarts.
+            panel.select("crash")
+            panel.launch_button.click()
+            item = lambda: next(i for i in panel._items() if i.data(0, NAME_ROLE) == "crash")  # noqa: E731
+            await until(lambda: "gave up after 2 restarts" in item().text(2))
+            assert panel.details.text().count("exit 2") == 3
+
+            # Delete, then undo: the file has it back at the same place.
+            panel.select("crash")
+            panel.delete_button.click()
+            await until(lambda: names(panel) == ["hello"] and not panel.undo_button.isHidden())
+            panel.undo_button.click()
+            await until(lambda: names(panel) == ["crash", "hello"])
+            assert [p.name for p in ProfileStore(tmp_path).load().profiles] == ["crash", "hello"]
+
+            # An external edit is picked up.
+            text = codec.dumps([Profile("from-editor", ["true"])])
+            await anyio.to_thread.run_sync(store.path.write_text, text)
+            await until(lambda: names(panel) == ["from-editor"])
+            assert "changed on disk" in window.statusBar().currentMessage()
+
+            # Save as profile from a run in the table.
+            save_as = next(a for a in window.menus["Run"].actions() if a.objectName() == "saveAsProfile")
+            window.table.select_run(window.runs_model.infos()[0].run_id)
+            save_as.trigger()
+            editor = panel.editor
+            assert editor.windowTitle() == "New profile" and editor.command.toPlainText().startswith(sys.executable)
+            editor.name.setText("saved-run")
+            editor._try_accept()
+            await until(lambda: "saved-run" in names(panel))
+            # From a run launched by a profile: secret marks and restart policy carry over.
+            window.table.select_run(window.runs_model.infos()[1].run_id)
+            save_as.trigger()
+            copy = panel.editor.profile()
+            assert copy.name == "crash" and copy.secret_names == {"TOKEN"}
+            assert copy.restart.mode is RestartMode.ON_FAILURE
+            assert panel.editor.env.value_widget(0).echoMode().name == "Password"
+            panel.editor.reject()
+            parts.close()
+
+    qt_run(scenario)
+
+
+def test_broken_file_banner_and_restore_backup(qt_run, qtbot, tmp_path):
+    store = seed(tmp_path, [Profile("one", ["true"])])
+    store.save([Profile("one", ["true"]), Profile("two", ["true"])])
+    store.path.write_text('schema = 1\n[[profiles]]\nname = "x"\ncommand = "not a list"\n')
+
+    async def scenario():
+        async with Engine(config_dir=tmp_path) as engine:
+            parts = build(engine, on_quit=lambda: None)
+            panel = panel_of(parts)
+            qtbot.addWidget(parts.window)
+            await until(lambda: not panel.banner_box.isHidden())
+            text = panel.banner.text()
+            assert str(store.path) in text and "line 4" in text and "command" in text
+            assert not panel.restore_button.isHidden()
+            panel.restore_button.click()
+            await until(lambda: names(panel) == ["one"])
+            assert any(".broken-" in p.name for p in tmp_path.iterdir())
+            parts.close()
+
+    qt_run(scenario)

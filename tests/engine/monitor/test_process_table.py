@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from procdeck.core.samples import ProcState
+from procdeck.engine.monitor.process_table import ProcessTable
+from procdeck.engine.monitor.sampler import Sampler
+
+from .conftest import BUSY
+
+
+def test_table_lists_every_process_with_fields(spawn) -> None:
+    busy = spawn(BUSY)
+    table = ProcessTable()
+    rows = {r.pid: r for r in table.snapshot()}
+    me = rows[os.getpid()]
+    assert me.ppid == os.getppid()
+    assert me.user and me.name and me.cmdline
+    assert me.rss and me.mem_percent and me.threads
+    assert me.cpu_percent is None  # first refresh: unknown, shown as "-"
+    time.sleep(1.0)
+    rows = {r.pid: r for r in table.snapshot()}
+    assert rows[busy.pid].cpu_percent is not None and rows[busy.pid].cpu_percent > 30.0
+    assert rows[busy.pid].state is ProcState.OK
+    assert "while True" in rows[busy.pid].cmdline
+
+
+@pytest.mark.anyio
+async def test_sampler_table_off_the_loop() -> None:
+    rows = await Sampler().process_table()
+    assert any(r.pid == os.getpid() for r in rows)
+
+
+def test_can_signal_follows_the_kernel_rule() -> None:
+    from types import SimpleNamespace
+
+    table = ProcessTable()
+    table._root = False
+    table._my_uids = {1000}
+    assert table._can_signal(SimpleNamespace(real=1000, effective=1000, saved=1000))
+    assert table._can_signal(SimpleNamespace(real=0, effective=0, saved=1000))
+    assert not table._can_signal(SimpleNamespace(real=0, effective=0, saved=0))
+    assert not table._can_signal(None)
+    mine = {r.pid: r for r in ProcessTable().snapshot()}[os.getpid()]
+    assert mine.can_signal and mine.key == (mine.pid, mine.create_time)

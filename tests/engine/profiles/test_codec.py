@@ -1,0 +1,140 @@
+"""TOML codec: round trips (property-based), field/line error reporting, unknown fields."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from procdeck.core.profile import EnvVar, Profile, StartAfter, StartCondition, WorkerJob
+from procdeck.core.restart_policy import RestartMode, RestartPolicy
+from procdeck.engine.profiles import codec
+from procdeck.engine.profiles.codec import ProfileFileError
+
+# Any unicode except NUL (argv cannot carry it) and lone surrogates (not encodable).
+text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=40)
+env_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
+env_values = st.one_of(st.none(), st.just(""), st.just("="), st.just("a=b=c"), text)
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> Profile:
+    name = draw(text.filter(lambda s: s.strip() == s and s and not any(c in s for c in "\n\r")))
+    shell = draw(st.booleans())
+    if shell:
+        command: str | tuple[str, ...] = draw(
+            st.sampled_from(["echo hi", "printf '%s\\n' \"a b\" && true", "x=1; echo \"$x\" # c\nls"])
+        )
+    else:
+        command = tuple(draw(st.lists(text, min_size=1, max_size=300)))
+        if not command[0]:
+            command = ("prog", *command)
+    names = draw(st.lists(env_names, unique=True, max_size=6))
+    env = tuple(EnvVar(n, draw(env_values), draw(st.booleans())) for n in names)
+    restart = RestartPolicy(
+        draw(st.sampled_from(list(RestartMode))),
+        backoff_s=draw(st.floats(0, 100)),
+        backoff_factor=draw(st.floats(1, 10)),
+        backoff_max_s=draw(st.floats(0, 1000)),
+        max_restarts=draw(st.integers(0, 50)),
+        window_s=draw(st.floats(0, 3600)),
+    )
+    deps = tuple(
+        StartAfter(d, draw(st.sampled_from(list(StartCondition))))
+        for d in draw(st.lists(text.filter(lambda s: bool(s) and s != name), max_size=3))
+    )
+    return Profile(
+        name=name,
+        command=command,
+        shell=shell,
+        cwd=draw(st.one_of(st.none(), text.filter(bool))),
+        env=env,
+        stop_signal=draw(st.sampled_from(["SIGTERM", "SIGINT", "SIGHUP", "SIGKILL"])),
+        grace_s=draw(st.floats(0, 1e6)),
+        restart=restart,
+        group=draw(st.one_of(st.none(), text.filter(bool))),
+        tags=tuple(draw(st.lists(text.filter(lambda s: bool(s.strip())), max_size=3))),
+        start_after=deps,
+        notes=draw(text),
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(profiles(), max_size=4, unique_by=lambda p: p.name))
+def test_round_trip_is_exact(items: list[Profile]) -> None:
+    for p in items:
+        assert p.problems() == [], p.problems()
+    doc = codec.loads(codec.dumps(items), "profiles.toml")
+    expected = tuple(p.with_changes(env=codec.canonical_env(p.env)) for p in items)
+    assert doc.profiles == expected
+    # Saving what was loaded gives the same text back (a stable file for diffs).
+    assert codec.dumps(doc.profiles) == codec.dumps(items)
+    assert doc.warnings == ()
+
+
+def test_worker_job_and_unknown_fields_survive_a_round_trip() -> None:
+    text_in = codec.dumps([Profile("j", job=WorkerJob("pkg.mod:fn", ("1", "x=y"), ("a", "b")))])
+    text_in = text_in.replace('name = "j"', 'name = "j"\nfuture_field = { a = 1 }', 1)
+    doc = codec.loads(text_in, "f.toml")
+    (p,) = doc.profiles
+    assert p.job == WorkerJob("pkg.mod:fn", ("1", "x=y"), ("a", "b"))
+    assert dict(p.extra) == {"future_field": {"a": 1}}
+    assert any("future_field" in w for w in doc.warnings)
+    assert "future_field" in codec.dumps(doc.profiles)
+
+
+def test_explicit_command_kinds() -> None:
+    doc = codec.loads('schema = 1\n[[profiles]]\nname = "a"\nshell = "echo $HOME"\n', "f")
+    assert doc.profiles[0].shell and doc.profiles[0].command == "echo $HOME"
+    with pytest.raises(ProfileFileError, match="shell = "):
+        codec.loads('schema = 1\n[[profiles]]\nname = "a"\ncommand = "echo hi"\n', "f")
+    with pytest.raises(ProfileFileError, match="not both"):
+        codec.loads('schema = 1\n[[profiles]]\nname = "a"\ncommand = ["a"]\nshell = "b"\n', "f")
+
+
+BAD = [
+    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"\n", 4, None, "not valid TOML"),
+    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\n\n[[profiles]]\nname = \"b\"\ncommand = []\n", 8, "command", "empty"),
+    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\ngrace_s = \"soon\"\n", 5, "grace_s", "number"),
+    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\n[profiles.env]\nOK = \"1\"\n\"BAD NAME\" = \"2\"\n", 7, "env.BAD NAME", "Invalid environment"),
+    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\n[profiles.restart]\npolicy = \"sometimes\"\n", 6, "restart.policy", "on-failure"),
+    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\n[[profiles]]\nname = \"a\"\ncommand = [\"y\"]\n", 6, "name", "two profiles"),
+    ("schema = 1\n[[profiles]]\ncommand = [\"x\"]\n", 2, "name", "missing"),
+    ("[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\n", 1, "schema", "schema"),
+    ("schema = \"one\"\n", 1, "schema", "whole number"),
+    ("   \n", None, None, "empty"),
+]
+
+
+@pytest.mark.parametrize(("text_in", "line", "field", "words"), BAD)
+def test_errors_name_line_and_field(text_in: str, line: int | None, field: str | None, words: str) -> None:
+    with pytest.raises(ProfileFileError) as info:
+        codec.loads(text_in, "/cfg/profiles.toml")
+    err = info.value
+    assert (err.line, err.field) == (line, field)
+    assert words in str(err) and str(err).startswith("/cfg/profiles.toml")
+    assert "\n" not in str(err)
+
+
+def test_newer_schema_is_read_leniently() -> None:
+    text_in = 'schema = 99\nnew_top = true\n[[profiles]]\nname = "a"\ncommand = ["x"]\n[[profiles]]\nname = "b"\nspawn = "?"\n'
+    doc = codec.loads(text_in, "f")
+    assert doc.newer and [p.name for p in doc.profiles] == ["a"]
+    assert any("profile #2" in w for w in doc.warnings)
+
+
+def test_env_forms() -> None:
+    doc = codec.loads(
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\n[profiles.env]\n'
+        'A = ""\nB = { unset = true }\nC = { value = "s", secret = true }\n',
+        "f",
+    )
+    assert doc.profiles[0].env == (EnvVar("A", ""), EnvVar("B", None), EnvVar("C", "s", True))
+
+
+def test_printable_names_round_trip_through_locate() -> None:
+    # locate() finds a field by its key in the right [[profiles]] block.
+    text_in = codec.dumps([Profile(c, ["x"]) for c in string.ascii_letters[:5]])
+    assert codec.locate(text_in, 3, "command") == text_in.splitlines().index('name = "d"') + 2

@@ -1,0 +1,169 @@
+"""Chart widgets offscreen, fed from a real History with known values."""
+
+from __future__ import annotations
+
+import csv
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from procdeck.core.samples import MarkerKind, RunMarker, SeriesInfo
+from procdeck.engine.monitor.history import History
+from procdeck.ui.charts import RunsChart, SystemChart, WorkersChart
+
+NOW = time.time()
+
+
+def _fill(hist: History, key: str, group: str, label: str, unit: str, values: list[float | None], t0: float = NOW - 10) -> None:
+    for i, v in enumerate(values):
+        hist.append(SeriesInfo(key, group, label, unit), t0 + i, v)
+
+
+@pytest.fixture
+def hist() -> History:
+    h = History()
+    _fill(h, "worker/w1/cpu", "worker/w1", "w1", "%", [10.0, 20.0, 30.0])
+    _fill(h, "worker/w2/cpu", "worker/w2", "w2", "%", [None, 5.0, 7.0])
+    _fill(h, "worker/w1/rss", "worker/w1", "w1", "B", [1e6, 1e6, 1e6])
+    _fill(h, "pool/cpu", "pool", "pool total", "%", [None, 25.0, 37.0])
+    _fill(h, "sys/cpu", "sys", "CPU total", "%", [None, 40.0, 50.0])
+    _fill(h, "sys/core/0", "sys", "core 0", "%", [None, 30.0, 60.0])
+    _fill(h, "sys/core/1", "sys", "core 1", "%", [None, 50.0, 40.0])
+    _fill(h, "sys/mem", "sys", "memory used", "B", [2e9, 2.1e9, 2.2e9])
+    _fill(h, "sys/load1", "sys", "load", "", [0.5, 0.6, 0.7])
+    for part, cpu, rss in (("tree", [None, 150.0, 160.0], [3e6, 3e6, 4e6]), ("parent", [None, 1.0, 2.0], [1e6, 1e6, 1e6])):
+        _fill(h, f"run/1/{part}/cpu", "run/1", "sleep run", "%", cpu)
+        _fill(h, f"run/1/{part}/rss", "run/1", "sleep run", "B", rss)
+    _fill(h, "run/2/tree/cpu", "run/2", "other run", "%", [1.0, 1.0, 1.0])
+    _fill(h, "run/2/tree/rss", "run/2", "other run", "B", [1.0, 1.0, 1.0])
+    h.add_marker(RunMarker("run/1", NOW - 10, MarkerKind.START, "start (pid 5)"))
+    h.add_marker(RunMarker("run/1", NOW - 8, MarkerKind.EXIT, "exit 0"))
+    return h
+
+
+def test_workers_chart_lines_per_worker_and_pool_total(qtbot, hist: History) -> None:
+    chart = WorkersChart(hist)
+    qtbot.addWidget(chart)
+    chart.show()
+    chart.refresh(NOW)
+    assert chart.curve_labels() == ["w1", "w2", "pool total"]
+    xs, ys = chart.curve_data("worker/w1/cpu")
+    assert ys.tolist() == [10.0, 20.0, 30.0]
+    _, w2 = chart.curve_data("worker/w2/cpu")
+    assert np.isnan(w2[0]) and w2[1] == 5.0
+    legend = chart.plots[0].legend
+    assert [label.text for _sample, label in legend.items] == ["w1", "w2", "pool total"]
+    # Curves are reused across refreshes, not rebuilt.
+    curve = chart._curves["worker/w1/cpu"]
+    _fill(hist, "worker/w1/cpu", "worker/w1", "w1", "%", [99.0], t0=NOW - 7)
+    chart.refresh(NOW)
+    assert chart._curves["worker/w1/cpu"] is curve
+    assert chart.curve_data("worker/w1/cpu")[1][-1] == 99.0
+
+
+def test_crosshair_reports_exact_values(qtbot, hist: History) -> None:
+    chart = WorkersChart(hist)
+    qtbot.addWidget(chart)
+    chart.show()
+    chart.refresh(NOW)
+    text = chart.show_crosshair(NOW - 9.1)
+    assert "w1: 20.0%" in text and "w2: 5.0%" in text and "pool total: 25.0%" in text
+    assert chart.readout.text() == text
+    assert "w2: -" in chart.show_crosshair(NOW - 10)  # first sample: unknown, not 0
+
+
+def test_pause_freezes_and_resume_catches_up(qtbot, hist: History) -> None:
+    chart = WorkersChart(hist)
+    qtbot.addWidget(chart)
+    chart.show()
+    chart.refresh(NOW)
+    chart.pause_button.click()
+    assert chart.paused and chart.pause_button.text() == "Resume"
+    _fill(hist, "worker/w1/cpu", "worker/w1", "w1", "%", [77.0], t0=NOW - 7)
+    chart.refresh(NOW)
+    assert chart.curve_data("worker/w1/cpu")[1][-1] == 30.0
+    chart.pause_button.click()
+    assert not chart.paused
+    assert chart.curve_data("worker/w1/cpu")[1][-1] == 77.0
+
+
+def test_zoom_stops_following_until_asked(qtbot, hist: History) -> None:
+    chart = WorkersChart(hist)
+    qtbot.addWidget(chart)
+    chart.show()
+    chart.refresh(NOW)
+    assert chart.following and not chart.follow_button.isEnabled()
+    x0, x1 = chart.plots[0].vb.viewRange()[0]
+    assert x1 == pytest.approx(NOW) and x1 - x0 == pytest.approx(600.0)
+    chart.zoom_to(NOW - 9.5, NOW - 8.5)
+    assert not chart.following and chart.follow_button.isEnabled()
+    chart.refresh(NOW + 100)  # not following: the view stays put
+    assert chart.plots[0].vb.viewRange()[0][0] == pytest.approx(NOW - 9.5)
+    chart.follow_button.click()
+    assert chart.following
+    chart.refresh(NOW + 100)
+    assert chart.plots[0].vb.viewRange()[0][1] == pytest.approx(NOW + 100)
+    chart.window_combo.setCurrentIndex(0)  # 1 min
+    x0, x1 = chart.plots[0].vb.viewRange()[0]
+    assert x1 - x0 == pytest.approx(60.0, abs=1.0)
+
+
+def test_hidden_chart_does_no_work(qtbot, hist: History) -> None:
+    chart = WorkersChart(hist)
+    qtbot.addWidget(chart)
+    chart.refresh(NOW)
+    assert chart.refresh_count == 0 and chart.curve_labels() == []
+
+
+def test_export_png_and_csv(qtbot, hist: History, tmp_path) -> None:
+    chart = SystemChart(hist)
+    qtbot.addWidget(chart)
+    chart.resize(640, 480)
+    chart.show()
+    chart.refresh(NOW)
+    png = chart.export_png(tmp_path / "sys.png")
+    image = QImage(str(png))
+    assert not image.isNull() and image.width() > 100
+    path = chart.export_csv(tmp_path / "sys.csv")
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    assert rows[0] == ["time", "epoch_s", "total (%)", "core 0 (%)", "core 1 (%)", "memory used (B)"]
+    assert len(rows) == 4
+    assert rows[1][2] == "" and rows[2][2] == "40" and rows[3][5] == "2.2e+09"
+    with pytest.raises(OSError):
+        chart.export_csv(tmp_path / "missing-dir" / "x.csv")
+
+
+def test_system_chart_total_cores_memory_and_status(qtbot, hist: History) -> None:
+    chart = SystemChart(hist)
+    qtbot.addWidget(chart)
+    chart.show()
+    chart.refresh(NOW)
+    assert chart.curve_labels(0) == ["total", "core 0", "core 1"]
+    assert chart.curve_labels(1) == ["memory used"]
+    assert "load 0.70" in chart.status.text() and "GiB" in chart.status.text()
+    chart.cores_box.setChecked(False)
+    assert chart.curve_labels(0) == ["total"]
+    assert "memory used: 2.0 GiB" in chart.show_crosshair(NOW - 9, plot_index=1)
+
+
+def test_runs_chart_tree_toggle_selection_and_markers(qtbot, hist: History) -> None:
+    chart = RunsChart(hist)
+    qtbot.addWidget(chart)
+    chart.show()
+    chart.refresh(NOW)
+    assert chart.groups() == ["run/1", "run/2"]
+    assert chart.selected_groups() == ["run/1", "run/2"]
+    assert chart.curve_data("run/1/tree/cpu")[1][1] == 150.0
+    assert chart.marker_texts() == ["exit 0", "start (pid 5)"]
+    chart.tree_box.setChecked(False)
+    assert "run/1/parent/cpu" in chart._curves and "run/1/tree/cpu" not in chart._curves
+    assert chart.curve_data("run/1/parent/rss")[1][0] == 1e6
+    chart.show_only("run/2")
+    assert chart.selected_groups() == ["run/2"]
+    assert chart.marker_texts() == []
+    assert chart.curve_labels(0) == ["other run"]
+    hist.drop_group("run/2")
+    chart.refresh(NOW)
+    assert chart.groups() == ["run/1"]

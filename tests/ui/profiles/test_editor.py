@@ -1,0 +1,118 @@
+"""The profile editor: field-level validation as you type, the exact preview, secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+
+from procdeck.core.profile import EnvVar, Profile, StartAfter, StartCondition
+from procdeck.core.restart_policy import RestartMode, RestartPolicy
+from procdeck.ui.profiles.editor import KIND_ARGV, KIND_SHELL, ProfileEditor
+
+
+def make(qtbot, profile=None, **kw) -> ProfileEditor:
+    editor = ProfileEditor(profile, **kw)
+    qtbot.addWidget(editor)
+    return editor
+
+
+def visible_errors(editor: ProfileEditor) -> dict[str, str]:
+    return {k: label.text() for k, label in editor.errors.items() if not label.isHidden()}
+
+
+def save_enabled(editor: ProfileEditor) -> bool:
+    return editor.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
+
+
+def test_new_profile_starts_invalid_and_becomes_valid(qtbot, tmp_path: Path) -> None:
+    editor = make(qtbot)
+    assert set(visible_errors(editor)) == {"name", "command"} and not save_enabled(editor)
+    editor.name.setText("web")
+    editor.command.setPlainText("python3 -m http.server 'my port'")
+    editor.cwd.setText(str(tmp_path))
+    assert visible_errors(editor) == {} and save_enabled(editor)
+    assert editor.preview.text() == "python3 -m http.server 'my port'"
+    p = editor.profile()
+    assert p.command == ("python3", "-m", "http.server", "my port") and not p.shell and p.cwd == str(tmp_path)
+
+
+def test_missing_folder(qtbot, tmp_path: Path) -> None:
+    editor = make(qtbot, Profile("a", ["x"]))
+    editor.cwd.setText(str(tmp_path / "gone"))
+    assert "does not exist" in visible_errors(editor)["cwd"] and not save_enabled(editor)
+
+
+def test_unbalanced_quoting_in_both_kinds(qtbot) -> None:
+    editor = make(qtbot, Profile("a", ["x"]))
+    editor.command.setPlainText("echo 'oops")
+    assert "No closing quotation" in visible_errors(editor)["command"]
+    editor.kind.setCurrentIndex(KIND_SHELL)
+    assert "Unbalanced shell quoting" in visible_errors(editor)["command"]
+    editor.command.setPlainText("echo 'fine' && ls")
+    assert "command" not in visible_errors(editor)
+    assert editor.preview.text() == "/bin/sh -c 'echo '\"'\"'fine'\"'\"' && ls'"
+    editor.kind.setCurrentIndex(KIND_ARGV)
+    assert editor.preview.text() == "echo fine '&&' ls"
+
+
+def test_invalid_env_name_and_duplicate_profile_name(qtbot) -> None:
+    editor = make(qtbot, Profile("a", ["x"]), taken_names=["a", "other"])
+    row = editor.env.add_row()
+    editor.env.cellWidget(row, 0).setText("BAD-NAME")
+    assert "Invalid environment variable name" in visible_errors(editor)["env"]
+    editor.env.cellWidget(row, 0).setText("GOOD")
+    assert "env" not in visible_errors(editor)
+    editor.name.setText("other")
+    assert "already exists" in visible_errors(editor)["name"]
+    editor.name.setText("a")  # its own name is fine
+    assert visible_errors(editor) == {}
+
+
+def test_secret_values_are_masked_until_shown(qtbot) -> None:
+    p = Profile("a", ["x"], env=(EnvVar("TOKEN", "hunter2", secret=True), EnvVar("PLAIN", "v"), EnvVar("DROP", None)))
+    editor = make(qtbot, p)
+    token = editor.env.value_widget(0)
+    assert token.echoMode() is QLineEdit.EchoMode.Password
+    assert editor.env.value_widget(1).echoMode() is QLineEdit.EchoMode.Normal
+    assert not editor.env.value_widget(2).isEnabled()  # unset: no value to type
+    editor.show_secrets.setChecked(True)
+    assert token.echoMode() is QLineEdit.EchoMode.Normal
+    assert editor.profile().env == p.env
+
+
+def test_loads_and_returns_every_field(qtbot) -> None:
+    p = Profile(
+        "svc", "make run", shell=True, cwd=None, stop_signal="SIGINT", grace_s=2.5,
+        restart=RestartPolicy(RestartMode.ON_FAILURE, backoff_s=2, backoff_factor=3, backoff_max_s=30, max_restarts=4, window_s=120),
+        group="backend", tags=("a", "b"), start_after=(StartAfter("db", StartCondition.SUCCEEDED),), notes="line1\nline2",
+    )
+    editor = make(qtbot, p, taken_names=["svc", "db"])
+    assert editor.profile() == p and visible_errors(editor) == {}
+
+
+def test_start_after_unknown_profile(qtbot) -> None:
+    editor = make(qtbot, Profile("a", ["x"]), taken_names=["a", "db"])
+    editor.start_after.add_row()
+    assert "start_after" not in visible_errors(editor)
+    editor.start_after.cellWidget(0, 0).setCurrentText("ghost")
+    assert "no profile named 'ghost'" in visible_errors(editor)["start_after"]
+
+
+def test_save_only_accepts_valid(qtbot) -> None:
+    editor = make(qtbot)
+    accepted = []
+    editor.accepted.connect(lambda: accepted.append(editor.profile()))
+    editor._try_accept()
+    assert accepted == [] and editor.isVisible() is False
+    editor.name.setText("ok")
+    editor.command.setPlainText("true")
+    editor._try_accept()
+    assert [p.name for p in accepted] == ["ok"]
+
+
+def test_restart_fields_follow_the_mode(qtbot) -> None:
+    editor = make(qtbot, Profile("a", ["x"]))
+    assert not editor.backoff.isEnabled() and not editor.max_restarts.isEnabled()
+    editor.restart_mode.setCurrentIndex(list(RestartMode).index(RestartMode.ALWAYS))
+    assert editor.backoff.isEnabled() and editor.window_s.isEnabled()

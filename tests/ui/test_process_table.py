@@ -1,0 +1,41 @@
+"""Per-run actions: enabled by state, emitted for the selected run, shortcuts set."""
+
+from __future__ import annotations
+
+from procdeck.core.process_spec import ProcessSpec
+from procdeck.core.run_state import ExitOutcome, RunInfo, RunState
+from procdeck.ui.process_table import ProcessTable
+from procdeck.ui.runs_model import RunsModel
+
+
+def make(qtbot):
+    model = RunsModel()
+    table = ProcessTable(model)
+    qtbot.addWidget(table)
+    return model, table
+
+
+def test_new_rows_are_selected_and_actions_follow_state(qtbot):
+    model, table = make(qtbot)
+    model.upsert([RunInfo(7, ProcessSpec(("sleep", "5")), RunState.RUNNING, pid=123)])
+    assert table.current_run() == 7
+    assert table.actions_by_name["stop"].isEnabled() and table.actions_by_name["kill"].isEnabled()
+    model.upsert([RunInfo(7, ProcessSpec(("sleep", "5")), RunState.EXITED, pid=123, outcome=ExitOutcome(0))])
+    assert not table.actions_by_name["stop"].isEnabled() and not table.actions_by_name["kill"].isEnabled()
+    assert table.actions_by_name["restart"].isEnabled() and table.actions_by_name["remove"].isEnabled()
+
+
+def test_actions_emit_the_selected_run(qtbot):
+    model, table = make(qtbot)
+    model.upsert([RunInfo(3, ProcessSpec(("a",)), RunState.RUNNING, pid=1), RunInfo(4, ProcessSpec(("b",)), RunState.RUNNING, pid=2)])
+    table.select_run(3)
+    for name, signal in (("stop", table.stopRequested), ("kill", table.killRequested), ("restart", table.restartRequested), ("remove", table.removeRequested)):
+        with qtbot.waitSignal(signal) as blocker:
+            table.actions_by_name[name].trigger()
+        assert blocker.args == [3]
+
+
+def test_shortcuts_are_set(qtbot):
+    _, table = make(qtbot)
+    shortcuts = {name: action.shortcut().toString() for name, action in table.actions_by_name.items()}
+    assert shortcuts == {"stop": "Ctrl+T", "kill": "Ctrl+K", "restart": "Ctrl+R", "remove": "Del"}
