@@ -140,6 +140,16 @@ async def test_failure_carries_the_remote_traceback(pool):
     assert "no_such_module_here" in missing.failure.message
 
 
+async def test_rich_and_unpicklable_results(pool):
+    info = await pool.run(spec("add", [1], [2]))
+    assert info.state is JobState.DONE and pool.result(info.job_id) == [1, 2]
+    raw = await pool.run(spec("add", b"ab", b"cd"))  # bytes stay bytes, not unpickled
+    assert pool.result(raw.job_id) == b"abcd"
+    bad = await pool.run(spec("unpicklable_result"))
+    assert bad.state is JobState.FAILED
+    assert bad.failure.kind is FailureKind.BAD_RESULT
+
+
 async def test_unpicklable_argument_is_a_clear_failure(pool):
     import threading
 

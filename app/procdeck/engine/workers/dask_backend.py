@@ -1,8 +1,9 @@
 """The Dask backend: run jobs on a Dask distributed cluster behind the pool's `Backend`.
 
 Same job layer as the local pool: the job pool's queue, batches, cancellation and
-snapshots, and the same worker-side trampoline (`trampoline.run_job`), submitted as a Dask
-task, so prints are captured and failures carry the worker-side traceback.
+snapshots, and the same worker-side trampoline (`trampoline.run_job`, through the thin
+`dask_task.run_dask_job` that tags pickled results), submitted as a Dask task, so prints
+are captured and failures carry the worker-side traceback.
 
 What Dask can and cannot interrupt, said plainly:
 
@@ -61,7 +62,7 @@ from procdeck.engine.workers.board import SlotBoard
 from procdeck.engine.workers.dask_cluster import DaskConnection
 from procdeck.engine.workers.local import MAX_SLOTS, _not_sent
 from procdeck.engine.workers.pool import JobPool
-from procdeck.engine.workers.trampoline import run_job
+from procdeck.engine.workers.dask_task import run_dask_job
 
 #: How long a job waits for a cluster that is still starting or connecting.
 SETTLE_TIMEOUT = 90.0
@@ -159,7 +160,7 @@ class DaskBackend:
         name = target.rpartition(":")[2].rpartition(".")[2] or "job"
         key = f"{name}-procdeck-{job_id}-{uuid.uuid4().hex[:8]}"
         try:
-            future = client.submit(run_job, target, tuple(args), dict(kwargs), tuple(extra_path),
+            future = client.submit(run_dask_job, target, tuple(args), dict(kwargs), tuple(extra_path),
                                    board_path, slot, job_id, key=key, pure=False)
         except Exception as exc:
             return CallOutcome(failure=_not_sent(args, kwargs, exc))
@@ -392,9 +393,11 @@ def _reason(exc: BaseException) -> str:
 
 
 def _outcome(reply: Any) -> CallOutcome:
-    ok, payload, out, err, pid, _ = reply
+    ok, payload, out, err, pid, pickled = reply
     if not ok:
         return CallOutcome(None, payload, out, err, pid)
+    if not pickled:  # a plain value, sent as it is
+        return CallOutcome(payload, None, out, err, pid)
     try:
         value = pickle.loads(payload)
     except Exception as exc:
