@@ -340,6 +340,13 @@ class DaskConnection:
         if cluster is None:
             return
         with anyio.CancelScope(shield=True):
+            # Retire the workers before the scheduler closes, or a worker's heartbeat may
+            # meet a closed scheduler and log a traceback on the way out
+            # (https://github.com/dask/distributed/issues/7105).
+            with anyio.move_on_after(10), suppress(Exception):
+                cluster.scale(0)
+                while cluster.workers:
+                    await anyio.sleep(0.05)
             with anyio.move_on_after(20), suppress(Exception):
                 await cluster.close(timeout=15)
             # Whatever the close left behind (a stuck worker) is ours to stop.
