@@ -246,6 +246,10 @@ class JobPool:
                         if item is None:
                             return
                         await self._run(item[0], item[1], slot)
+                        if scope.cancel_called:
+                            # The cancel came as the job's result arrived (it finished):
+                            # the next job must not inherit it, so take a fresh scope.
+                            break
         finally:
             self._scopes.pop(slot, None)
             self._runners -= 1
