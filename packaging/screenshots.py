@@ -4,10 +4,12 @@
     .venv/bin/python packaging/screenshots.py                 # the app from this checkout
     .venv/bin/python packaging/screenshots.py --app dist/procdeck/procdeck   # a bundle
 
-Starts Xvfb, starts Procdeck on it (QT_QPA_PLATFORM=xcb, fresh settings in a temp dir),
-types demo commands into the launcher bar with xdotool like a user would, and saves
-`import -window root` shots into resources/screenshots/. Then quits the app with SIGTERM
-(which stops every demo process) and stops Xvfb.
+Starts Xvfb, starts Procdeck on it (QT_QPA_PLATFORM=xcb, fresh settings with a few saved
+profiles in a temp dir) and saves `import -window root` shots into resources/screenshots/.
+From source, the app is driven through its own API (demo commands in the launcher bar,
+a worker batch dispatched to the pool), then quits itself. A bundle is driven from
+outside with xdotool (demo commands typed into the launcher bar) and quit with SIGTERM,
+which stops every demo process. Xvfb is stopped at the end.
 
 Needs Debian's xvfb, libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1 (PySide6's xcb
 plugin loads them), xdotool and imagemagick:
@@ -30,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "screenshots"
-SCREEN = (1280, 800)
+SCREEN = (1600, 1000)
 TOOLS = ("Xvfb", "xdotool", "import")
 
 TICKER = """\
@@ -111,7 +113,7 @@ def _seed_profiles(config: Path, python: str) -> None:
         raise SystemExit(f"screenshots: cannot seed profiles: {state.message()}")
 
 
-def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float) -> Path:
+def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float, *, typed: bool) -> Path:
     display = _free_display()
     with tempfile.TemporaryDirectory(prefix="procdeck-shots-") as temp:
         tmp = Path(temp)
@@ -147,6 +149,12 @@ def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float) -> Pat
             )
             if app.poll() is not None:
                 raise SystemExit(f"screenshots: Procdeck exited: {app.stderr.read().decode(errors='replace')}")
+            if not typed:  # the driver shoots and quits by itself
+                OUT.mkdir(parents=True, exist_ok=True)
+                _, err = app.communicate(timeout=180)
+                if app.returncode != 0:
+                    raise SystemExit(f"screenshots: the driven app failed: {err.decode(errors='replace')}")
+                return OUT / f"{name}.png"
             window = _xdotool(env, "search", "--onlyvisible", "--name", "^Procdeck$").splitlines()[0]
             _xdotool(env, "windowmove", window, "0", "0")
             _xdotool(env, "windowsize", window, str(SCREEN[0]), str(SCREEN[1]))
@@ -175,18 +183,64 @@ def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float) -> Pat
                 xvfb.wait()
 
 
+def drive_inside(shot: Path, settle_s: float) -> int:
+    """Runs inside the app's process (source mode): drive it through its own API, shoot.
+
+    Like tests/e2e/drive_app.py: the real window, engine and worker pool, with demo
+    commands typed into the launcher bar and a worker batch dispatched to the pool.
+    """
+    import asyncio
+
+    import anyio
+
+    from procdeck.bridge.event_loop import new_event_loop_factory
+    from procdeck.core.jobs import JobSpec
+    from procdeck.main import main_async, make_application
+
+    app = make_application([])
+
+    async def drive(parts) -> None:  # noqa: ANN001 - AppParts
+        window = parts.window
+        window.resize(*SCREEN)
+        window.move(0, 0)
+        python = "python3" if shutil.which("python3") else sys.executable
+        for script in ("build.py", "ticker.py", "server.py"):
+            window.launcher.command.setText(f"{python} {script}")
+            window.launcher.submit()
+            await anyio.sleep(0.6)
+        sizes = [20_000_000 + 2_000_000 * i for i in range(12)]  # about 1 s each
+        parts.engine.jobs.map(JobSpec("procdeck.tasks.builtin:count_primes"), sizes)
+        await anyio.sleep(settle_s)
+        await anyio.run_process(["import", "-window", "root", str(shot)])
+        window.confirm_quit = lambda: True
+        window.close()
+
+    def on_ready(parts) -> None:  # noqa: ANN001
+        parts.spawner.spawn(drive, parts)
+
+    with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
+        return runner.run(main_async(app, on_ready))
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--app", help="executable to run (default: this checkout's Python with -m procdeck)")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds of output before each shot")
+    parser.add_argument("--inside", metavar="PNG", help=argparse.SUPPRESS)  # the driven app itself
     args = parser.parse_args(argv)
+    if args.inside:
+        return drive_inside(Path(args.inside), args.settle)
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
         print(f"screenshots: missing {', '.join(missing)}; see this script's docstring", file=sys.stderr)
         return 2
-    app_argv = [str(Path(args.app).resolve())] if args.app else [sys.executable, "-m", "procdeck"]
     for theme, name in (("light", "main-window"), ("dark", "main-window-dark")):
-        path = take(app_argv, theme, name, args.settle)
+        if args.app:
+            path = take([str(Path(args.app).resolve())], theme, name, args.settle, typed=True)
+        else:
+            shot = OUT / f"{name}.png"
+            driver = [sys.executable, str(Path(__file__).resolve()), "--inside", str(shot), "--settle", str(args.settle)]
+            path = take(driver, theme, name, args.settle, typed=False)
         print(f"saved {path.relative_to(ROOT)}")
     return 0
 

@@ -26,7 +26,7 @@ def main() -> int:
         parts.spawner.spawn(drive, parts)
 
     async def drive(parts) -> None:
-        panel = parts.window.panels["jobs"].widget()
+        panel = parts.window.panel_widgets["jobs"]
         model = panel.model
 
         def states() -> list[str]:

@@ -73,3 +73,29 @@ def test_no_notification_while_the_window_is_active(qtbot, notifier, monkeypatch
     notifier.runs_changed([_running()])
     notifier.runs_changed([_ended(0, 60)])
     assert sent == []
+
+
+def test_batch_end_is_reported_once() -> None:
+    from procdeck.core.jobs import BatchInfo
+    from procdeck.ui.notifier import batch_message
+
+    running = BatchInfo(batch_id=1, target="tasks.primes:count", total=8, done=5, running=3, started_mono=100.0)
+    done = dataclasses.replace(running, done=8, running=0, ended_mono=130.0)
+    assert batch_message(None, running, 10) is None
+    assert batch_message(running, done, 10) == ("Batch count finished", "8 of 8 done in 30 s", False)
+    assert batch_message(done, done, 10) is None  # already told
+    failed = dataclasses.replace(done, done=6, failed=2)
+    assert batch_message(running, failed, 10) == ("Batch count finished with 2 failed jobs", "6 of 8 done in 30 s", True)
+    assert batch_message(running, dataclasses.replace(done, ended_mono=103.0), 10) is None  # short
+
+
+def test_batches_notify_when_enabled(qtbot, notifier) -> None:
+    from procdeck.core.jobs import BatchInfo
+
+    sent: list[str] = []
+    notifier.notified.connect(lambda title, _text: sent.append(title))
+    notifier.enabled = True
+    running = BatchInfo(batch_id=3, target="m:f", total=2, running=2, started_mono=0.0)
+    notifier.batches_changed([running])
+    notifier.batches_changed([dataclasses.replace(running, done=2, running=0, ended_mono=60.0)])
+    assert sent == ["Batch f finished"]

@@ -167,86 +167,94 @@ async def check_stop_tree() -> str:
 
 
 async def check_worker_job() -> str:
-    """A CPU job runs in a worker process and returns its result."""
-    import anyio.to_process
+    """The engine's job pool runs a CPU job in a worker process and returns its result."""
+    import anyio
 
     from procdeck.commands import self_test_jobs as jobs
+    from procdeck.core.jobs import JobSpec, JobState
+    from procdeck.engine.engine import Engine
 
     size = 4_000_000
     expected = jobs.checksum(size)
     started = time.perf_counter()
-    with anyio.fail_after(CHECK_TIMEOUT_S):
-        result = await anyio.to_process.run_sync(jobs.checksum, size)
-        pid = await anyio.to_process.run_sync(jobs.worker_pid)
+    async with Engine() as engine:
+        job_id = engine.jobs.submit(JobSpec.for_callable(jobs.checksum, size))
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            info = await engine.jobs.wait(job_id)
+        _require(info.state is JobState.DONE, f"the job ended {info.state.value}: {info.failure}")
+        result = engine.jobs.result(job_id)
     elapsed = time.perf_counter() - started
     _require(result == expected, f"worker returned {result!r}, expected {expected!r}")
-    _require(pid != os.getpid(), "the job ran in this process, not a worker")
-    return f"checksum matches, worker pid {pid} ({elapsed:.2f} s incl. worker start)"
+    _require(info.worker_pid not in (None, os.getpid()), "the job did not run in a worker process")
+    return f"checksum matches, worker pid {info.worker_pid} ({elapsed:.2f} s incl. worker start)"
 
 
 async def check_worker_cancel() -> str:
-    """A cancelled job stops its worker; the next job still runs."""
+    """A cancelled running job stops (its worker is killed); the next job still runs."""
     import anyio
-    import anyio.to_process
 
     from procdeck.commands import self_test_jobs as jobs
+    from procdeck.core.jobs import JobSpec, JobState
+    from procdeck.engine.engine import Engine
 
-    started = time.perf_counter()
-    with anyio.move_on_after(0.5) as scope:
-        await anyio.to_process.run_sync(jobs.spin, 60.0, cancellable=True)
-    cancelled_after = time.perf_counter() - started
-    _require(scope.cancelled_caught, "the 60 s job was not cancelled")
-    _require(cancelled_after < 10.0, f"cancelling took {cancelled_after:.1f} s")
-    with anyio.fail_after(CHECK_TIMEOUT_S):
-        rounds = await anyio.to_process.run_sync(jobs.spin, 0.01)
-    _require(rounds > 0, "the job after the cancelled one did no work")
-    return f"cancelled after {cancelled_after:.2f} s, next job ran"
-
-
-def _worker_pids() -> list[int]:
-    """Pids of this process's anyio worker processes (their command line names the module)."""
-    import psutil
-
-    pids = []
-    for proc in psutil.Process().children():
-        try:
-            if "anyio.to_process" in proc.cmdline():
-                pids.append(proc.pid)
-        except psutil.Error:
-            continue
-    return pids
+    async with Engine() as engine:
+        pool = engine.jobs
+        job_id = pool.submit(JobSpec.for_callable(jobs.spin, 60.0))
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            while pool.info(job_id).state is not JobState.RUNNING:
+                _require(not pool.info(job_id).state.is_final, f"the job ended early: {pool.info(job_id).state.value}")
+                await anyio.sleep(0.02)
+        busy: list[int] = []
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            while not busy:  # the pool learns the worker's pid once the job is in it
+                busy = [w.pid for w in await pool.workers() if w.job_id == job_id]
+                await anyio.sleep(0.02)
+        started = time.perf_counter()
+        _require(pool.cancel(job_id), "the running job could not be cancelled")
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            info = await pool.wait(job_id)
+            for pid in busy:  # the spinning worker is killed, not left running
+                while not await anyio.to_thread.run_sync(_gone, pid):
+                    await anyio.sleep(0.05)
+        cancelled_after = time.perf_counter() - started
+        _require(info.state is JobState.CANCELLED, f"the cancelled job ended {info.state.value}")
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            after = await pool.wait(pool.submit(JobSpec.for_callable(jobs.spin, 0.01)))
+        _require(after.state is JobState.DONE, f"the job after the cancelled one ended {after.state.value}")
+    return f"cancelled in {cancelled_after:.2f} s, worker {busy[0]} stopped, next job ran"
 
 
 async def check_worker_cpu() -> str:
-    """The monitor's sampler sees a busy worker working."""
+    """The monitor's sampler sees a busy worker of the job pool working."""
     import anyio
-    import anyio.to_process
 
     from procdeck.commands import self_test_jobs as jobs
+    from procdeck.core.jobs import JobSpec, JobState
+    from procdeck.engine.engine import Engine
     from procdeck.engine.monitor.sampler import Sampler
 
     worker_pids: list[int] = []
     sampler = Sampler(workers=lambda: [(f"worker {pid}", pid) for pid in worker_pids])
     peaks: list[float] = []
-
-    async def sample() -> None:
-        while not worker_pids:
-            worker_pids.extend(await anyio.to_thread.run_sync(_worker_pids))
-            await anyio.sleep(0.05)
-        for _ in range(10):
-            snapshot = await sampler.tick()
-            cpu = [s.cpu_percent for _, s in snapshot.workers if s.cpu_percent is not None]
-            peaks.append(max(cpu, default=0.0))
-            await anyio.sleep(0.25)
-
-    with anyio.fail_after(CHECK_TIMEOUT_S):
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(sample)
-            await anyio.to_process.run_sync(jobs.spin, 3.5)
+    async with Engine() as engine:
+        pool = engine.jobs
+        job_id = pool.submit(JobSpec.for_callable(jobs.spin, 3.5))
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            while not worker_pids:
+                _require(not pool.info(job_id).state.is_final, "the job ended before it was sampled")
+                worker_pids.extend(w.pid for w in await pool.workers() if w.busy)
+                await anyio.sleep(0.05)
+            for _ in range(10):
+                snapshot = await sampler.tick()
+                cpu = [s.cpu_percent for _, s in snapshot.workers if s.cpu_percent is not None]
+                peaks.append(max(cpu, default=0.0))
+                await anyio.sleep(0.25)
+            info = await pool.wait(job_id)
     peak = max(peaks, default=0.0)
+    _require(info.state is JobState.DONE, f"the spinning job ended {info.state.value}")
     _require(len(peaks) >= 4, f"only {len(peaks)} samples taken")
     _require(peak >= 20.0, f"a spinning worker peaked at {peak:.0f}% CPU")
-    return f"{len(peaks)} sampler ticks over {len(worker_pids)} worker(s), peak {peak:.0f}% CPU"
+    return f"{len(peaks)} sampler ticks of worker {worker_pids[0]}, peak {peak:.0f}% CPU"
 
 
 async def check_profile_roundtrip() -> str:

@@ -142,7 +142,7 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
             dock.show()
 
     reset.triggered.connect(reset_layout)
-    notify = _action(parts, "&Notify When Long Runs End", f"A desktop notification when a run of {notifier.min_seconds:.0f} s or more ends while Procdeck is in the background")
+    notify = _action(parts, "&Notify When Long Runs End", f"A desktop notification when a run or worker batch of {notifier.min_seconds:.0f} s or more ends while Procdeck is in the background")
     notify.setCheckable(True)
     notify.setChecked(notifier.enabled)
 
@@ -182,6 +182,9 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     # -- state ------------------------------------------------------------------------
     parts.bridge.runsChanged.connect(notifier.runs_changed)
     parts.bridge.runRemoved.connect(notifier.forget)
+    jobs_bridge = getattr(parts, "jobs_bridge", None)
+    if jobs_bridge is not None:
+        jobs_bridge.batchesChanged.connect(notifier.batches_changed)
     window.quitRequested.connect(lambda: desktop.save(window))
     desktop.restored = store.restore_window(window)
     return desktop

@@ -16,6 +16,8 @@ from procdeck.compose import desktop as desktop_feature
 from procdeck.compose import jobs
 from procdeck.compose import profiles as profiles_feature
 from procdeck.compose import viewers as viewer_wiring
+from procdeck.compose.monitor import MonitorParts
+from procdeck.compose.monitor import wire as wire_monitor
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -34,6 +36,7 @@ class AppParts:
     jobs_bridge: JobsBridge | None = None
     desktop: desktop_feature.DesktopParts | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
+    monitor: MonitorParts | None = None
 
     def close(self) -> None:
         for close in self.closers:
@@ -62,6 +65,8 @@ def build(
         settings = desktop_feature.open_settings(config_dir)
     parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, settings)
     parts.closers.append(parts.jobs_bridge.close)
+    parts.monitor = wire_monitor(engine, window, spawner)
+    parts.closers.append(parts.monitor.close)
     # Last: it restores the saved layout of every panel wired above.
     parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
     parts.closers.insert(0, parts.desktop.close)

@@ -8,6 +8,8 @@ from types import TracebackType
 import anyio
 import anyio.abc
 
+from procdeck.core.samples import HistorySettings
+from procdeck.engine.monitor.sampler import Sampler
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
 from procdeck.engine.profiles.service import ProfilesService
 from procdeck.engine.workers.local import LocalBackend
@@ -25,13 +27,17 @@ class Engine:
         *,
         output_factory: OutputFactory | None = None,
         config_dir: str | os.PathLike[str] | None = None,
+        monitor_settings: HistorySettings | None = None,
     ) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
         self._output_factory = output_factory
         self._config_dir = config_dir
+        self._monitor_settings = monitor_settings
+        self._monitor_started = False
         self.processes: ProcessManager
         self.profiles: ProfilesService
         self.jobs: JobPool
+        self.monitor: Sampler
 
     @property
     def task_group(self) -> anyio.abc.TaskGroup:
@@ -45,10 +51,35 @@ class Engine:
         self.profiles = ProfilesService(self.processes, self._tg, self._config_dir)
         # Under this task group, so anyio's worker processes belong to the engine's task.
         self.jobs = JobPool(self._tg, LocalBackend())
+        # The monitor samples launched runs (as whole trees) and marks their events; it
+        # only ticks once start_monitor() is called (the window does, headless runs don't).
+        self.monitor = Sampler(self._monitor_settings, runs=self._live_run_pids, run_label=self._run_label)
+        self.processes.subscribe(self.monitor.on_run_info, self.monitor.forget_run)
+        self.monitor.set_worker_provider(self._worker_pids)
         return self
+
+    def start_monitor(self) -> None:
+        """Start the sampler's ticks on the engine's task group (idempotent)."""
+        if not self._monitor_started:
+            self._monitor_started = True
+            self.task_group.start_soon(self.monitor.run)
+
+    def _live_run_pids(self) -> list[tuple[int, int]]:
+        return [(info.run_id, info.pid) for info in self.processes.runs() if info.state.is_live and info.pid]
+
+    def _worker_pids(self) -> list[tuple[str, int]]:
+        live = getattr(self.jobs.backend, "live_pids", None)  # backends without processes have none
+        return [(f"worker {pid}", pid) for pid in live()] if live is not None else []
+
+    def _run_label(self, run_id: int) -> str:
+        try:
+            return f"#{run_id} {self.processes.info(run_id).label}"
+        except KeyError:
+            return f"#{run_id}"
 
     async def shutdown(self) -> None:
         """Stop everything the engine started; safe to call more than once."""
+        self.monitor.stop()
         with anyio.CancelScope(shield=True):
             await self.profiles.shutdown()  # first: no automatic restart during shutdown
             async with anyio.create_task_group() as tg:  # runs and jobs stop concurrently

@@ -1,4 +1,4 @@
-"""Desktop notifications when a long run finishes or fails while Procdeck is not in focus.
+"""Desktop notifications when a long run or worker batch ends while Procdeck is not in focus.
 
 A tray icon's balloon message is Qt's portable notification (a freedesktop notification
 on Linux desktops, the notification center on macOS and Windows). Whether to notify is a
@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from procdeck.core.jobs import BatchInfo
 from procdeck.core.run_state import RunInfo, RunState
 
 log = logging.getLogger("procdeck.notifier")
@@ -42,6 +43,25 @@ def finished_message(before: RunInfo | None, after: RunInfo, min_seconds: float)
     return (title, f"{outcome} after {duration:.0f} s", failed)
 
 
+def batch_message(before: BatchInfo | None, after: BatchInfo, min_seconds: float) -> tuple[str, str, bool] | None:
+    """(title, text, failed) when ``after`` is the end of a long enough worker batch."""
+    if after.ended_mono is None or (before is not None and before.ended_mono is not None):
+        return None
+    elapsed = after.elapsed(after.ended_mono)
+    if elapsed < min_seconds:
+        return None
+    name = after.target.rsplit(":", 1)[-1]
+    failed = after.failed > 0
+    if failed:
+        title = f"Batch {name} finished with {after.failed} failed job{'s' if after.failed != 1 else ''}"
+    elif after.cancelled:
+        title = f"Batch {name} cancelled"
+    else:
+        title = f"Batch {name} finished"
+    text = f"{after.done} of {after.total} done in {elapsed:.0f} s"
+    return (title, text, failed)
+
+
 class Notifier(QObject):
     """Shows a notification for runs that end while the app is inactive, if enabled.
 
@@ -58,12 +78,22 @@ class Notifier(QObject):
         self._icon = icon
         self._tray: QSystemTrayIcon | None = None
         self._last: dict[int, RunInfo] = {}
+        self._last_batches: dict[int, BatchInfo] = {}
 
     def runs_changed(self, infos: list[RunInfo]) -> None:
         for info in infos:
             before = self._last.get(info.run_id)
             self._last[info.run_id] = info
             message = finished_message(before, info, self.min_seconds)
+            if message is not None and self.enabled and not self._app_is_active():
+                title, text, failed = message
+                self.notify(title, text, failed=failed)
+
+    def batches_changed(self, infos: list[BatchInfo]) -> None:
+        for info in infos:
+            before = self._last_batches.get(info.batch_id)
+            self._last_batches[info.batch_id] = info
+            message = batch_message(before, info, self.min_seconds)
             if message is not None and self.enabled and not self._app_is_active():
                 title, text, failed = message
                 self.notify(title, text, failed=failed)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import psutil
 
 from procdeck.core.samples import ProcState
-from procdeck.engine.monitor.probe import Probe, TickRequest, TreeTarget, descendants, ppid_map
+from procdeck.engine.monitor.probe import Probe, TickRequest, TreeTarget, descendants, ppid_map, scan_proc
 
 from .conftest import BUSY, IDLE, PARENT_OF_TWO
 
@@ -135,3 +135,22 @@ def test_ppid_map_and_descendants() -> None:
     assert parents[os.getpid()] == os.getppid()
     assert descendants(1, {2: 1, 3: 2, 4: 3, 5: 9}) == [2, 3, 4]
     assert descendants(7, {7: 7}) == []
+
+
+def test_tree_fast_path_matches_psutil(spawn) -> None:
+    """Tree members are read from the tick's /proc scan; values must agree with psutil's."""
+    parent = spawn(PARENT_OF_TWO)
+    assert parent.stdout is not None and parent.stdout.readline().strip() == b"ready"
+    probe = Probe()
+    target = TreeTarget("run/1", "run 1", parent.pid)
+    probe.tick(TickRequest(trees=(target,)))
+    tree = probe.tick(TickRequest(trees=(target,))).trees[0]
+    for member in tree.members:
+        proc = psutil.Process(member.pid)
+        assert member.threads == proc.num_threads()
+        assert abs(member.rss - proc.memory_info().rss) < 2_000_000
+        assert member.status == proc.status()
+        assert member.cpu_percent is not None
+    stats = scan_proc()
+    assert stats[os.getpid()].ppid == os.getppid()
+    assert stats[os.getpid()].threads == psutil.Process().num_threads()

@@ -182,3 +182,16 @@ def test_active_follows_visibility(qtbot) -> None:
     view.show()
     view.hide()
     assert states == [True, False]
+
+
+def test_only_rows_with_changed_values_are_announced(qtbot) -> None:
+    view = ProcessesView()
+    qtbot.addWidget(view)
+    view.set_rows(ROWS)
+    changes: list[tuple[int, int]] = []
+    view.model.dataChanged.connect(lambda a, b, *_: changes.append((a.row(), b.row())))
+    view.set_rows([replace(r) for r in ROWS])  # equal values, new objects
+    view.set_rows([replace(r, cpu_percent=(r.cpu_percent or 0) + 0.01) if r.pid == 1 else r for r in ROWS])
+    assert changes == []  # 0.5% -> 0.51% still reads 0.5%
+    view.set_rows([replace(r, cpu_percent=33.0) if r.pid in (10, 20) else r for r in ROWS])
+    assert changes == [(1, 1), (4, 4)]

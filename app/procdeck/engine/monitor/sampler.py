@@ -112,6 +112,11 @@ class Sampler:
         """Feed from ProcessManager.subscribe: records start/stop/signal/exit markers."""
         self.markers.update(info)
 
+    def forget_run(self, run_id: int) -> None:
+        """The run was removed from the list: drop its series and markers."""
+        self.markers.forget(run_id)
+        self.history.drop_group(run_key(run_id))
+
     def add_marker(self, marker: RunMarker) -> None:
         self.history.add_marker(marker)
 

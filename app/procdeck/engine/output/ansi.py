@@ -70,9 +70,13 @@ def apply_sgr(style: TextStyle, params: str) -> TextStyle:
     if not params:
         return PLAIN
     groups = params.split(";")
-    nums: list[int] = []
-    for group in groups:
-        if ":" in group:
+    nums = [int(g) if g.isdigit() else 0 for g in groups]
+    i = 0
+    while i < len(groups):
+        group = groups[i]
+        n = nums[i]
+        i += 1
+        if ":" in group:  # ITU T.416 sub-parameters, handled in order with the rest
             parts = group.split(":")
             head = parts[0]
             if head in ("38", "48"):
@@ -82,11 +86,6 @@ def apply_sgr(style: TextStyle, params: str) -> TextStyle:
             elif head == "4":
                 style = replace(style, underline=parts[1] not in ("0", ""))
             continue
-        nums.append(int(group) if group.isdigit() else 0)
-    i = 0
-    while i < len(nums):
-        n = nums[i]
-        i += 1
         if n == 0:
             style = PLAIN
         elif n == 1:
@@ -240,4 +239,4 @@ def strip(text: str) -> str:
     """The plain text of a line (what search, copy and export see)."""
     if not _SPECIAL.search(text):
         return text
-    return render(text, cap=max(len(text), 1))[0]
+    return render(text, cap=8 * len(text) + 8)[0]

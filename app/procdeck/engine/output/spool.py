@@ -25,6 +25,7 @@ from pathlib import Path
 _SUFFIXES = (".stdout.log", ".stderr.log")
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 _STOP = object()
+_KICK = object()
 _RUN_SEQ = itertools.count(1)  # unique log names within this process, across spoolers
 
 
@@ -94,7 +95,7 @@ class SpoolFile:
         if not self.closed:
             self.closed = True
             if self.accepted:
-                self._spooler._queue.put((self, None))
+                self._spooler._enqueue(self, None)
 
 
 class Spooler:
@@ -104,7 +105,11 @@ class Spooler:
         self.directory = Path(directory)
         self.total_cap = total_cap
         self.max_queued = max_queued
-        self._queue: queue.SimpleQueue[tuple[object, bytes | None]] = queue.SimpleQueue()
+        # Writes go into a batch list that the writer swaps out whole; the queue only wakes
+        # the writer (once per batch, not per chunk: fewer thread switches and GIL
+        # hand-offs while a child floods its pipe) and carries stop/prune requests.
+        self._batch: list[tuple[SpoolFile, bytes | None]] = []
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._queued_in = 0  # bytes put (loop thread only)
         self._queued_out = 0  # bytes taken (writer thread only)
         self._thread: threading.Thread | None = None
@@ -135,9 +140,15 @@ class Spooler:
         if self._queued_in - self._queued_out + len(data) > self.max_queued:
             return False
         self._queued_in += len(data)
-        self._start()
-        self._queue.put((f, data))
+        self._enqueue(f, data)
         return True
+
+    def _enqueue(self, f: SpoolFile, data: bytes | None) -> None:
+        batch = self._batch
+        batch.append((f, data))
+        if len(batch) == 1:  # the writer may be asleep: wake it once for this batch
+            self._start()
+            self._queue.put(_KICK)
 
     def _start(self) -> None:
         if self._thread is None:
@@ -148,14 +159,14 @@ class Spooler:
         """No more files will be opened: the writer stops once the queue is written."""
         self._closing = True
         if self._thread is not None:
-            self._queue.put((_STOP, None))
+            self._queue.put(_STOP)
 
     def close(self, timeout: float | None = None) -> None:
         """Flush everything queued and stop the writer thread (blocks: call off the loop)."""
         self._closing = True
         thread = self._thread
         if thread is not None:
-            self._queue.put((_STOP, None))
+            self._queue.put(_STOP)
             thread.join(timeout)
             if not thread.is_alive():
                 self._thread = None
@@ -173,49 +184,79 @@ class Spooler:
     def prune(self) -> None:
         """Ask the writer to enforce the total cap now."""
         self._start()
-        self._queue.put((self, None))
+        self._queue.put(self)
 
     # ----------------------------------------------------------- writer thread side
     def _run(self) -> None:
         q = self._queue
         while True:
-            f, data = q.get()
-            if f is _STOP:
+            signal = q.get()
+            # Swap the batch out whole; an append racing with the swap lands in the list
+            # taken here (list.append is atomic), so nothing is lost or reordered.
+            batch, self._batch = self._batch, []
+            self._write_batch(batch)
+            if signal is _STOP:
+                batch, self._batch = self._batch, []
+                self._write_batch(batch)
                 break
-            if f is self:
+            if signal is self:
                 self._prune()
-                continue
-            assert isinstance(f, SpoolFile)
-            if data is None:
-                self._close_file(f)
-                continue
-            self._queued_out += len(data)
-            if f.error is not None:
-                continue
-            try:
-                fh = f._fh
-                if fh is None:
-                    f.path.parent.mkdir(parents=True, exist_ok=True)
-                    fh = f._fh = open(f.path, "ab", buffering=1 << 20)  # noqa: SIM115 - closed on close
-                    key = run_key(f.path)
-                    self._open[key] = self._open.get(key, 0) + 1
-                    self._files[id(f)] = f
-                    self._prune()
-                if data:
-                    fh.write(data)
-                    f.written += len(data)
-                    self._since_prune += len(data)
-                    if self._since_prune >= 64 << 20:
-                        self._prune()
-                if q.empty():
-                    fh.flush()
-            except OSError as exc:
-                f.error = f"Cannot write the log file {f.path}: {exc.strerror or exc}"
-                self.errors.append(f.error)
-                self._close_file(f)
-        # _STOP comes after everything queued before close(): all of it is written.
         for f in list(self._files.values()):
             self._close_file(f)
+
+    def _fail(self, f: SpoolFile, exc: OSError) -> None:
+        f.error = f"Cannot write the log file {f.path}: {exc.strerror or exc}"
+        self.errors.append(f.error)
+        self._close_file(f)
+
+    def _write_batch(self, batch: list[tuple[SpoolFile, bytes | None]]) -> None:
+        """Write a batch in order, one writev per run of chunks for the same file."""
+        run: list[bytes] = []
+        current: SpoolFile | None = None
+        for f, data in batch:
+            if f is not current or data is None:
+                if current is not None and run:
+                    self._write(current, run)
+                run = []
+                current = f
+            if data is None:
+                self._close_file(f)
+                current = None
+            else:
+                run.append(data)
+        if current is not None and run:
+            self._write(current, run)
+
+    def _write(self, f: SpoolFile, parts: list[bytes]) -> None:
+        size = sum(len(p) for p in parts)
+        self._queued_out += size
+        if f.error is not None:
+            return
+        try:
+            fh = f._fh
+            if fh is None:
+                f.path.parent.mkdir(parents=True, exist_ok=True)
+                # Unbuffered: the batch goes to the kernel in one writev, no extra copy.
+                fh = f._fh = open(f.path, "ab", buffering=0)  # noqa: SIM115 - closed in _close_file
+                key = run_key(f.path)
+                self._open[key] = self._open.get(key, 0) + 1
+                self._files[id(f)] = f
+                self._prune()
+            fd = fh.fileno()
+            for i in range(0, len(parts), 512):
+                group = parts[i : i + 512]
+                done = os.writev(fd, group)
+                want = sum(len(p) for p in group)
+                if done < want:  # a short write: finish the group plainly
+                    rest = b"".join(group)[done:]
+                    while rest:
+                        rest = rest[os.write(fd, rest) :]
+            f.written += size
+            self._since_prune += size
+            if self._since_prune >= 64 << 20:
+                self._prune()
+        except OSError as exc:
+            self._fail(f, exc)
 
     def _close_file(self, f: SpoolFile) -> None:
         fh = f._fh

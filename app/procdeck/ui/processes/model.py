@@ -26,12 +26,25 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class _Node:
-    __slots__ = ("row", "parent", "children")
+    __slots__ = ("_row", "parent", "children", "display", "sort")
 
     def __init__(self, row: ProcessRow | None, parent: _Node | None) -> None:
-        self.row = row
         self.parent = parent
         self.children: list[_Node] = []
+        self.row = row
+
+    @property
+    def row(self) -> ProcessRow | None:
+        return self._row
+
+    @row.setter
+    def row(self, row: ProcessRow | None) -> None:
+        # Display texts and sort keys are computed once per refresh, not on every data()
+        # call: the proxy's live sort asks for them thousands of times per refresh.
+        self._row = row
+        if row is not None:
+            self.display = tuple(_display(row, c) for c in range(len(COLUMNS)))
+            self.sort = tuple(_sort_value(row, c) for c in range(len(COLUMNS)))
 
     @property
     def key(self) -> Key:
@@ -89,6 +102,9 @@ class ProcessModel(QAbstractItemModel):
                 continue
             self._remove(node)
         # 2. Update rows still present, one dataChanged per parent.
+        # Only rows whose *shown* values changed are announced: most processes are idle and
+        # read the same from one refresh to the next, and each announced row costs the
+        # sorting proxy a re-sort of that row.
         touched: list[tuple[_Node, int, int]] = []
         stack = [self._root]
         while stack:
@@ -96,10 +112,15 @@ class ProcessModel(QAbstractItemModel):
             lo = hi = -1
             for i, node in enumerate(parent.children):
                 new = by_key[node.key]
-                if new != node.row:
+                if new is not node.row and new != node.row:
+                    before = node.display
                     node.row = new
-                    lo = i if lo < 0 else lo
-                    hi = i
+                    if node.display != before:
+                        if lo >= 0 and i != hi + 1:
+                            touched.append((parent, lo, hi))
+                            lo = -1
+                        lo = i if lo < 0 else lo
+                        hi = i
                 if node.children:
                     stack.append(node)
             if lo >= 0:
@@ -239,14 +260,15 @@ class ProcessModel(QAbstractItemModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        row = self.row_for(index)
-        if row is None:
+        node = index.internalPointer() if index.isValid() else None
+        if not isinstance(node, _Node) or node.row is None:
             return None
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _display(row, col)
         if role == SORT_ROLE:
-            return _sort_value(row, col)
+            return node.sort[col]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return node.display[col]
+        row = node.row
         if role == ROW_ROLE:
             return row
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -285,8 +307,8 @@ def _display(row: ProcessRow, col: int) -> str:
 def _sort_value(row: ProcessRow, col: int) -> object:
     if col == COL_PID:
         return row.pid
-    if col == COL_CPU:
-        return -1.0 if row.cpu_percent is None else row.cpu_percent
+    if col == COL_CPU:  # at the shown precision, so a re-sort follows what the user sees
+        return -1.0 if row.cpu_percent is None else round(row.cpu_percent, 1)
     if col == COL_MEM:
         return -1 if row.rss is None else row.rss
     if col == COL_THREADS:

@@ -66,6 +66,7 @@ class LineView(QAbstractScrollArea):
         self._programmatic = False
         self._layout: list[tuple[float, int, int, int]] = []  # (y, row, first col, length)
         self.paint_count = 0
+        self.painted_version = -1  # source version shown by the last paint
         self._fonts: dict[tuple[bool, bool, bool, bool], QFont] = {}
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self._metrics()
@@ -305,6 +306,7 @@ class LineView(QAbstractScrollArea):
         self._layout = []
         src = self._source
         count = self._count()
+        self.painted_version = src.version if src is not None else -1
         if src is None or count == 0:
             painter.end()
             return

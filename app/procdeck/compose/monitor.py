@@ -1,0 +1,114 @@
+"""Wires the monitor: sampler (engine) <-> MonitorBridge <-> charts and Processes view (ui).
+
+``wire(engine, window, spawner)`` starts the engine's sampler, adds four dock panels
+(Workers, Runs, System charts and Processes) and a View menu entry to choose the sample
+rate, and returns the parts so the caller can ``close()`` them at shutdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu
+
+from procdeck.bridge.monitor_bridge import MonitorBridge
+from procdeck.bridge.tasks import TaskSpawner
+from procdeck.core.samples import SignalResult
+from procdeck.engine.engine import Engine
+from procdeck.ui.charts import RunsChart, SystemChart, TimeChart, WorkersChart
+from procdeck.ui.main_window import MainWindow
+from procdeck.ui.processes import ProcessesView
+
+RATES_HZ = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+STAGGER_MS = 120
+
+
+@dataclass
+class MonitorParts:
+    bridge: MonitorBridge
+    workers_chart: WorkersChart
+    runs_chart: RunsChart
+    system_chart: SystemChart
+    processes: ProcessesView
+
+    @property
+    def charts(self) -> tuple[TimeChart, ...]:
+        return (self.workers_chart, self.runs_chart, self.system_chart)
+
+    def close(self) -> None:
+        self.bridge.close()
+
+
+def wire(engine: Engine, window: MainWindow, spawner: TaskSpawner) -> MonitorParts:
+    engine.start_monitor()
+    bridge = MonitorBridge(engine.monitor, spawner, window)
+    source = bridge.source
+    parts = MonitorParts(
+        bridge=bridge,
+        workers_chart=WorkersChart(source),
+        runs_chart=RunsChart(source),
+        system_chart=SystemChart(source),
+        processes=ProcessesView(),
+    )
+    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+    docks = [
+        window.add_panel("runs-chart", "Runs chart", parts.runs_chart, bottom),
+        window.add_panel("workers-chart", "Workers chart", parts.workers_chart, bottom),
+        window.add_panel("system-chart", "System chart", parts.system_chart, bottom),
+        window.add_panel("processes", "Processes", parts.processes, bottom),
+    ]
+    for dock in docks[1:]:
+        window.tabifyDockWidget(docks[0], dock)
+    docks[0].raise_()
+
+    # Charts pull from the history at the bridge's coalesced rate; hidden ones skip. Each
+    # gets its own delay so that three repaints never block the loop in one go.
+    for i, chart in enumerate(parts.charts):
+        chart.set_refresh_delay(i * STAGGER_MS)
+        bridge.updated.connect(chart.schedule_refresh)
+
+    view = parts.processes
+    # A dock tabbed behind another is not hidden in the QWidget sense; the dock's
+    # visibilityChanged is what tells whether the Processes table is on screen.
+    docks[3].visibilityChanged.connect(bridge.set_table_active)
+    bridge.tableChanged.connect(view.set_rows)
+    view.signalRequested.connect(bridge.send_signal)
+
+    def on_result(result: SignalResult) -> None:
+        view.show_result(result)
+        window.show_message(result.describe())
+
+    bridge.signalResult.connect(on_result)
+    bridge.failed.connect(window.show_message)
+
+    def chart_process(pid: int, create_time: float, name: str) -> None:
+        group = bridge.pin(pid, create_time, name)
+        docks[0].show()
+        docks[0].raise_()
+        parts.runs_chart.refresh(force=True)
+        parts.runs_chart.set_group_checked(group, True)
+        window.show_message(f"Charting {name} ({pid}); samples appear within a second.")
+
+    view.chartRequested.connect(chart_process)
+    _add_rate_menu(window, bridge)
+    return parts
+
+
+def _add_rate_menu(window: MainWindow, bridge: MonitorBridge) -> None:
+    menu = QMenu("Sample rate", window)
+    group = QActionGroup(menu)
+    settings = bridge.sampler.settings
+    for hz in RATES_HZ:
+        action = QAction(f"{hz:g} Hz", menu)
+        action.setCheckable(True)
+        action.setChecked(hz == settings.rate_hz)
+        action.triggered.connect(lambda _checked=False, hz=hz: bridge.set_rate(hz))
+        group.addAction(action)
+        menu.addAction(action)
+    menu.addSeparator()
+    info = QAction(f"History: {settings.describe()}", menu)
+    info.setEnabled(False)
+    menu.addAction(info)
+    window.menus["View"].addMenu(menu)

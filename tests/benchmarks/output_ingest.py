@@ -1,0 +1,282 @@
+"""Output ingest: lines from a real child's pipe into a visible viewer, end to end.
+
+    .venv/bin/python tests/benchmarks/output_ingest.py [--json PATH] [--quick] [--lines N]
+
+One run measures, on the same producer (a Python child writing short numbered lines as
+fast as it can):
+
+- ``lines_per_s``: Engine + RunOutput (store and log spool) + 60 Hz coalescing + a shown
+  OutputViewer, on Procdeck's Qt event loop, from launch until the viewer holds every line;
+- ``ceiling_lines_per_s``: a bare anyio read-and-split loop (plain asyncio, no Qt);
+- ``baseline_lines_per_s``: QPlainTextEdit.appendPlainText per chunk, maximumBlockCount
+  100,000 (fewer lines: it is slow);
+- ``lag_p99_ms``: p99 lateness of a 60 Hz probe timer during the flood;
+- ``rss_mb_per_million_lines``: RSS growth per million retained lines (scrollback set to
+  keep all of them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "app") not in sys.path:
+    sys.path.insert(0, str(ROOT / "app"))
+
+PRODUCER = r"""
+import sys
+n = int(sys.argv[1])
+k = 4096
+block = b"".join(b"%08d the quick brown fox\n" % i for i in range(k))
+w = sys.stdout.buffer.write
+for _ in range(n // k):
+    w(block)
+w(block[: (n % k) * len(block) // k])
+sys.stdout.flush()
+"""
+LINE_BYTES = len(b"%08d the quick brown fox\n" % 0)
+
+
+def producer_argv(n: int) -> tuple[str, ...]:
+    return (sys.executable, "-c", PRODUCER, str(n))
+
+
+# ------------------------------------------------------------------------ ceiling
+async def _ceiling(n: int) -> float:
+    import anyio
+
+    t0 = time.perf_counter()
+    count = 0
+    async with await anyio.open_process(producer_argv(n), stderr=None) as proc:
+        assert proc.stdout is not None
+        pending = b""
+        try:
+            while True:
+                chunk = await proc.stdout.receive(1 << 16)
+                parts = (pending + chunk).split(b"\n")
+                pending = parts.pop()
+                count += len(parts)
+        except anyio.EndOfStream:
+            pass
+    dt = time.perf_counter() - t0
+    assert count == n, (count, n)
+    return n / dt
+
+
+def measure_ceiling(n: int) -> float:
+    import anyio
+
+    return anyio.run(_ceiling, n)
+
+
+async def _bare_on_qt_loop(app, n: int, box: dict) -> None:  # noqa: ANN001
+    box["rate"] = await _ceiling(n)
+
+
+# ------------------------------------------------------------ Procdeck, end to end
+def _rss() -> int:
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+class LagProbe:
+    """A 60 Hz Qt timer that records how late each tick is."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval = 1 / 60
+        self.lags: list[float] = []
+        self._last = 0.0
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(round(self.interval * 1000))
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.lags.append(max(0.0, now - self._last - self.timer.interval() / 1000))
+        self._last = now
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def p99_ms(self) -> float:
+        if not self.lags:
+            return float("nan")
+        lags = sorted(self.lags)
+        return lags[min(len(lags) - 1, int(len(lags) * 0.99))] * 1000
+
+
+async def _procdeck(app, n: int, result: dict) -> None:  # noqa: ANN001
+    import anyio
+
+    from procdeck.bridge.output_refresh import OutputRefresher
+    from procdeck.core.process_spec import ProcessSpec
+    from procdeck.engine.engine import Engine
+    from procdeck.engine.run_output import RunOutput
+    from procdeck.ui.viewer.output_viewer import OutputViewer
+
+    def factory(run_id, spec):  # noqa: ANN001, ANN202
+        return RunOutput(run_id, label=spec.label, encoding=spec.encoding, max_lines=max(n, 1000))
+
+    viewer = OutputViewer()
+    viewer.resize(1000, 700)
+    viewer.show()
+    await anyio.sleep(0.2)
+    rss0 = _rss()
+    probe = LagProbe()
+    async with Engine(output_factory=factory) as engine:
+        probe.start()
+        t0 = time.perf_counter()
+        run_id = engine.processes.launch(ProcessSpec(producer_argv(n)))
+        output = engine.processes.output(run_id)
+        refresher = OutputRefresher(output)
+        refresher.changed.connect(viewer.refresh)
+        viewer.set_source(output.view())
+        src = viewer.source()
+        assert src is not None
+        while src.row_range()[1] < n or viewer.view.row_count() < n:
+            await anyio.sleep(0.002)
+        # the final state must have been painted by the viewer
+        while viewer.view.painted_version != src.version:
+            await anyio.sleep(0.002)
+        dt = time.perf_counter() - t0
+        probe.stop()
+        await engine.processes.wait(run_id)
+        rss1 = _rss()
+        refresher.close()
+        result["lines_per_s"] = n / dt
+        result["lags"] = probe.lags
+        result["rss_mb_per_million_lines"] = (rss1 - rss0) / (1 << 20) / (n / 1e6)
+        result["retained_lines"] = output.store.end - output.store.first
+        result["visible_rows"] = viewer.view.visible_row_numbers()[-1:]
+        await output.aclose()
+        logs = output.log_paths()
+        result["log_bytes_ok"] = bool(logs) and Path(logs[0]).stat().st_size == n * LINE_BYTES
+    viewer.close()
+    viewer.deleteLater()
+
+
+# ------------------------------------------------------------------------ baseline
+async def _baseline(app, n: int, result: dict) -> None:  # noqa: ANN001
+    import anyio
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    edit = QPlainTextEdit()
+    edit.setReadOnly(True)
+    edit.setMaximumBlockCount(100_000)
+    edit.resize(1000, 700)
+    edit.show()
+    await anyio.sleep(0.2)
+    t0 = time.perf_counter()
+    count = 0
+    async with await anyio.open_process(producer_argv(n), stderr=None) as proc:
+        assert proc.stdout is not None
+        pending = ""
+        try:
+            while True:
+                text = pending + (await proc.stdout.receive(1 << 16)).decode("utf-8", "replace")
+                head, sep, pending = text.rpartition("\n")
+                if sep:
+                    edit.appendPlainText(head)
+                    count += head.count("\n") + 1
+        except anyio.EndOfStream:
+            pass
+    app.processEvents()
+    dt = time.perf_counter() - t0
+    assert count == n, (count, n)
+    result["baseline_lines_per_s"] = n / dt
+    edit.close()
+    edit.deleteLater()
+
+
+def run_on_qt_loop(app, fn, *args) -> None:  # noqa: ANN001
+    from procdeck.bridge.event_loop import new_event_loop_factory
+
+    with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
+        runner.run(fn(app, *args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", metavar="PATH")
+    parser.add_argument("--quick", action="store_true", help="1M lines instead of 5M")
+    parser.add_argument("--lines", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=None, help="repeats (default 3, quick 2)")
+    args = parser.parse_args(argv)
+    n = args.lines or (1_000_000 if args.quick else 5_000_000)
+    n_base = max(50_000, n // 20)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    rounds = args.rounds or (2 if args.quick else 3)
+    with tempfile.TemporaryDirectory(prefix="procdeck-bench-") as data:
+        os.environ["PROCDECK_DATA_DIR"] = data
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance() or QApplication([])
+        result: dict = {"lines": n, "baseline_lines": n_base, "rounds": rounds}
+        runs: list[dict] = []
+        ceilings: list[float] = []
+        qt_ceilings: list[float] = []
+        # Alternate the measurements so that a busy moment on a shared machine does not
+        # land on one of them only; medians are reported.
+        for _ in range(rounds):
+            ceilings.append(measure_ceiling(n))
+            one: dict = {}
+            run_on_qt_loop(app, _procdeck, n, one)
+            runs.append(one)
+            box: dict = {}
+            run_on_qt_loop(app, _bare_on_qt_loop, n, box)
+            qt_ceilings.append(box["rate"])
+        run_on_qt_loop(app, _baseline, n_base, result)
+        result["ceiling_lines_per_s"] = statistics.median(ceilings)
+        result["ceiling_qt_loop_lines_per_s"] = statistics.median(qt_ceilings)
+        for key in ("lines_per_s", "rss_mb_per_million_lines"):
+            result[key] = statistics.median(r[key] for r in runs)
+        lags = sorted(lag for r in runs for lag in r["lags"])
+        result["lag_p99_ms"] = lags[min(len(lags) - 1, int(len(lags) * 0.99))] * 1000 if lags else float("nan")
+        result["log_bytes_ok"] = all(r["log_bytes_ok"] for r in runs)
+        result["all_lines_per_s"] = [round(r["lines_per_s"]) for r in runs]
+        result["all_ceiling_lines_per_s"] = [round(c) for c in ceilings]
+    result["ratio_to_ceiling"] = result["lines_per_s"] / result["ceiling_lines_per_s"]
+    result["speedup_vs_baseline"] = result["lines_per_s"] / result["baseline_lines_per_s"]
+    rows = [
+        ("lines_per_s", f"{result['lines_per_s']:,.0f}", "Procdeck: pipe -> visible viewer"),
+        ("ceiling_lines_per_s", f"{result['ceiling_lines_per_s']:,.0f}", "bare anyio read + split (asyncio)"),
+        ("ceiling_qt_loop_lines_per_s", f"{result['ceiling_qt_loop_lines_per_s']:,.0f}", "the same on the Qt loop (info)"),
+        ("baseline_lines_per_s", f"{result['baseline_lines_per_s']:,.0f}", "QPlainTextEdit.appendPlainText"),
+        ("ratio_to_ceiling", f"{result['ratio_to_ceiling']:.2f}", "target >= 0.6"),
+        ("speedup_vs_baseline", f"{result['speedup_vs_baseline']:.1f}x", ""),
+        ("lag_p99_ms", f"{result['lag_p99_ms']:.2f}", "60 Hz probe, target <= 5"),
+        ("rss_mb_per_million_lines", f"{result['rss_mb_per_million_lines']:.1f}", "target <= 150"),
+    ]
+    print(
+        f"output_ingest: {n:,} lines ({n * LINE_BYTES / 1e6:.0f} MB), medians of {rounds} rounds, "
+        f"baseline on {n_base:,} lines"
+    )
+    for key, value, note in rows:
+        print(f"  {key:<26} {value:>14}  {note}")
+    print(f"  rounds: procdeck {result['all_lines_per_s']}  ceiling {result['all_ceiling_lines_per_s']}")
+    if not result.get("log_bytes_ok"):
+        print("  WARNING: the log file size does not match what the child wrote")
+    if args.json:
+        keys = ("lines_per_s", "ceiling_lines_per_s", "baseline_lines_per_s", "lag_p99_ms", "rss_mb_per_million_lines")
+        Path(args.json).write_text(json.dumps({k: result[k] for k in keys}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
