@@ -181,6 +181,7 @@ async def test_workers_report_scheduler_metrics(pool):
     # For the sampler: local worker pids with labels naming the Dask worker.
     labelled = pool.backend.worker_pids()
     assert {p for _, p in labelled} == {w.pid for w in workers}
+    assert sorted(pool.backend.live_pids()) == sorted(w.pid for w in workers)
     assert all(label.startswith("dask ") and "tcp://127.0.0.1:" in label for label, _ in labelled)
     await pool.wait(job_id)
 

@@ -352,6 +352,11 @@ class DaskBackend:
             out.append((f"dask {name} ({address})" if name else f"dask {address}", pid))
         return out
 
+    def live_pids(self) -> list[int]:
+        """Pids of workers on this machine, as `LocalBackend.live_pids` gives them (the
+        engine's sampler charts them the same way); empty for a remote cluster."""
+        return [pid for _, pid in self.worker_pids()]
+
     async def aclose(self) -> None:
         """Cancel our tasks, close the client and any local cluster. Idempotent."""
         if self._closed:
