@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import importlib.util
 import json
 import os
 import statistics
@@ -33,6 +34,8 @@ if str(ROOT / "app") not in sys.path:
     sys.path.insert(0, str(ROOT / "app"))
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if str(ROOT / "tests" / "benchmarks") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
 
 import anyio  # noqa: E402
 from anyio import to_process  # noqa: E402
@@ -166,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     figures = anyio.run(measure, seq_n, par_n, rounds)
     if not args.skip_ui:
         figures["ui_lag_p99_ms"] = measure_ui_lag(par_n)
+    if importlib.util.find_spec("distributed") is not None:  # the optional Dask extra
+        from _dask_dispatch import measure_dask
+
+        figures.update(measure_dask(*((100, 300, 1) if args.quick else (500, 2_000, 3))))
 
     print(f"worker_dispatch ({WORKERS} workers, {par_n:,} jobs per batch, medians)")
     for key, value in figures.items():
