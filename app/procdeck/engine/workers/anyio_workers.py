@@ -15,6 +15,7 @@ statuses read "unknown").
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from typing import Any
@@ -29,6 +30,7 @@ class _TrackingSet(set):  # type: ignore[type-arg]
         super().__init__()
         self.by_pid: dict[int, Any] = {}
         self.started: dict[int, float] = {}
+        self.idle: deque[tuple[Any, float]] = deque()  # anyio's idle deque, same object
 
     def add(self, process: Any) -> None:
         super().add(process)
@@ -38,6 +40,24 @@ class _TrackingSet(set):  # type: ignore[type-arg]
             for pid in [p for p, proc in self.by_pid.items() if proc not in self]:
                 del self.by_pid[pid]
                 self.started.pop(pid, None)
+
+
+class _KnownWorkerReaped(logging.Filter):
+    """Drops asyncio's "Unknown child process pid N" warning for our own dead workers.
+
+    When a worker dies, anyio's ``Popen.kill()`` can reap it before asyncio's child watcher
+    does; the watcher then logs that warning and reports 255. `WorkerTracker.exit_status`
+    reads the real status from the Popen, so the warning is noise for these pids only.
+    """
+
+    def __init__(self, workers: _TrackingSet) -> None:
+        super().__init__()
+        self._workers = workers
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg.startswith("Unknown child process pid") and record.args:
+            return record.args[0] not in self._workers.by_pid  # type: ignore[index]
+        return True
 
 
 class WorkerTracker:
@@ -82,6 +102,33 @@ class WorkerTracker:
             if popen is not None and popen.returncode is not None:
                 code = popen.returncode
         return code
+
+    async def retire_idle(self, max_idle: float) -> int:
+        """Stop workers idle for ``max_idle`` seconds or more; returns how many.
+
+        anyio retires idle workers (after 5 minutes) only when the next job is dispatched;
+        the pool view calls this so an idle pool shrinks on its own.
+        """
+        if self._workers is None:
+            return 0
+        workers, idle = self._workers, self._workers.idle
+        now = anyio.current_time()  # the clock anyio stamps idle workers with
+        stale = [(p, t) for p, t in idle if now - t >= max_idle and p.returncode is None]
+        for entry in stale:
+            idle.remove(entry)
+            workers.discard(entry[0])
+        with anyio.CancelScope(shield=True):
+            for process, _ in stale:
+                try:
+                    await process.stdin.aclose()  # the worker returns on EOF
+                except Exception:
+                    pass
+                with anyio.move_on_after(2.0):
+                    await process.wait()
+                if process.returncode is None:
+                    process.kill()
+                await process.aclose()
+        return len(stale)
 
     async def close_all(self) -> None:
         """Stop every worker: close stdin (the worker returns), kill if it lingers."""
@@ -141,8 +188,13 @@ def install() -> WorkerTracker:
             existing = to_process._process_pool_workers.get()
         except LookupError:
             workers = _TrackingSet()
+            workers.idle = deque()
             to_process._process_pool_workers.set(workers)
-            to_process._process_pool_idle_workers.set(deque())
+            to_process._process_pool_idle_workers.set(workers.idle)
+            asyncio_log = logging.getLogger("asyncio")
+            for old in [f for f in asyncio_log.filters if isinstance(f, _KnownWorkerReaped)]:
+                asyncio_log.removeFilter(old)  # one per process: the latest loop's workers
+            asyncio_log.addFilter(_KnownWorkerReaped(workers))
             # anyio would also start a "process pool shutdown task" sleeping math.inf until
             # the loop closes. Procdeck does not: `WorkerTracker.close_all`, awaited by the
             # pool's shutdown under the engine, is the one shutdown path. Under qasync that

@@ -35,6 +35,8 @@ class LocalBackend:
 
     name = "local"
     max_slots = MAX_SLOTS
+    #: Idle workers retire after this long (anyio's own figure), checked by the pool view.
+    retire_idle_after: float = to_process.WORKER_MAX_IDLE_TIME
 
     def __init__(self, capacity: int | None = None) -> None:
         self._limiter = anyio.CapacityLimiter(_clamp(capacity or os.cpu_count() or 2))
@@ -117,6 +119,7 @@ class LocalBackend:
         return JobFailure(FailureKind.WORKER_DIED, f"worker died (pid {pid}, {how})")
 
     async def workers(self, busy: dict[int, int]) -> list[WorkerInfo]:
+        await self._tracker.retire_idle(self.retire_idle_after)
         live = self._tracker.live()
         if not live:
             self._ps.clear()

@@ -1,13 +1,15 @@
 """The job pool: a queue of jobs and batches, runners, cancellation, published snapshots.
 
-Design for throughput: a batch of 20,000 jobs is 20,000 small ``_Job`` records in one
-deque and at most ``capacity`` runner tasks pulling from it, never 20,000 tasks. Nothing
-is published per job: changes mark ids dirty and wake listeners once; whoever renders
-calls `take_changes` at its own rate and gets snapshots of what changed since.
+Design for throughput: a batch of 20,000 jobs is one `_Source` (columns: a bytearray of
+states, lists of pids, times and results) and at most ``capacity`` runner
+tasks pulling from the queue, never 20,000 tasks or 20,000 objects. Nothing is published
+per job: changes mark ids dirty and wake listeners once; whoever renders calls
+`take_changes` at its own rate and gets snapshots of what changed since.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import time
 from collections import deque
@@ -43,49 +45,57 @@ class PoolClosed(RuntimeError):
     """Raised when dispatching to a pool that has shut down."""
 
 
-class _Batch:
-    __slots__ = ("batch_id", "target", "jobs", "done", "failed", "cancelled", "running",
-                 "started", "ended", "event")
+# State codes stored per job in a bytearray.
+_Q, _R, _D, _F, _C = range(5)
+_STATE_OF = (_QUEUED, _RUNNING, _DONE, _FAILED, _CANCELLED)
 
-    def __init__(self, batch_id: int, target: str) -> None:
+
+class _Source:
+    """A batch of jobs stored as columns (a single job is a batch of one).
+
+    A 20,000-input map is a handful of lists here, not 20,000 objects: creating
+    it is fast, and the garbage collector has little to walk while it runs. Job ids of a
+    source are the contiguous range ``first_id .. first_id + n - 1``.
+    """
+
+    __slots__ = ("batch_id", "spec", "single", "first_id", "n", "inputs", "states", "values",
+                 "pids", "started", "ended", "failures", "outputs", "cancel_requested",
+                 "cancellable", "queued_mono", "cursor", "done", "failed", "cancelled",
+                 "running", "ended_mono", "event", "job_events")
+
+    def __init__(self, batch_id: int | None, spec: JobSpec, first_id: int, inputs: list[Any],
+                 cancellable: bool, now: float) -> None:
+        n = len(inputs)
         self.batch_id = batch_id
-        self.target = target
-        self.jobs: list[_Job] = []
+        self.spec = spec
+        self.single = batch_id is None
+        self.first_id = first_id
+        self.n = n
+        self.inputs = inputs
+        self.states = bytearray(n)  # all _Q
+        self.values: list[Any] = [None] * n
+        # Plain lists: as small as arrays while unset (one shared 0), faster to use.
+        self.pids: list[int] = [0] * n
+        self.started: list[float] = [0.0] * n  # 0.0: not yet
+        self.ended: list[float] = [0.0] * n
+        self.failures: dict[int, JobFailure] = {}
+        self.outputs: dict[int, tuple[str, str]] = {}
+        self.cancel_requested: set[int] = set()
+        self.cancellable = cancellable
+        self.queued_mono = now
+        self.cursor = 0  # next index a runner looks at
         self.done = self.failed = self.cancelled = self.running = 0
-        self.started = time.monotonic()
-        self.ended: float | None = None
+        self.ended_mono: float | None = None
         self.event: anyio.Event | None = None
+        self.job_events: dict[int, anyio.Event] = {}
 
     def info(self) -> BatchInfo:
-        return BatchInfo(self.batch_id, self.target, len(self.jobs), self.done, self.failed,
-                         self.cancelled, self.running, self.started, self.ended)
+        return BatchInfo(self.batch_id or 0, self.spec.target, self.n, self.done, self.failed,
+                         self.cancelled, self.running, self.queued_mono, self.ended_mono)
 
-
-class _Job:
-    __slots__ = ("job_id", "spec", "batch", "index", "input", "state", "pid", "queued",
-                 "started", "ended", "value", "failure", "stdout", "stderr", "scope",
-                 "slot", "cancellable", "cancel_requested", "event")
-
-    def __init__(self, job_id: int, spec: JobSpec, batch: _Batch | None, index: int | None,
-                 input: Any, cancellable: bool, now: float) -> None:
-        self.job_id = job_id
-        self.spec = spec
-        self.batch = batch
-        self.index = index
-        self.input = input
-        self.state = _QUEUED
-        self.pid: int | None = None
-        self.queued = now
-        self.started: float | None = None
-        self.ended: float | None = None
-        self.value: Any = None
-        self.failure: JobFailure | None = None
-        self.stdout = self.stderr = ""
-        self.scope: anyio.CancelScope | None = None
-        self.slot = -1
-        self.cancellable = cancellable
-        self.cancel_requested = False
-        self.event: anyio.Event | None = None
+    @property
+    def complete(self) -> bool:
+        return self.ended_mono is not None
 
 
 class JobPool:
@@ -97,14 +107,18 @@ class JobPool:
     def __init__(self, task_group: TaskGroup, backend: Backend, cancellable: bool = True) -> None:
         self._tg = task_group
         self.backend = backend
+        self._capacity = backend.capacity
         self._cancellable = cancellable
-        self._jobs: dict[int, _Job] = {}
-        self._batches: dict[int, _Batch] = {}
-        self._queue: deque[_Job] = deque()
+        self._sources: list[_Source] = []  # by first job id, ascending
+        self._first_ids: list[int] = []
+        self._batches: dict[int, _Source] = {}
+        self._queue: deque[_Source] = deque()
         self._next_job = 1
         self._next_batch = 1
         self._runners = 0
-        self._running: dict[int, _Job] = {}  # slot -> job
+        self._running: dict[int, tuple[_Source, int]] = {}  # slot -> (source, index)
+        self._slot_of: dict[int, int] = {}  # running job id -> slot
+        self._scopes: dict[int, anyio.CancelScope] = {}  # slot -> its current scope
         self._free_slots: list[int] = []
         self._slots_made = 0
         self._max_slots: int = getattr(backend, "max_slots", 256)
@@ -131,6 +145,7 @@ class JobPool:
     def set_max_workers(self, n: int) -> None:
         """Change how many jobs run at once; extra runners finish their job and stop."""
         self.backend.set_capacity(n)
+        self._capacity = self.backend.capacity
         self._kick()
 
     def set_cancellable(self, cancellable: bool) -> None:
@@ -141,43 +156,50 @@ class JobPool:
 
     def submit(self, spec: JobSpec) -> int:
         """Queue one job; returns its id."""
-        self._check_open()
-        job = self._new_job(spec, None, None, None, time.monotonic())
-        self._queue.append(job)
+        source = self._add_source(None, spec, [None])
+        self._queue.append(source)
         self._kick()
-        return job.job_id
+        return source.first_id
 
     def map(self, spec: JobSpec, inputs: Iterable[Any]) -> int:
         """Queue one job per input, called as ``target(input, *spec.args, **spec.kwargs)``."""
-        self._check_open()
-        batch = _Batch(self._next_batch, spec.target)
-        self._next_batch += 1
-        now = time.monotonic()
-        jobs = batch.jobs
-        for index, value in enumerate(inputs):
-            jobs.append(self._new_job(spec, batch, index, value, now))
-        if not jobs:
+        values = list(inputs)
+        if not values:
             raise ValueError("a batch needs at least one input")
-        self._batches[batch.batch_id] = batch
-        self._queue.extend(jobs)
-        self._touch_batch(batch.batch_id)
+        batch_id = self._next_batch
+        self._next_batch += 1
+        source = self._add_source(batch_id, spec, values)
+        self._batches[batch_id] = source
+        self._touch_batch(batch_id)
+        self._queue.append(source)
         self._kick()
-        return batch.batch_id
+        return batch_id
 
-    def _new_job(self, spec: JobSpec, batch: _Batch | None, index: int | None, value: Any,
-                 now: float) -> _Job:
-        job = _Job(self._next_job, spec, batch, index, value, self._cancellable, now)
-        self._next_job += 1
-        self._jobs[job.job_id] = job
-        self._touch(job.job_id)
-        return job
-
-    def _check_open(self) -> None:
+    def _add_source(self, batch_id: int | None, spec: JobSpec, inputs: list[Any]) -> _Source:
         if self._closed:
             raise PoolClosed("the worker pool has shut down")
+        source = _Source(batch_id, spec, self._next_job, inputs, self._cancellable, time.monotonic())
+        self._next_job += source.n
+        self._sources.append(source)
+        self._first_ids.append(source.first_id)
+        first = source.first_id
+        if source.n == 1:
+            self._dirty_jobs[first] = None
+        else:
+            self._dirty_jobs.update(dict.fromkeys(range(first, first + source.n)))
+        self._wake()
+        return source
+
+    def _locate(self, job_id: int) -> tuple[_Source, int] | None:
+        at = bisect.bisect_right(self._first_ids, job_id) - 1
+        if at < 0:
+            return None
+        source = self._sources[at]
+        index = job_id - source.first_id
+        return (source, index) if index < source.n else None
 
     def _kick(self) -> None:
-        while self._queue and self._runners < self.backend.capacity and not self._closed:
+        while self._queue and self._runners < self._capacity and not self._closed:
             if self._free_slots:
                 slot = self._free_slots.pop()
             elif self._slots_made < self._max_slots:
@@ -194,84 +216,99 @@ class JobPool:
         self._slots_made += 1
         return slot
 
-    async def _runner(self, slot: int) -> None:
+    def _next_item(self) -> tuple[_Source, int] | None:
+        """The next queued job, first in first out; cancelled ones are skipped."""
         queue = self._queue
+        while queue:
+            source = queue[0]
+            states, i, n = source.states, source.cursor, source.n
+            while i < n and states[i] != _Q:
+                i += 1
+            if i + 1 >= n:
+                queue.popleft()
+            source.cursor = i + 1
+            if i < n:
+                return source, i
+        return None
+
+    async def _runner(self, slot: int) -> None:
         try:
-            while queue and not self._closed:
+            while self._queue and not self._closed:
                 # One cancel scope per runner, not per job (a scope costs as much as a
                 # checkpoint); cancelling a running job cancels its runner's scope, and
                 # the runner carries on under a fresh one.
                 with anyio.CancelScope() as scope:
-                    while queue and not self._closed:
-                        if self._runners > self.backend.capacity:
+                    self._scopes[slot] = scope
+                    while not self._closed:
+                        if self._runners > self._capacity:
                             return  # the pool shrank
-                        job = queue.popleft()
-                        if job.state is _QUEUED:
-                            await self._run(job, slot, scope)
+                        item = self._next_item()
+                        if item is None:
+                            return
+                        await self._run(item[0], item[1], slot)
         finally:
+            self._scopes.pop(slot, None)
             self._runners -= 1
             self._free_slots.append(slot)
             if self._runners == 0:
                 self._idle.set()
-            elif queue and not self._closed:
+            elif self._queue and not self._closed:
                 self._kick()
 
-    async def _run(self, job: _Job, slot: int, scope: anyio.CancelScope) -> None:
-        """Run one job under ``scope`` (cancelled to cancel this job)."""
-        job.state = _RUNNING
-        job.started = time.monotonic()
-        job.slot = slot
-        batch = job.batch
-        if batch is not None:
-            batch.running += 1
-        self._running[slot] = job
-        self._touch(job.job_id)
+    async def _run(self, source: _Source, i: int, slot: int) -> None:
+        """Run one job under its slot's cancel scope (cancelled to cancel this job)."""
+        job_id = source.first_id + i
+        source.states[i] = _R
+        source.started[i] = time.monotonic()
+        source.running += 1
+        self._running[slot] = (source, i)
+        self._slot_of[job_id] = slot
+        self._touch(job_id)
         outcome: CallOutcome | None = None
-        job.scope = scope
         try:
-            spec = job.spec
-            args = spec.args if batch is None else (job.input, *spec.args)
+            spec = source.spec
+            args = spec.args if source.single else (source.inputs[i], *spec.args)
             outcome = await self.backend.run(spec.target, args, spec.kwargs, spec.extra_path,
-                                             slot, job.job_id, job.cancellable)
+                                             slot, job_id, source.cancellable)
         finally:
             # Also runs when the engine's task group is cancelled (shutdown).
-            job.scope = None
             del self._running[slot]
+            del self._slot_of[job_id]
+            source.running -= 1
             if outcome is None:
-                job.pid = self.backend.running_pid(slot, job.job_id)
-                self._finish(job, _CANCELLED)
+                source.pids[i] = self.backend.running_pid(slot, job_id) or 0
+                self._finish(source, i, _C)
             else:
-                job.pid = outcome.pid or self.backend.running_pid(slot, job.job_id)
-                job.stdout, job.stderr = outcome.stdout, outcome.stderr
+                source.pids[i] = outcome.pid or self.backend.running_pid(slot, job_id) or 0
+                if outcome.stdout or outcome.stderr:
+                    source.outputs[i] = (outcome.stdout, outcome.stderr)
                 if outcome.failure is None:
-                    job.value = outcome.value
-                    self._finish(job, _DONE)
+                    source.values[i] = outcome.value
+                    self._finish(source, i, _D)
                 else:
-                    job.failure = outcome.failure
-                    self._finish(job, _FAILED)
+                    source.failures[i] = outcome.failure
+                    self._finish(source, i, _F)
 
-    def _finish(self, job: _Job, state: JobState) -> None:
-        was = job.state
-        job.state = state
-        job.ended = time.monotonic()
-        batch = job.batch
-        if batch is not None:
-            if was is _RUNNING:
-                batch.running -= 1
-            if state is _DONE:
-                batch.done += 1
-            elif state is _FAILED:
-                batch.failed += 1
-            else:
-                batch.cancelled += 1
-            if batch.done + batch.failed + batch.cancelled == len(batch.jobs):
-                batch.ended = job.ended
-                if batch.event is not None:
-                    batch.event.set()
-            self._touch_batch(batch.batch_id)
-        if job.event is not None:
-            job.event.set()
-        self._touch(job.job_id)
+    def _finish(self, source: _Source, i: int, state: int) -> None:
+        source.states[i] = state
+        now = source.ended[i] = time.monotonic()
+        if state == _D:
+            source.done += 1
+        elif state == _F:
+            source.failed += 1
+        else:
+            source.cancelled += 1
+        if source.done + source.failed + source.cancelled == source.n:
+            source.ended_mono = now
+            if source.event is not None:
+                source.event.set()
+        if source.batch_id is not None:
+            self._touch_batch(source.batch_id)
+        if source.job_events:
+            event = source.job_events.pop(i, None)
+            if event is not None:
+                event.set()
+        self._touch(source.first_id + i)
 
     # -- cancel --------------------------------------------------------------------
 
@@ -279,45 +316,63 @@ class JobPool:
         """Cancel a job: queued ones never start; a running cancellable one's worker is
         killed. Returns False when the job cannot be stopped (finished, or running and not
         cancellable: it then runs to completion)."""
-        job = self._jobs.get(job_id)
-        if job is None or job.state.is_final:
+        found = self._locate(job_id)
+        if found is None:
             return False
-        job.cancel_requested = True
-        if job.state is _QUEUED:
-            self._finish(job, _CANCELLED)  # stays in the deque; runners skip it
+        source, i = found
+        state = source.states[i]
+        if state not in (_Q, _R):
+            return False
+        source.cancel_requested.add(i)
+        if state == _Q:
+            self._finish(source, i, _C)  # the runners' cursor skips it
             return True
-        if job.scope is not None and self.backend.can_interrupt(job.cancellable):
-            job.scope.cancel()
+        slot = self._slot_of.get(job_id)
+        if slot is not None and self.backend.can_interrupt(source.cancellable):
+            self._scopes[slot].cancel()
             return True
-        self._touch(job.job_id)
+        self._touch(job_id)
         return False
 
     def cancel_batch(self, batch_id: int) -> int:
         """Cancel every unfinished job of a batch; returns how many were stopped."""
-        batch = self._batches.get(batch_id)
-        if batch is None:
+        source = self._batches.get(batch_id)
+        if source is None:
             return 0
+        return self._cancel_source(source)
+
+    def _cancel_source(self, source: _Source) -> int:
         # Queued ones first so a runner freed by a kill does not start the next input.
-        jobs = [j for j in batch.jobs if not j.state.is_final]
-        jobs.sort(key=lambda j: j.state is _RUNNING)
-        return sum(self.cancel(j.job_id) for j in jobs)
+        states = source.states
+        count = 0
+        for i in range(source.cursor, source.n):
+            if states[i] == _Q:
+                source.cancel_requested.add(i)
+                self._finish(source, i, _C)
+                count += 1
+        for other, i in list(self._running.values()):
+            if other is source:
+                count += self.cancel(source.first_id + i)
+        return count
 
     def cancel_all(self) -> int:
-        queued = [j for j in self._queue if j.state is _QUEUED]
-        running = list(self._running.values())
-        count = sum(self.cancel(j.job_id) for j in queued)
-        return count + sum(self.cancel(j.job_id) for j in running)
+        count = sum(self._cancel_source(source) for source in list(self._queue))
+        for source, i in list(self._running.values()):
+            count += self.cancel(source.first_id + i)
+        return count
 
     async def kill(self, job_id: int) -> bool:
         """Stop a running job now even if it is not cancellable (its worker is killed)."""
-        job = self._jobs.get(job_id)
-        if job is None or job.state is not _RUNNING:
+        found = self._locate(job_id)
+        slot = self._slot_of.get(job_id)
+        if found is None or slot is None:
             return self.cancel(job_id)
-        job.cancel_requested = True
-        if self.backend.can_interrupt(job.cancellable) and job.scope is not None:
-            job.scope.cancel()
+        source, i = found
+        source.cancel_requested.add(i)
+        if self.backend.can_interrupt(source.cancellable):
+            self._scopes[slot].cancel()
             return True
-        return await self.backend.kill_running(job.slot, job.job_id)
+        return await self.backend.kill_running(slot, job_id)
 
     # -- reading -------------------------------------------------------------------
 
@@ -328,7 +383,8 @@ class JobPool:
 
     def _touch(self, job_id: int) -> None:
         self._dirty_jobs[job_id] = None
-        self._wake()
+        if not self._woken:
+            self._wake()
 
     def _touch_batch(self, batch_id: int) -> None:
         # Like _touch: a batch change alone must wake the listeners too (a batch that
@@ -348,7 +404,6 @@ class JobPool:
         With ``limit``, at most that many job snapshots; the rest stay pending
         (`has_changes`), so one UI tick never pays for 20,000 rows at once.
         """
-        jobs = self._jobs
         dirty = self._dirty_jobs
         if limit is None or len(dirty) <= limit:
             taken = list(dirty)
@@ -357,7 +412,11 @@ class JobPool:
             taken = list(itertools.islice(dirty, limit))
             for job_id in taken:
                 del dirty[job_id]
-        infos = [self._info(jobs[i]) for i in taken if i in jobs]
+        infos = []
+        for job_id in taken:
+            found = self._locate(job_id)
+            if found is not None:
+                infos.append(self._info(*found))
         batches = [self._batches[b].info() for b in sorted(self._dirty_batches)
                    if b in self._batches]
         self._dirty_batches = set()
@@ -370,28 +429,38 @@ class JobPool:
         return bool(self._dirty_jobs or self._dirty_batches)
 
     def info(self, job_id: int, full: bool = True) -> JobInfo:
-        return self._info(self._jobs[job_id], full)
+        found = self._locate(job_id)
+        if found is None:
+            raise KeyError(job_id)
+        return self._info(*found, full)
 
-    def _info(self, job: _Job, full: bool = False) -> JobInfo:
-        state = job.state
-        pid = job.pid
-        if state is _RUNNING and pid is None:
-            pid = job.pid = self.backend.running_pid(job.slot, job.job_id)
+    def _info(self, source: _Source, i: int, full: bool = False) -> JobInfo:
+        code = source.states[i]
+        job_id = source.first_id + i
+        pid = source.pids[i] or None
+        if code == _R and pid is None:
+            slot = self._slot_of.get(job_id)
+            if slot is not None:
+                pid = self.backend.running_pid(slot, job_id)
+                if pid:
+                    source.pids[i] = pid
         result = None
-        if state is _DONE:
-            result = format_repr(job.value) if full else clip_text(
-                format_repr(job.value, TABLE_REPR_LIMIT * 4), TABLE_REPR_LIMIT)
-        batch = job.batch
+        if code == _D:
+            value = source.values[i]
+            result = format_repr(value) if full else clip_text(
+                format_repr(value, TABLE_REPR_LIMIT * 4), TABLE_REPR_LIMIT)
+        out, err = source.outputs.get(i, ("", ""))
+        single = source.single
         return JobInfo(
-            job.job_id, job.spec.target, state,
-            None if batch is None else batch.batch_id, job.index,
-            "" if batch is None else format_repr(job.input, TABLE_REPR_LIMIT),
-            pid, job.queued, job.started, job.ended, result, job.failure,
-            job.stdout, job.stderr, job.cancel_requested,
+            job_id, source.spec.target, _STATE_OF[code],
+            None if single else source.batch_id, None if single else i,
+            "" if single else format_repr(source.inputs[i], TABLE_REPR_LIMIT),
+            pid, source.queued_mono, source.started[i] or None, source.ended[i] or None,
+            result, source.failures.get(i), out, err, i in source.cancel_requested,
         )
 
     def jobs(self) -> list[JobInfo]:
-        return [self._info(j) for j in self._jobs.values()]
+        return [self._info(source, i) for source in self._sources for i in range(source.n)]
 
     def batch(self, batch_id: int) -> BatchInfo:
         return self._batches[batch_id].info()
@@ -401,27 +470,33 @@ class JobPool:
 
     def result(self, job_id: int) -> Any:
         """The value a finished job returned (raises KeyError for unknown ids)."""
-        return self._jobs[job_id].value
+        found = self._locate(job_id)
+        if found is None:
+            raise KeyError(job_id)
+        return found[0].values[found[1]]
 
     def results(self, batch_id: int) -> list[ResultRow]:
         """One row per input of a batch, in input order, for copying or saving."""
-        return [
-            ResultRow(j.index or 0, j.input, j.state, j.value,
-                      j.failure.message if j.failure else
-                      ("cancelled" if j.state is _CANCELLED else ""))
-            for j in self._batches[batch_id].jobs
-        ]
+        source = self._batches[batch_id]
+        rows = []
+        for i in range(source.n):
+            state = _STATE_OF[source.states[i]]
+            failure = source.failures.get(i)
+            error = failure.message if failure else ("cancelled" if state is _CANCELLED else "")
+            rows.append(ResultRow(i, source.inputs[i], state, source.values[i], error))
+        return rows
 
     def running_jobs(self) -> dict[int, int]:
         """pid -> job id for jobs whose worker has started them."""
         busy = {}
-        for slot, job in list(self._running.items()):
-            pid = self.backend.running_pid(slot, job.job_id)
+        for slot, (source, i) in list(self._running.items()):
+            job_id = source.first_id + i
+            pid = self.backend.running_pid(slot, job_id)
             if pid:
-                busy[pid] = job.job_id
-                if job.pid is None:  # the worker has started it since the last snapshot
-                    job.pid = pid
-                    self._touch(job.job_id)
+                busy[pid] = job_id
+                if not source.pids[i]:  # the worker has started it since the last snapshot
+                    source.pids[i] = pid
+                    self._touch(job_id)
         return busy
 
     async def workers(self) -> list[WorkerInfo]:
@@ -429,33 +504,36 @@ class JobPool:
 
     @property
     def queued_count(self) -> int:
-        return sum(1 for j in self._queue if j.state is _QUEUED)
+        return sum(source.states.count(_Q) for source in self._queue)
 
     def remove_finished(self) -> None:
-        """Forget finished jobs and completed batches (the table's Clear)."""
-        for batch_id, batch in list(self._batches.items()):
-            if batch.ended is not None:
-                del self._batches[batch_id]
-        self._jobs = {i: j for i, j in self._jobs.items()
-                      if not j.state.is_final or (j.batch is not None and j.batch.ended is None)}
+        """Forget completed batches and finished single jobs (the table's Clear)."""
+        keep = [source for source in self._sources if not source.complete]
+        self._sources = keep
+        self._first_ids = [source.first_id for source in keep]
+        self._batches = {b: source for b, source in self._batches.items() if not source.complete}
 
     # -- waiting -------------------------------------------------------------------
 
     async def wait(self, job_id: int) -> JobInfo:
-        job = self._jobs[job_id]
-        if not job.state.is_final:
-            if job.event is None:
-                job.event = anyio.Event()
-            await job.event.wait()
-        return self._info(job, full=True)
+        found = self._locate(job_id)
+        if found is None:
+            raise KeyError(job_id)
+        source, i = found
+        if source.states[i] in (_Q, _R):
+            event = source.job_events.get(i)
+            if event is None:
+                event = source.job_events[i] = anyio.Event()
+            await event.wait()
+        return self._info(source, i, full=True)
 
     async def wait_batch(self, batch_id: int) -> BatchInfo:
-        batch = self._batches[batch_id]
-        if batch.ended is None:
-            if batch.event is None:
-                batch.event = anyio.Event()
-            await batch.event.wait()
-        return batch.info()
+        source = self._batches[batch_id]
+        if source.ended_mono is None:
+            if source.event is None:
+                source.event = anyio.Event()
+            await source.event.wait()
+        return source.info()
 
     async def run(self, spec: JobSpec) -> JobInfo:
         """Run one job in the calling task and return its final snapshot.
@@ -464,40 +542,38 @@ class JobPool:
         skips the queue hop: no runner task is woken and no event is awaited, so an
         awaited call costs little more than a bare ``to_process.run_sync``.
         """
-        self._check_open()
         if not self._free_slots and self._slots_made >= self._max_slots:
             return await self.wait(self.submit(spec))
-        job = self._new_job(spec, None, None, None, time.monotonic())
+        source = self._add_source(None, spec, [None])
+        source.cursor = 1  # never queued
         slot = self._free_slots.pop() if self._free_slots else self._take_new_slot()
         try:
             with anyio.CancelScope() as scope:
-                await self._run(job, slot, scope)
+                self._scopes[slot] = scope
+                await self._run(source, 0, slot)
         finally:
+            self._scopes.pop(slot, None)
             self._free_slots.append(slot)
-        return self._info(job, full=True)
+        return self._info(source, 0, full=True)
 
     # -- shutdown ------------------------------------------------------------------
 
     async def shutdown(self) -> None:
         """Cancel everything, stop every runner and worker process. Idempotent."""
-        if self._closed and self._runners == 0:
+        if self._closed and self._runners == 0 and not self._running:
             await self.backend.aclose()
             return
         self._closed = True
         with anyio.CancelScope(shield=True):
-            for job in list(self._queue):
-                if job.state is _QUEUED:
-                    job.cancel_requested = True
-                    self._finish(job, _CANCELLED)
+            for source in list(self._queue):
+                self._cancel_source(source)
             self._queue.clear()
             # A job that is not cancellable, or whose worker has not yet noted it on the
             # board, is killed by pid; retry until every runner has finished.
             with anyio.move_on_after(10):
-                while not self._idle.is_set():
-                    for job in list(self._running.values()):
-                        if job.state is _RUNNING:
-                            await self.kill(job.job_id)
+                while not self._idle.is_set() or self._running:
+                    for source, i in list(self._running.values()):
+                        await self.kill(source.first_id + i)
                     with anyio.move_on_after(0.05):
                         await self._idle.wait()
             await self.backend.aclose()
-

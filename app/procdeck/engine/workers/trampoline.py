@@ -48,7 +48,7 @@ def run_job(
     slot: int,
     job_id: int,
 ) -> Reply:
-    pid = os.getpid()
+    pid = _pid or _remember_pid()
     if board_path is not None:
         board.mark(board_path, slot, job_id, pid)
     out, err = io.StringIO(), io.StringIO()
@@ -87,6 +87,16 @@ def run_job(
     finally:
         sys.stdout, sys.stderr = saved
     return ok, payload, _limit(out.getvalue()), _limit(err.getvalue()), pid
+
+
+_pid = 0
+
+
+def _remember_pid() -> int:
+    # A worker never forks under us; os.getpid() is a system call worth saving per job.
+    global _pid
+    _pid = os.getpid()
+    return _pid
 
 
 class _Failed(Exception):
