@@ -208,8 +208,16 @@ def drive_inside(shot: Path, settle_s: float) -> int:
             window.launcher.command.setText(f"{python} {script}")
             window.launcher.submit()
             await anyio.sleep(0.6)
-        sizes = [20_000_000 + 2_000_000 * i for i in range(12)]  # about 1 s each
+        sizes = [30_000_000 + 1_000_000 * i for i in range(24)]  # about 1 s each
         parts.engine.jobs.map(JobSpec("procdeck.tasks.builtin:count_primes"), sizes)
+        # Show the workers' CPU chart over the last minute.
+        from procdeck.ui.charts.workers_chart import WorkersChart
+
+        for chart in window.findChildren(WorkersChart):
+            chart.window_combo.setCurrentIndex(chart.window_combo.findData(60.0))
+            dock = window.panels.get("workers-chart")
+            if dock is not None:
+                dock.raise_()
         await anyio.sleep(settle_s)
         await anyio.run_process(["import", "-window", "root", str(shot)])
         window.confirm_quit = lambda: True
@@ -225,7 +233,7 @@ def drive_inside(shot: Path, settle_s: float) -> int:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--app", help="executable to run (default: this checkout's Python with -m procdeck)")
-    parser.add_argument("--settle", type=float, default=3.0, help="seconds of output before each shot")
+    parser.add_argument("--settle", type=float, default=6.0, help="seconds of output before each shot")
     parser.add_argument("--inside", metavar="PNG", help=argparse.SUPPRESS)  # the driven app itself
     args = parser.parse_args(argv)
     if args.inside:

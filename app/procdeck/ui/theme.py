@@ -125,7 +125,9 @@ def restyle_charts(root: QWidget) -> int:
     """
     import pyqtgraph as pg
 
-    palette = root.palette()
+    # The application palette: a widget's own palette lags behind until Qt delivers the
+    # PaletteChange event, and the theme was just switched.
+    palette = QApplication.palette()
     background = palette.color(QPalette.ColorRole.Base)
     foreground = palette.color(QPalette.ColorRole.Text)
     views = root.findChildren(pg.GraphicsView)
