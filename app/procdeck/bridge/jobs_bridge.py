@@ -8,12 +8,15 @@ not one per job. The worker list (psutil, in a thread) refreshes once a second.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from procdeck.bridge.tasks import TaskSpawner
+from procdeck.core.cluster_state import BackendChoice, BackendChoiceError
 from procdeck.core.jobs import DispatchMode, DispatchRequest, JobSpecError
 from procdeck.engine.workers.files import read_inputs_file, render_results_async, save_results
+from procdeck.engine.workers.backend_factory import create_backend
 from procdeck.engine.workers.pool import JobPool, PoolClosed
 
 UI_HZ = 30
@@ -35,6 +38,7 @@ class JobsBridge(QObject):
     exported = Signal(str)  # text of copied results
     saved = Signal(str)  # path results were saved to
     failed = Signal(str)  # anything else that went wrong, for the status bar
+    backendState = Signal(object)  # ClusterState of a Dask backend, None for the local pool
 
     def __init__(self, pool: JobPool, spawner: TaskSpawner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +55,8 @@ class JobsBridge(QObject):
         self._refreshing = False
         self._closed = False
         self._unsubscribe = pool.subscribe(self._wake)
+        self._unsubscribe_state: Callable[[], None] | None = None
+        self._switching = False
 
     # -- engine -> Qt -----------------------------------------------------------------
     def _wake(self) -> None:
@@ -108,13 +114,51 @@ class JobsBridge(QObject):
         except PoolClosed as exc:
             self.rejected.emit(str(exc))
 
+    # -- backends -----------------------------------------------------------------------
+    def use_backend(self, choice: BackendChoice) -> None:
+        """Switch the pool to the local workers or a Dask cluster (jobs in flight are
+        cancelled); a mistake or a missing extra is reported to the form."""
+        if self._switching:
+            self.rejected.emit("Still switching the pool's backend; try again in a moment.")
+            return
+        self._switching = True
+        self._spawner.spawn(self._use_backend, choice)
+
+    async def _use_backend(self, choice: BackendChoice) -> None:
+        try:
+            try:
+                backend = await create_backend(choice, self._pool.task_group)
+            except BackendChoiceError as exc:
+                self.rejected.emit(str(exc))
+                return
+            if self._unsubscribe_state is not None:
+                self._unsubscribe_state()
+                self._unsubscribe_state = None
+            await self._pool.use_backend(backend)
+            subscribe_state = getattr(backend, "subscribe_state", None)
+            if subscribe_state is not None and not self._closed:
+                self._unsubscribe_state = subscribe_state(self.backendState.emit)
+                self.backendState.emit(backend.state)  # type: ignore[attr-defined]
+            elif not self._closed:
+                self.backendState.emit(None)
+            self.publish_settings()
+        finally:
+            self._switching = False
+
     def cancel_job(self, job_id: int) -> None:
         if not self._pool.cancel(job_id):
             info = self._pool.info(job_id)
             if not info.state.is_final:
+                why = ("Dask cannot interrupt a running task" if self._pool.backend.name == "dask"
+                       else "it is not cancellable")
                 self.failed.emit(
-                    f"Job {job_id} is not cancellable and keeps running until it finishes."
+                    f"Job {job_id} keeps running until it finishes ({why}); "
+                    "Kill job stops its worker."
                 )
+
+    def kill_job(self, job_id: int) -> None:
+        """Stop a running job's worker now, even when the job cannot be interrupted."""
+        self._spawner.spawn(self._pool.kill, job_id)
 
     def cancel_batch(self, batch_id: int) -> None:
         self._pool.cancel_batch(batch_id)
@@ -163,3 +207,6 @@ class JobsBridge(QObject):
         self._timer.stop()
         self._workers_timer.stop()
         self._unsubscribe()
+        if self._unsubscribe_state is not None:
+            self._unsubscribe_state()
+            self._unsubscribe_state = None

@@ -27,6 +27,7 @@ def build_jobs_panel(
     bridge.exported.connect(panel.copy_text)
     panel.dispatchRequested.connect(bridge.dispatch)
     panel.cancelJobRequested.connect(bridge.cancel_job)
+    panel.killJobRequested.connect(bridge.kill_job)
     panel.cancelBatchRequested.connect(bridge.cancel_batch)
     panel.cancelAllRequested.connect(bridge.cancel_all)
     panel.maxWorkersChanged.connect(bridge.set_max_workers)
@@ -35,6 +36,8 @@ def build_jobs_panel(
     panel.copyRequested.connect(bridge.copy_results)
     panel.saveRequested.connect(bridge.save_results)
     panel.clearRequested.connect(bridge.clear_finished)
+    panel.backendChosen.connect(bridge.use_backend)
+    bridge.backendState.connect(panel.backend_selector.set_state)
     bridge.publish_settings()
     return panel, bridge
 

@@ -575,15 +575,41 @@ class JobPool:
             return
         self._closed = True
         with anyio.CancelScope(shield=True):
-            for source in list(self._queue):
-                self._cancel_source(source)
-            self._queue.clear()
-            # A job that is not cancellable, or whose worker has not yet noted it on the
-            # board, is killed by pid; retry until every runner has finished.
-            with anyio.move_on_after(10):
-                while not self._idle.is_set() or self._running:
-                    for source, i in list(self._running.values()):
-                        await self.kill(source.first_id + i)
-                    with anyio.move_on_after(0.05):
-                        await self._idle.wait()
+            await self._drain()
             await self.backend.aclose()
+
+    async def use_backend(self, backend: Backend) -> None:
+        """Run new jobs on ``backend`` (e.g. a Dask cluster instead of local workers).
+
+        Jobs still queued or running on the current backend are cancelled (running ones
+        killed, as at shutdown), then the current backend is closed. Job history stays.
+        """
+        if self._closed:
+            await backend.aclose()
+            raise PoolClosed("The job pool is shut down.")
+        with anyio.CancelScope(shield=True):
+            self._closed = True  # no runner picks a job while the backends change
+            try:
+                await self._drain()
+                old, self.backend = self.backend, backend
+                self._capacity = backend.capacity
+                self._max_slots = getattr(backend, "max_slots", 256)
+                self._free_slots.clear()  # slots are the backend's (its pid board)
+                self._slots_made = 0
+            finally:
+                self._closed = False
+            await old.aclose()
+
+    async def _drain(self) -> None:
+        for source in list(self._queue):
+            self._cancel_source(source)
+        self._queue.clear()
+        # A job that is not cancellable, or whose worker has not yet noted it on the
+        # board, is killed by pid; retry until every runner has finished.
+        with anyio.move_on_after(10):
+            while not self._idle.is_set() or self._running:
+                for source, i in list(self._running.values()):
+                    await self.kill(source.first_id + i)
+                with anyio.move_on_after(0.05):
+                    await self._idle.wait()
+

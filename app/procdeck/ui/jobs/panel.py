@@ -25,12 +25,14 @@ from procdeck.ui.jobs.batch_bar import BatchBar
 from procdeck.ui.jobs.dispatch_form import DispatchForm
 from procdeck.ui.jobs.job_details import JobDetails
 from procdeck.ui.jobs.jobs_model import COLUMNS, JOB_ID_ROLE, JobsModel
+from procdeck.ui.jobs.backend_selector import BackendSelector
 from procdeck.ui.jobs.pool_view import PoolView
 
 
 class JobsPanel(QWidget):
     dispatchRequested = Signal(object)  # DispatchRequest
     cancelJobRequested = Signal(int)
+    killJobRequested = Signal(int)  # stop the job's worker even if it cannot be interrupted
     cancelBatchRequested = Signal(int)
     cancelAllRequested = Signal()
     maxWorkersChanged = Signal(int)
@@ -39,12 +41,14 @@ class JobsPanel(QWidget):
     copyRequested = Signal(int, str)  # batch id, format
     saveRequested = Signal(int, str, str)  # batch id, path, format
     clearRequested = Signal()
+    backendChosen = Signal(object)  # BackendChoice
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("jobsPanel")
         self.form = DispatchForm(settings)
         self.pool_view = PoolView()
+        self.backend_selector = BackendSelector()
         self.model = JobsModel(self)
         self.table = QTableView()
         self.table.setObjectName("jobsTable")
@@ -61,8 +65,14 @@ class JobsPanel(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.cancel_job_action = QAction("Cancel job", self)
         self.cancel_batch_action = QAction("Cancel its batch", self)
+        self.kill_job_action = QAction("Kill job (stop its worker)", self)
+        self.kill_job_action.setToolTip(
+            "For a job that cannot be interrupted (not cancellable, or on Dask): its worker "
+            "process is killed (on Dask, restarted) and the job fails"
+        )
         self.table.addAction(self.cancel_job_action)
         self.table.addAction(self.cancel_batch_action)
+        self.table.addAction(self.kill_job_action)
         self.details = JobDetails()
         self.batch_bar = BatchBar()
         self.cancel_job_button = QPushButton("Cancel job")
@@ -79,6 +89,7 @@ class JobsPanel(QWidget):
         table_buttons.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
+        layout.addWidget(self.backend_selector)
         layout.addWidget(self.pool_view)
         layout.addWidget(self.batch_bar)
         layout.addLayout(table_buttons)
@@ -86,6 +97,7 @@ class JobsPanel(QWidget):
 
         self._batches: dict[int, BatchInfo] = {}
         self.form.dispatchRequested.connect(self.dispatchRequested)
+        self.backend_selector.backendChosen.connect(self.backendChosen)
         self.pool_view.maxWorkersChanged.connect(self.maxWorkersChanged)
         self.pool_view.cancellableChanged.connect(self.cancellableChanged)
         self.pool_view.cancelAllRequested.connect(self.cancelAllRequested)
@@ -95,6 +107,7 @@ class JobsPanel(QWidget):
         self.cancel_job_button.clicked.connect(self._cancel_selected)
         self.cancel_job_action.triggered.connect(self._cancel_selected)
         self.cancel_batch_action.triggered.connect(self._cancel_selected_batch)
+        self.kill_job_action.triggered.connect(self._kill_selected)
         self.clear_button.clicked.connect(self._clear)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -160,6 +173,11 @@ class JobsPanel(QWidget):
         job_id = self.current_job()
         if job_id is not None:
             self.cancelJobRequested.emit(job_id)
+
+    def _kill_selected(self) -> None:
+        job_id = self.current_job()
+        if job_id is not None:
+            self.killJobRequested.emit(job_id)
 
     def _cancel_selected_batch(self) -> None:
         job_id = self.current_job()
