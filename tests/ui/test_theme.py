@@ -66,3 +66,22 @@ def test_charts_follow_the_theme(qapp, qtbot, theme) -> None:
     restyle_charts(root)
     assert chart.backgroundBrush().color().lightness() > 200
     assert chart.getPlotItem().getAxis("left").pen().color().lightness() < 100
+
+
+def test_foreground_curves_stay_readable_in_both_themes(qapp, qtbot, theme) -> None:
+    """The pool-total curve uses the text colour, so it never vanishes on a light chart."""
+    import pyqtgraph as pg
+
+    root = QWidget()
+    qtbot.addWidget(root)
+    chart = pg.PlotWidget(parent=root)
+    total = chart.plot([0, 1], [0, 1], pen=pg.mkPen("w", width=3))
+    total.follows_text_colour = True
+    other = chart.plot([0, 1], [1, 0], pen=pg.mkPen("r"))
+    theme.set_mode(ThemeMode.LIGHT)
+    restyle_charts(root)
+    assert total.opts["pen"].color().lightness() < 100 and total.opts["pen"].widthF() == 3
+    assert other.opts["pen"].color().red() == 255  # ordinary curves keep their colour
+    theme.set_mode(ThemeMode.DARK)
+    restyle_charts(root)
+    assert total.opts["pen"].color().lightness() > 150

@@ -20,7 +20,9 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -42,6 +44,9 @@ WINDOWS_S: tuple[tuple[str, float], ...] = (
 )
 
 
+FOREGROUND = "foreground"
+
+
 @dataclass(frozen=True, slots=True)
 class CurveSpec:
     """One curve to draw: which series, on which plot, how."""
@@ -51,7 +56,8 @@ class CurveSpec:
     plot: int = 0
     unit: str = "%"
     width: float = 1.5
-    color: object = None  # anything pg.mkPen accepts; None = next palette colour
+    color: object = None  # anything pg.mkPen accepts; None = next palette colour;
+    # FOREGROUND = the theme's text colour (readable on light and dark backgrounds)
 
 
 def format_value(value: float, unit: str) -> str:
@@ -211,6 +217,7 @@ class TimeChart(QWidget):
             if curve is None:
                 pen = pg.mkPen(self._color(spec), width=spec.width)
                 curve = pg.PlotDataItem(name=spec.label, pen=pen, connect="finite")
+                curve.follows_text_colour = spec.color == FOREGROUND  # restyled with the theme
                 curve.setClipToView(True)
                 curve.setDownsampling(auto=True, method="peak")
                 self.plots[spec.plot].addItem(curve)
@@ -252,6 +259,8 @@ class TimeChart(QWidget):
             plot.legend.addItem(curve, spec.label)
 
     def _color(self, spec: CurveSpec) -> object:
+        if spec.color == FOREGROUND:
+            return QApplication.palette().color(QPalette.ColorRole.Text)
         if spec.color is not None:
             return spec.color
         color = self._colors.get(spec.key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from procdeck.ui.charts.time_chart import CurveSpec, TimeChart
+from procdeck.ui.charts.time_chart import FOREGROUND, CurveSpec, TimeChart
 
 
 class WorkersChart(TimeChart):
@@ -17,5 +17,5 @@ class WorkersChart(TimeChart):
             if info.key.endswith("/cpu")
         ]
         if specs and any(info.key == "pool/cpu" for info in self.source.series("pool/")):
-            specs.append(CurveSpec("pool/cpu", "pool total", width=3.0, color=(230, 230, 230)))
+            specs.append(CurveSpec("pool/cpu", "pool total", width=3.0, color=FOREGROUND))
         return specs
