@@ -32,8 +32,7 @@ def wire(parts: AppParts) -> tuple[ProfilesBridge, ProfilesPanel]:
     window = parts.window
     bridge = ProfilesBridge(parts.engine.profiles, parts.spawner, window)
     panel = ProfilesPanel()
-    dock = window.add_panel("profiles", "Profiles", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-    window.resizeDocks([dock], [380], Qt.Orientation.Horizontal)
+    window.add_panel("profiles", "Profiles", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
 
     panel.saveRequested.connect(bridge.save)
     panel.deleteRequested.connect(bridge.delete)

@@ -87,6 +87,13 @@ class MainWindow(QMainWindow):
         scroller.setWidget(widget)
         dock.setWidget(scroller)
         self.addDockWidget(area, dock)
+        # Start at the size the panel asks for; the scroll area only matters when the
+        # user (or a small screen) makes the dock smaller than that.
+        hint = widget.sizeHint()
+        if area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            self.resizeDocks([dock], [hint.width() + 4], Qt.Orientation.Horizontal)
+        else:
+            self.resizeDocks([dock], [hint.height() + 4], Qt.Orientation.Vertical)
         self.menus["View"].addAction(dock.toggleViewAction())
         self.panels[key] = dock
         self.panel_widgets[key] = widget
