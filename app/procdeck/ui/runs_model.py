@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from procdeck.core.run_state import RunInfo, RunState, format_duration
+from procdeck.ui.keyed_rows_model import Index, KeyedRowsModel
 
 COLUMNS = ("Name", "PID", "State", "Exit", "Uptime")
 NAME, PID, STATE, EXIT, UPTIME = range(len(COLUMNS))
@@ -21,25 +22,9 @@ _STATE_COLORS = {
     RunState.FAILED_TO_START: QColor("#c0392b"),
 }
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class RunsModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[RunInfo] = []
-        self._row_of: dict[int, int] = {}
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+class RunsModel(KeyedRowsModel[RunInfo]):
+    COLUMNS = COLUMNS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -116,9 +101,4 @@ class RunsModel(QAbstractTableModel):
                 index = self.index(row, UPTIME)
                 self.dataChanged.emit(index, index)
 
-    def info(self, run_id: int) -> RunInfo | None:
-        row = self._row_of.get(run_id)
-        return None if row is None else self._rows[row]
 
-    def infos(self) -> list[RunInfo]:
-        return list(self._rows)

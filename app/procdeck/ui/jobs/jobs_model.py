@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from procdeck.core.jobs import TABLE_REPR_LIMIT, JobInfo, JobState, clip_text
 from procdeck.core.run_state import format_duration
+from procdeck.ui.keyed_rows_model import Index, KeyedRowsModel
 
 COLUMNS = ("Job", "Function", "Input", "State", "Duration", "Worker", "Result / error")
 JOB, FUNCTION, INPUT, STATE, DURATION, WORKER, RESULT = range(len(COLUMNS))
@@ -26,25 +27,9 @@ _STATE_COLORS = {
     JobState.CANCELLED: QColor("#7f8c8d"),
 }
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class JobsModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[JobInfo] = []
-        self._row_of: dict[int, int] = {}
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+class JobsModel(KeyedRowsModel[JobInfo]):
+    COLUMNS = COLUMNS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -125,9 +110,6 @@ class JobsModel(QAbstractTableModel):
         self._row_of = {info.job_id: row for row, info in enumerate(keep)}
         self.endResetModel()
 
-    def info(self, job_id: int) -> JobInfo | None:
-        row = self._row_of.get(job_id)
-        return None if row is None else self._rows[row]
 
     def info_at(self, row: int) -> JobInfo:
         return self._rows[row]
@@ -135,5 +117,3 @@ class JobsModel(QAbstractTableModel):
     def row_of(self, job_id: int) -> int | None:
         return self._row_of.get(job_id)
 
-    def infos(self) -> list[JobInfo]:
-        return list(self._rows)
