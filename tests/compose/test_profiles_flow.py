@@ -136,3 +136,38 @@ def test_broken_file_banner_and_restore_backup(qt_run, qtbot, tmp_path):
             parts.close()
 
     qt_run(scenario)
+
+
+def test_worker_job_profiles_launch_into_the_jobs_panel(qt_run, qtbot, tmp_path):
+    from procdeck.core.jobs import JobState
+    from procdeck.core.profile import WorkerJob
+
+    seed(tmp_path, [
+        Profile("primes", job=WorkerJob("procdeck.tasks.builtin:count_primes", ("1000",))),
+        Profile("squares", job=WorkerJob("procdeck.tasks.builtin:identity", (), ("1", "'two'", "[3]"))),
+        Profile("missing", job=WorkerJob("procdeck.tasks.builtin:no_such_task", ("1",))),
+    ])
+
+    async def scenario():
+        async with Engine(config_dir=tmp_path) as engine:
+            parts = build(engine, on_quit=lambda: None)
+            window, panel = parts.window, panel_of(parts)
+            qtbot.addWidget(window)
+            messages = []
+            parts.profiles.failed.connect(messages.append)
+            await until(lambda: sorted(names(panel)) == ["missing", "primes", "squares"])
+            assert parts.profiles.launch("primes") is None  # a job, not a run
+            await until(lambda: [j.state for j in engine.jobs.jobs()] == [JobState.DONE])
+            assert engine.jobs.result(engine.jobs.jobs()[0].job_id) == 168  # primes below 1000
+            parts.profiles.launch("squares")
+            await until(lambda: len(engine.jobs.batches()) == 1 and engine.jobs.batches()[0].done == 3)
+            assert [row.result for row in engine.jobs.results(engine.jobs.batches()[0].batch_id)] == [1, "two", [3]]
+            assert window.runs_model.rowCount() == 0  # nothing was launched as a process
+            parts.profiles.launch("missing")  # dispatched; the failure is the job's, with a reason
+            await until(lambda: len(engine.jobs.jobs()) == 5 and engine.jobs.jobs()[-1].state.is_final)
+            failed = engine.jobs.info(engine.jobs.jobs()[-1].job_id)
+            assert failed.state is JobState.FAILED and "no_such_task" in failed.failure.message
+            assert messages == []
+            parts.close()
+
+    qt_run(scenario)

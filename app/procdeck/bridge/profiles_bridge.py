@@ -8,13 +8,15 @@ runs) are coalesced to ``STATUS_HZ``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.core.process_spec import SpecError
-from procdeck.core.profile import Profile
+from procdeck.core.jobs import DispatchRequest, JobSpecError, request_from_profile
+from procdeck.core.profile import Profile, WorkerJob
 from procdeck.core.profile_run import ProfileRun
 from procdeck.engine.profiles.codec import ProfileFileError
 from procdeck.engine.profiles.importers import ImportFailed, import_process_compose, import_procfile
@@ -40,6 +42,7 @@ class ProfilesBridge(QObject):
         self._store = service.store
         self._launcher = service.launcher
         self._spawner = spawner
+        self._dispatch_job: Callable[[DispatchRequest], None] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(1000 / STATUS_HZ))
@@ -186,10 +189,17 @@ class ProfilesBridge(QObject):
             return
         self.message.emit(f"Exported {len(chosen)} profile(s) to {path}.")
 
+    def set_job_dispatcher(self, dispatch: Callable[[DispatchRequest], None]) -> None:
+        """Where worker-job profiles go when launched (the Jobs panel's dispatch)."""
+        self._dispatch_job = dispatch
+
     def launch(self, name: str) -> int | None:
         profile = self._store.state.get(name)
         if profile is None:
             self.failed.emit(f"There is no profile named {name!r}.")
+            return None
+        if profile.job is not None:
+            self._launch_job(profile.name, profile.job)
             return None
         try:
             run_id = self._launcher.launch(profile)
@@ -198,6 +208,18 @@ class ProfilesBridge(QObject):
             return None
         self.launched.emit(run_id)
         return run_id
+
+    def _launch_job(self, name: str, job: WorkerJob) -> None:
+        if self._dispatch_job is None:
+            self.failed.emit(f"Profile {name!r} is a worker job, and there is no worker pool here.")
+            return
+        try:
+            request = request_from_profile(job.target, job.args, job.map_inputs)
+        except JobSpecError as exc:
+            self.failed.emit(f"Profile {name!r}: {exc}")
+            return
+        self._dispatch_job(request)
+        self.message.emit(f"Worker job profile {name!r} dispatched to the Jobs panel.")
 
     def launch_group(self, group: str) -> None:
         self._spawner.spawn(self._launch_group, group)

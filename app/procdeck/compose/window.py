@@ -18,6 +18,7 @@ from procdeck.compose import profiles as profiles_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.compose.monitor import MonitorParts
 from procdeck.compose.monitor import wire as wire_monitor
+from procdeck.core.jobs import DispatchRequest
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -65,6 +66,7 @@ def build(
         settings = desktop_feature.open_settings(config_dir)
     parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, settings)
     parts.closers.append(parts.jobs_bridge.close)
+    parts.profiles.set_job_dispatcher(_job_profile_dispatcher(window, parts.jobs_bridge))
     window.busy_counters.append(("job", "jobs", lambda: engine.jobs.active_count))
     parts.monitor = wire_monitor(engine, window, spawner)
     parts.closers.append(parts.monitor.close)
@@ -73,6 +75,20 @@ def build(
     parts.closers.insert(0, parts.desktop.close)
     window.quitRequested.connect(on_quit)
     return parts
+
+
+def _job_profile_dispatcher(window: MainWindow, jobs_bridge: JobsBridge) -> Callable[[DispatchRequest], None]:
+    """Worker-job profiles are dispatched like the Jobs panel's own requests, and the
+    Jobs panel comes to the front to show them."""
+
+    def dispatch(request: DispatchRequest) -> None:
+        dock = window.panels.get("jobs")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        jobs_bridge.dispatch(request)
+
+    return dispatch
 
 
 def _wire_processes(parts: AppParts) -> None:

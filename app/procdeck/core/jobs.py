@@ -283,6 +283,24 @@ def build_request(
     return DispatchRequest(spec, mode, tuple(parse_inputs(inputs_text)))
 
 
+def _profile_value(text: str) -> Any:
+    """A job profile's argument or input: a Python literal if it is one, else the text."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+
+
+def request_from_profile(target: str, args: Iterable[str], map_inputs: Iterable[str]) -> DispatchRequest:
+    """The dispatch a worker-job profile stands for: each stored argument or input is a
+    Python literal (``2000000``, ``'x'``, ``[1, 2]``) or, failing that, a plain string."""
+    spec = JobSpec(target, tuple(_profile_value(a) for a in args))
+    inputs = tuple(_profile_value(i) for i in map_inputs)
+    if not inputs:
+        return DispatchRequest(spec)
+    return DispatchRequest(spec, DispatchMode.MAP, tuple(_check_batch_size(list(inputs))))
+
+
 # ---------------------------------------------------------------------------------------
 # What the engine publishes
 
