@@ -140,3 +140,17 @@ def test_sigint_stops_a_restarting_profile(tmp_path: Path) -> None:
 def test_command_options_with_a_profile_are_a_usage_error(cfg: Path) -> None:
     result = procdeck("run", "--cwd", "/tmp", "hello", cfg=cfg)
     assert result.returncode == 2 and "apply to commands" in result.stderr
+
+
+def test_run_refuses_a_worker_job_profile_with_a_pointer_to_procdeck_job(tmp_path):
+    (tmp_path / "profiles.toml").write_text(
+        'schema = 1\n\n[[profiles]]\nname = "primes"\n\n[profiles.job]\n'
+        'target = "procdeck.tasks.builtin:count_primes"\nargs = ["1000"]\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "procdeck", "--config-dir", str(tmp_path), "run", "primes"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert "worker job" in result.stderr and "procdeck job procdeck.tasks.builtin:count_primes" in result.stderr
+    assert len(result.stderr.splitlines()) == 1

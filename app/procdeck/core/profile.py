@@ -262,7 +262,10 @@ class Profile:
         if problems:
             raise SpecError(f"Profile {self.name!r}: {problems[0]}")
         if self.job is not None:
-            raise SpecError(f"Profile {self.name!r} is a worker job, not a command.")
+            raise SpecError(
+                f"Profile {self.name!r} is a worker job, not a command: launch it from the "
+                f"Profiles panel, or run it headless with `procdeck job {self.job.target} ...`."
+            )
         cwd = os.path.expanduser(self.cwd) if self.cwd else None
         return ProcessSpec(
             self.command,
