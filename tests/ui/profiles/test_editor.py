@@ -116,3 +116,26 @@ def test_restart_fields_follow_the_mode(qtbot) -> None:
     assert not editor.backoff.isEnabled() and not editor.max_restarts.isEnabled()
     editor.restart_mode.setCurrentIndex(list(RestartMode).index(RestartMode.ALWAYS))
     assert editor.backoff.isEnabled() and editor.window_s.isEnabled()
+
+
+def test_worker_job_fields_are_edited_validated_and_kept(qtbot) -> None:
+    from procdeck.core.profile import WorkerJob
+    from procdeck.ui.profiles.editor import KIND_JOB
+
+    job = WorkerJob("procdeck.tasks.builtin:count_primes", ("2000000",), ("1", "2"))
+    editor = make(qtbot, Profile("primes", job=job))
+    editor.show()
+    assert editor.kind.currentIndex() == KIND_JOB
+    assert editor.job_target.isVisible() and not editor.command.isVisible()
+    assert editor.job_args.toPlainText() == "2000000" and editor.job_inputs.toPlainText() == "1\n2"
+    assert visible_errors(editor) == {} and editor.profile().job == job
+    editor.job_target.setText("not a path")
+    assert "package.module:function" in visible_errors(editor)["command"] and not save_enabled(editor)
+    editor.job_target.setText("procdeck.tasks.builtin:sleep")
+    editor.job_args.setPlainText("0.1\n")
+    editor.job_inputs.setPlainText("")
+    assert save_enabled(editor)
+    assert editor.profile().job == WorkerJob("procdeck.tasks.builtin:sleep", ("0.1",), ())
+    editor.kind.setCurrentIndex(KIND_ARGV)  # back to a command: the job fields hide
+    assert editor.command.isVisible() and not editor.job_target.isVisible()
+    assert editor.profile().job is None

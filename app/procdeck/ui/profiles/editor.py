@@ -32,11 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from procdeck.core.process_spec import SpecError, parse_command
-from procdeck.core.profile import EnvVar, Problem, Profile, StartAfter, StartCondition
+from procdeck.core.profile import EnvVar, Problem, Profile, StartAfter, StartCondition, WorkerJob
 from procdeck.core.restart_policy import RestartMode, RestartPolicy
 
 COMMON_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGKILL")
-KIND_ARGV, KIND_SHELL = 0, 1
+KIND_ARGV, KIND_SHELL, KIND_JOB = 0, 1, 2
 
 
 def _error_label() -> QLabel:
@@ -191,12 +191,20 @@ class ProfileEditor(QDialog):
         self.original = profile
         self._taken = set(taken_names) - ({profile.name} if profile else set())
         self._extra = dict(profile.extra) if profile else {}
-        self._job = profile.job if profile else None
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
         self.name = QLineEdit()
         self.kind = QComboBox()
-        self.kind.addItems(["Arguments (argv, no shell)", "Shell line (/bin/sh -c)"])
+        self.kind.addItems(["Arguments (argv, no shell)", "Shell line (/bin/sh -c)", "Worker job (Python function)"])
+        # Worker-job fields, shown instead of the command when the kind is a worker job.
+        self.job_target = QLineEdit()
+        self.job_target.setPlaceholderText("package.module:function, e.g. procdeck.tasks.builtin:count_primes")
+        self.job_args = QPlainTextEdit()
+        self.job_args.setMaximumHeight(60)
+        self.job_args.setPlaceholderText("one argument per line: a Python literal (2000000, 'text', [1, 2]) or plain text")
+        self.job_inputs = QPlainTextEdit()
+        self.job_inputs.setMaximumHeight(60)
+        self.job_inputs.setPlaceholderText("optional: one input per line; the function runs once per input, f(input, *arguments)")
         self.command = QPlainTextEdit()
         self.command.setFont(mono)
         self.command.setMaximumHeight(70)
@@ -261,6 +269,10 @@ class ProfileEditor(QDialog):
         form.addRow("", self.errors["name"])
         form.addRow("Command is", self.kind)
         form.addRow("Command", self.command)
+        form.addRow("Function", self.job_target)
+        form.addRow("Arguments", self.job_args)
+        form.addRow("Map over", self.job_inputs)
+        self._form = form
         form.addRow("", self.errors["command"])
         form.addRow("Will run", self.preview)
         cwd_row = QHBoxLayout()
@@ -331,12 +343,15 @@ class ProfileEditor(QDialog):
         self.restart_mode.currentIndexChanged.connect(self._restart_fields_enabled)
         self._load(profile or Profile(""))
         self._restart_fields_enabled()
+        self._show_kind_fields()
+        self.kind.currentIndexChanged.connect(self._show_kind_fields)
         for signal_ in (
             self.name.textChanged, self.command.textChanged, self.cwd.textChanged, self.kind.currentIndexChanged,
             self.env.changed, self.stop_signal.currentTextChanged, self.grace.valueChanged,
             self.restart_mode.currentIndexChanged, self.backoff.valueChanged, self.backoff_factor.valueChanged,
             self.backoff_max.valueChanged, self.max_restarts.valueChanged, self.window_s.valueChanged,
             self.group.currentTextChanged, self.tags.textChanged, self.start_after.changed,
+            self.job_target.textChanged, self.job_args.textChanged, self.job_inputs.textChanged,
         ):  # fmt: skip
             signal_.connect(self.validate)
         self.validate()
@@ -345,8 +360,12 @@ class ProfileEditor(QDialog):
 
     def _load(self, p: Profile) -> None:
         self.name.setText(p.name)
-        self.kind.setCurrentIndex(KIND_SHELL if p.shell else KIND_ARGV)
-        self.command.setPlainText(p.command_text)
+        self.kind.setCurrentIndex(KIND_JOB if p.job is not None else KIND_SHELL if p.shell else KIND_ARGV)
+        self.command.setPlainText(p.command_text if p.job is None else "")
+        if p.job is not None:
+            self.job_target.setText(p.job.target)
+            self.job_args.setPlainText("\n".join(p.job.args))
+            self.job_inputs.setPlainText("\n".join(p.job.map_inputs))
         self.cwd.setText(p.cwd or "")
         for var in p.env:
             self.env.add_row(var)
@@ -364,7 +383,21 @@ class ProfileEditor(QDialog):
             self.start_after.add_row(dep)
         self.notes.setPlainText(p.notes)
 
+    def _job(self) -> WorkerJob | None:
+        if self.kind.currentIndex() != KIND_JOB:
+            return None
+        lines = lambda edit: tuple(line for line in edit.toPlainText().splitlines() if line.strip())  # noqa: E731
+        return WorkerJob(self.job_target.text().strip(), lines(self.job_args), lines(self.job_inputs))
+
+    def _show_kind_fields(self) -> None:
+        job = self.kind.currentIndex() == KIND_JOB
+        for widget in (self.job_target, self.job_args, self.job_inputs):
+            self._form.setRowVisible(widget, job)
+        self._form.setRowVisible(self.command, not job)
+
     def _command(self) -> tuple[str | tuple[str, ...], bool, Problem | None]:
+        if self.kind.currentIndex() == KIND_JOB:
+            return (), False, None
         text = self.command.toPlainText()
         shell = self.kind.currentIndex() == KIND_SHELL
         if shell:
@@ -397,7 +430,7 @@ class ProfileEditor(QDialog):
             tags=tuple(t.strip() for t in self.tags.text().split(",") if t.strip()),
             start_after=self.start_after.deps(),
             notes=self.notes.toPlainText(),
-            job=self._job,
+            job=self._job(),
             extra=self._extra,
         )
 
