@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QScrollArea, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from procdeck.core.run_state import RunInfo, RunState
@@ -21,6 +21,15 @@ from procdeck.ui.runs_model import RunsModel
 MENUS = ("File", "Run", "View", "Help")
 
 
+def _default_size() -> tuple[int, int]:
+    """A first start's window: most of the screen, up to 1400 x 900."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return 1100, 700
+    area = screen.availableGeometry()
+    return min(1400, int(area.width() * 0.9)), min(900, int(area.height() * 0.9))
+
+
 class MainWindow(QMainWindow):
     quitRequested = Signal()  # the user confirmed quitting; the app shuts down
 
@@ -28,7 +37,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle("Procdeck")
         self.setObjectName("procdeckMainWindow")
-        self.resize(1100, 700)
+        self.resize(*_default_size())
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks
             | QMainWindow.DockOption.AllowTabbedDocks
@@ -89,11 +98,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         # Start at the size the panel asks for; the scroll area only matters when the
         # user (or a small screen) makes the dock smaller than that.
+        # At most a third of the width (side docks) or two fifths of the height (bottom
+        # docks), so the launcher and the runs stay the largest part of the window.
         hint = widget.sizeHint()
         if area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
-            self.resizeDocks([dock], [hint.width() + 4], Qt.Orientation.Horizontal)
+            self.resizeDocks([dock], [min(hint.width() + 4, self.width() // 3)], Qt.Orientation.Horizontal)
         else:
-            self.resizeDocks([dock], [hint.height() + 4], Qt.Orientation.Vertical)
+            self.resizeDocks([dock], [min(hint.height() + 4, self.height() * 2 // 5)], Qt.Orientation.Vertical)
         self.menus["View"].addAction(dock.toggleViewAction())
         self.panels[key] = dock
         self.panel_widgets[key] = widget
