@@ -29,6 +29,13 @@ _STATE_COLORS = {
 Index = QModelIndex | QPersistentModelIndex
 
 
+def job_duration(seconds: float | None) -> str:
+    """Jobs are often short: milliseconds under a second, then as for runs."""
+    if seconds is not None and seconds < 1.0:
+        return f"{seconds * 1000:.0f} ms"
+    return format_duration(seconds)
+
+
 class JobsModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -77,7 +84,7 @@ class JobsModel(QAbstractTableModel):
                 return "running (cancel requested)"
             return info.state.value
         if column == DURATION:
-            return format_duration(info.duration(time.monotonic()))
+            return job_duration(info.duration(time.monotonic()))
         if column == WORKER:
             return "" if info.worker_pid is None else str(info.worker_pid)
         if column == RESULT:
