@@ -51,7 +51,10 @@ def test_menus_shortcuts_icons_and_about(qt_run, qtbot, tmp_path: Path) -> None:
             for menu in window.menus.values():
                 for action in menu.actions():
                     if not action.isSeparator() and action.menu() is None:
-                        assert action.toolTip(), action.text()
+                        plain = action.text().replace("&", "")
+                        assert not action.shortcut().isEmpty(), plain
+                        assert action.toolTip() != plain, plain  # says more than the text
+                        assert action.shortcut().toString(QKeySequence.SequenceFormat.NativeText) in action.toolTip()
             desktop = parts.desktop
             assert desktop is not None
             desktop.actions["about"].trigger()
@@ -162,3 +165,30 @@ def test_a_worker_batch_ending_in_the_background_notifies(qt_run, qtbot, tmp_pat
             parts.close()
 
     qt_run(scenario)
+
+
+def test_chart_time_windows_persist_across_restarts(qt_run, qtbot, tmp_path: Path) -> None:
+    from procdeck.ui.charts.time_chart import TimeChart
+
+    async def session(change: bool) -> list[float]:
+        async with Engine() as engine:
+            parts = build(engine, on_quit=lambda: None, settings=_settings(tmp_path))
+            qtbot.addWidget(parts.window)
+            charts = sorted(parts.window.findChildren(TimeChart), key=lambda c: type(c).__name__)
+            assert charts, "the monitor adds charts"
+            if change:
+                for chart in charts:
+                    chart.window_combo.setCurrentIndex(chart.window_combo.findData(60.0))
+                parts.window.begin_quit()
+            windows = [chart.settings_state()["window_s"] for chart in charts]
+            parts.close()
+            return windows
+
+    async def first():
+        return await session(True)
+
+    async def second():
+        return await session(False)
+
+    assert set(qt_run(first)) == {60.0}
+    assert set(qt_run(second)) == {60.0}

@@ -38,7 +38,7 @@ def test_run_is_charted_with_markers_and_table_refreshes_only_when_visible(qt_ru
             await until(lambda: "run/1/tree/cpu" in engine.monitor.history)
             chart = mon.runs_chart
             await until(lambda: chart.groups() == ["run/1"] and "run/1/tree/cpu" in chart._curves)
-            await until(lambda: (chart.curve_data("run/1/tree/cpu")[1] > 40).any())
+            await until(lambda: (chart.curve_data("run/1/tree/cpu")[1] > 5).any())  # busy, even on a loaded machine
             # The Processes tab is hidden behind the Runs chart: no machine-wide walks.
             assert mon.processes.visibleRegion().isEmpty() and not mon.bridge.table_active
             window.table.actions_by_name["stop"].trigger()

@@ -74,6 +74,57 @@ def _action(parts: AppParts, text: str, tip: str, shortcut: QKeySequence | str |
     return action
 
 
+# Shortcuts for actions other features add without one (only when the key is free).
+EXTRA_SHORTCUTS = {
+    "Quit": "Ctrl+Q",
+    "Save as profile…": "Ctrl+Shift+S",
+    "Launch selected profile": "Ctrl+Shift+L",
+    "Reset Layout": "Ctrl+Shift+R",
+    "About Procdeck": "F1",
+    "Open Log Folder": "Ctrl+Shift+G",
+    "Notify When Long Runs End": "Ctrl+Shift+N",
+}
+
+
+def _complete_actions(window: object) -> None:
+    """Every menu action gets a shortcut and a tooltip that names it.
+
+    Panel toggles (View menu, one per dock) get Alt+1, Alt+2... in menu order; actions
+    listed in EXTRA_SHORTCUTS get theirs when free; tooltips that only repeat the text
+    say what the action does, and every tooltip ends with its shortcut.
+    """
+    from PySide6.QtWidgets import QMainWindow
+
+    assert isinstance(window, QMainWindow)
+    menus = window.menus  # type: ignore[attr-defined]
+    actions = [a for menu in menus.values() for a in menu.actions() if not a.isSeparator() and a.menu() is None]
+    used = {a.shortcut().toString() for a in actions if not a.shortcut().isEmpty()}
+    docks = {dock.toggleViewAction(): dock for dock in window.panels.values()}  # type: ignore[attr-defined]
+    panel_number = 1
+    for action in actions:
+        text = action.text().replace("&", "")
+        wanted = None
+        if action in docks:
+            wanted = f"Alt+{panel_number}" if panel_number <= 9 else None
+            panel_number += 1
+            if action.toolTip() in ("", text):
+                action.setToolTip(f"Show or hide the {docks[action].windowTitle()} panel")
+        elif text in EXTRA_SHORTCUTS:
+            wanted = EXTRA_SHORTCUTS[text]
+        if action.shortcut().isEmpty() and wanted and wanted not in used:
+            action.setShortcut(QKeySequence(wanted))
+            used.add(wanted)
+        if action.toolTip() in ("", text):
+            action.setToolTip(text)
+        shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        tip = action.toolTip()
+        if tip.endswith("()"):
+            tip = tip[:-2].rstrip()
+        if shortcut and f"({shortcut})" not in tip:
+            tip = f"{tip} ({shortcut})"
+        action.setToolTip(tip)
+
+
 def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings | None = None) -> DesktopParts:
     window = parts.window
     app = QApplication.instance()
@@ -96,7 +147,7 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     for action in window.menus["File"].actions():
         if action.text().replace("&", "") == "Quit":
             action.setIcon(action_icon("quit"))
-            action.setToolTip(f"Stop every process and quit ({action.shortcut().toString()})")
+            action.setToolTip("Stop every process and quit")
 
     # -- Run --------------------------------------------------------------------------
     launch = _action(parts, "&Launch", "Launch the command in the launcher bar", "Ctrl+Return", "launch")
@@ -186,5 +237,6 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     if jobs_bridge is not None:
         jobs_bridge.batchesChanged.connect(notifier.batches_changed)
     window.quitRequested.connect(lambda: desktop.save(window))
+    _complete_actions(window)
     desktop.restored = store.restore_window(window)
     return desktop

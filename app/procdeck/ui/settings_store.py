@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QTabWidget, QWidget
 
 # Bump when docks are renamed or removed: an old saved state would misplace them.
 LAYOUT_VERSION = 1
@@ -20,8 +20,9 @@ LAYOUT_VERSION = 1
 class PersistentWidget(Protocol):
     """A panel with settings of its own (a chart's time window, a filter...).
 
-    Any widget in the window with a non-empty ``objectName()`` and these two methods is
-    saved and restored with the window, under ``window/widgets/<objectName>``. The state
+    Any widget in the window with these two methods is saved and restored with the
+    window, under ``window/widgets/<objectName>`` (or ``<dock objectName>/<class>`` for
+    an unnamed widget inside a named dock). The state
     must be a dict of QSettings-friendly values (str, int, float, bool, lists of them).
     """
 
@@ -73,8 +74,8 @@ class SettingsStore:
         for tabs in window.findChildren(QTabWidget):
             if tabs.objectName():
                 s.setValue(f"tabs/{tabs.objectName()}", tabs.currentIndex())
-        for widget in _persistent_widgets(window):
-            s.setValue(f"widgets/{widget.objectName()}", dict(widget.settings_state()))
+        for key, widget in _persistent_widgets(window):
+            s.setValue(f"widgets/{key}", dict(widget.settings_state()))
         s.endGroup()
         s.sync()
 
@@ -106,8 +107,8 @@ class SettingsStore:
                     index = -1
                 if 0 <= index < tabs.count():
                     tabs.setCurrentIndex(index)
-            for widget in _persistent_widgets(window):
-                state = s.value(f"widgets/{widget.objectName()}")
+            for key, widget in _persistent_widgets(window):
+                state = s.value(f"widgets/{key}")
                 if isinstance(state, dict):
                     widget.restore_settings_state(state)
             return True
@@ -115,5 +116,23 @@ class SettingsStore:
             s.endGroup()
 
 
-def _persistent_widgets(window: QMainWindow) -> list[Any]:
-    return [w for w in window.findChildren(QWidget) if w.objectName() and isinstance(w, PersistentWidget)]
+def _settings_key(widget: QWidget) -> str | None:
+    """The widget's objectName, else its dock's name and its class (one per dock)."""
+    if widget.objectName():
+        return widget.objectName()
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QDockWidget) and parent.objectName():
+            return f"{parent.objectName()}/{type(widget).__name__}"
+        parent = parent.parentWidget()
+    return None
+
+
+def _persistent_widgets(window: QMainWindow) -> list[tuple[str, Any]]:
+    found = []
+    for widget in window.findChildren(QWidget):
+        if isinstance(widget, PersistentWidget):
+            key = _settings_key(widget)
+            if key:
+                found.append((key, widget))
+    return found

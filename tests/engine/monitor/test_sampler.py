@@ -16,6 +16,11 @@ from .conftest import BUSY, IDLE
 pytestmark = pytest.mark.anyio
 
 
+def w2_idle_bound(hist) -> float:
+    _, idle = hist.arrays("worker/w2/cpu")
+    return float(idle[1])
+
+
 async def test_tick_runs_psutil_off_the_loop(spawn, monkeypatch) -> None:
     proc = spawn(IDLE)
     sampler = Sampler(workers=lambda: [("w1", proc.pid)])
@@ -46,7 +51,8 @@ async def test_busy_worker_series_and_pool_total(spawn) -> None:
     hist = sampler.history
     _, busy_cpu = hist.arrays("worker/w1/cpu")
     assert len(busy_cpu) == 3
-    assert busy_cpu[1] >= 40.0
+    assert busy_cpu[1] >= 5.0  # ~100 on a free machine; a loaded one gives the loop less
+    assert busy_cpu[1] > w2_idle_bound(hist)
     _, pool = hist.arrays("pool/cpu")
     _, w2 = hist.arrays("worker/w2/cpu")
     assert pool[1] == pytest.approx(busy_cpu[1] + w2[1])

@@ -71,6 +71,7 @@ def test_crosshair_reports_exact_values(qtbot, hist: History) -> None:
     text = chart.show_crosshair(NOW - 9.1)
     assert "w1: 20.0%" in text and "w2: 5.0%" in text and "pool total: 25.0%" in text
     assert chart.readout.text() == text
+    assert chart.graphics.toolTip().splitlines()[1:] == text.split("  ")[1:]
     assert "w2: -" in chart.show_crosshair(NOW - 10)  # first sample: unknown, not 0
 
 
@@ -167,3 +168,17 @@ def test_runs_chart_tree_toggle_selection_and_markers(qtbot, hist: History) -> N
     hist.drop_group("run/2")
     chart.refresh(NOW)
     assert chart.groups() == ["run/1"]
+
+
+def test_runs_chart_shortens_long_labels_in_the_legend(qtbot) -> None:
+    hist = History()
+    long = "#1 " + "python -c 'while True: pass' " * 4
+    _fill(hist, "run/1/tree/cpu", "run/1", long, "%", [1.0, 2.0])
+    _fill(hist, "run/1/tree/rss", "run/1", long, "B", [1.0, 2.0])
+    chart = RunsChart(hist)
+    qtbot.addWidget(chart)
+    chart.show()
+    chart.refresh(NOW)
+    legend = chart.curve_labels(0)[0]
+    assert len(legend) == 40 and legend.endswith("…")
+    assert chart.run_list.item(0).toolTip() == long

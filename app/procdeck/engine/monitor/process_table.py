@@ -3,6 +3,13 @@
 Blocking (walks every process); the sampler runs it through anyio.to_thread and only
 while the Processes view is visible. CPU% is the difference of two refreshes of the same
 process (pid + create_time), so a process's first row shows "-" rather than 0%.
+
+On Linux a refresh reads each /proc/<pid>/stat once (the same scan the sampler uses for
+trees) for the changing numbers; what does not change in a process's life (name, user,
+command line, start time, whether we may signal it) is read through psutil once per
+process and kept. That makes a refresh about four times cheaper than asking psutil for
+every field of every process, which matters because its Python work shares the GIL with
+the window.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import time
 import psutil
 
 from procdeck.core.samples import ProcessRow, ProcState
+from procdeck.engine.monitor.probe import _LINUX, scan_proc
 
 _ATTRS = ["pid", "ppid", "name", "username", "cpu_times", "memory_info", "num_threads", "status", "create_time", "cmdline", "uids"]
 
@@ -24,6 +32,9 @@ class ProcessTable:
         self._prev: dict[tuple[int, float], tuple[float, float]] = {}  # (pid, ctime) -> (cpu_s, mono)
         self._my_uids = {os.getuid(), os.geteuid()} if hasattr(os, "geteuid") else set()
         self._root = hasattr(os, "geteuid") and os.geteuid() == 0
+        # (pid, raw start time) -> (name, user, cmdline, create_time, can_signal)
+        self._static: dict[tuple[int, bytes], tuple[str, str, str, float, bool] | None] = {}
+        self._prev_fast: dict[tuple[int, bytes], tuple[float, float]] = {}
 
     def _can_signal(self, uids: object) -> bool:
         """kill(2): our real or effective uid must match the target's real or saved uid."""
@@ -34,6 +45,73 @@ class ProcessTable:
         return bool(self._my_uids & {uids.real, uids.saved})  # type: ignore[attr-defined]
 
     def snapshot(self) -> tuple[ProcessRow, ...]:
+        return self._snapshot_linux() if _LINUX else self._snapshot_psutil()
+
+    def _static_info(self, pid: int) -> tuple[str, str, str, float, bool] | None:
+        try:
+            proc = psutil.Process(pid)
+            with proc.oneshot():
+                create_time = proc.create_time()
+                name = proc.name()
+                try:
+                    user = proc.username()
+                except (psutil.AccessDenied, KeyError):  # KeyError: uid with no passwd entry
+                    user = ""
+                try:
+                    cmdline = " ".join(proc.cmdline())
+                except psutil.AccessDenied:
+                    cmdline = ""
+                try:
+                    uids = proc.uids()
+                except psutil.AccessDenied:
+                    uids = None
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            return None
+        except psutil.AccessDenied:
+            return ("", "", "", 0.0, False)
+        return (name, user, cmdline, create_time, self._can_signal(uids))
+
+    def _snapshot_linux(self) -> tuple[ProcessRow, ...]:
+        now = time.monotonic()
+        total_mem = psutil.virtual_memory().total or 1
+        stats = scan_proc()
+        rows: list[ProcessRow] = []
+        static: dict[tuple[int, bytes], tuple[str, str, str, float, bool] | None] = {}
+        prev_cpu: dict[tuple[int, bytes], tuple[float, float]] = {}
+        for pid, st in stats.items():
+            key = (pid, st.ident)
+            info = self._static[key] if key in self._static else self._static_info(pid)
+            static[key] = info
+            if info is None:
+                continue  # exited between the scan and the lookup
+            name, user, cmdline, create_time, can_signal = info
+            cpu: float | None = None
+            prev = self._prev_fast.get(key)
+            if prev is not None and now > prev[1]:
+                cpu = max(0.0, (st.cpu_s - prev[0]) / (now - prev[1]) * 100.0)
+            prev_cpu[key] = (st.cpu_s, now)
+            rows.append(
+                ProcessRow(
+                    pid=pid,
+                    ppid=st.ppid,
+                    name=name,
+                    user=user,
+                    cpu_percent=cpu,
+                    rss=st.rss,
+                    mem_percent=100.0 * st.rss / total_mem,
+                    threads=st.threads,
+                    status=st.state,
+                    create_time=create_time,
+                    cmdline=cmdline,
+                    state=ProcState.ZOMBIE if st.state == psutil.STATUS_ZOMBIE else ProcState.OK,
+                    can_signal=can_signal,
+                )
+            )
+        self._static = static
+        self._prev_fast = prev_cpu
+        return tuple(rows)
+
+    def _snapshot_psutil(self) -> tuple[ProcessRow, ...]:
         now = time.monotonic()
         total_mem = psutil.virtual_memory().total or 1
         rows: list[ProcessRow] = []

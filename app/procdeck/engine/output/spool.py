@@ -26,6 +26,7 @@ _SUFFIXES = (".stdout.log", ".stderr.log")
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 _STOP = object()
 _KICK = object()
+BATCH_S = 0.02
 _RUN_SEQ = itertools.count(1)  # unique log names within this process, across spoolers
 
 
@@ -195,6 +196,11 @@ class Spooler:
             # taken here (list.append is atomic), so nothing is lost or reordered.
             batch, self._batch = self._batch, []
             self._write_batch(batch)
+            if signal is _KICK and batch:
+                # Let the next batch grow: during a flood this turns thousands of small
+                # wake-ups (each a GIL hand-off that stalls the event loop thread) into a
+                # few dozen large writes per second. Logs lag the pipe by at most this.
+                time.sleep(BATCH_S)
             if signal is _STOP:
                 batch, self._batch = self._batch, []
                 self._write_batch(batch)

@@ -271,7 +271,10 @@ class OutputView:
             except OSError as exc:
                 error = f"Cannot save to {target}: {exc.strerror or exc}"
             if done is not None:
-                done(error)
+                try:
+                    done(error)
+                except RuntimeError:  # the viewer that asked was closed meanwhile
+                    pass
 
         thread = threading.Thread(target=work, name="procdeck-output-save", daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()]

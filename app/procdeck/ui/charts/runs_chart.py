@@ -24,7 +24,7 @@ MARKER_COLORS = {
 
 
 class RunsChart(TimeChart):
-    PLOTS = (("CPU % (100 = one core)", "%"), ("Memory (RSS)", "B"))
+    PLOTS = (("CPU % (100 = 1 core)", "%"), ("Memory (RSS)", "B"))
 
     def __init__(self, source: SeriesSource | None = None, parent: QWidget | None = None) -> None:
         super().__init__(source, parent)
@@ -62,6 +62,7 @@ class RunsChart(TimeChart):
                 item = self._items.get(group)
                 if item is None:
                     item = QListWidgetItem(label)
+                    item.setToolTip(label)
                     item.setData(Qt.ItemDataRole.UserRole, group)
                     item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                     item.setCheckState(Qt.CheckState.Checked)  # new runs and pins show at once
@@ -69,6 +70,7 @@ class RunsChart(TimeChart):
                     self._items[group] = item
                 elif item.text() != label:
                     item.setText(label)
+                    item.setToolTip(label)
             for group in [g for g in self._items if g not in labels]:
                 item = self._items.pop(group)
                 self.run_list.takeItem(self.run_list.row(item))
@@ -103,7 +105,7 @@ class RunsChart(TimeChart):
         part = "tree" if self.whole_tree else "parent"
         specs: list[CurveSpec] = []
         for group in self.selected_groups():
-            label = self._items[group].text()
+            label = _short(self._items[group].text())
             specs.append(CurveSpec(f"{group}/{part}/cpu", label, plot=0, unit="%", color=self._group_color(group)))
             specs.append(CurveSpec(f"{group}/{part}/rss", label, plot=1, unit="B", color=self._group_color(group)))
         return specs
@@ -141,3 +143,8 @@ class RunsChart(TimeChart):
 
     def marker_texts(self) -> list[str]:
         return sorted(text for (_g, _t, _k, text) in self._marker_lines)
+
+
+def _short(label: str, limit: int = 40) -> str:
+    """Legend text: long command lines would cover the plot."""
+    return label if len(label) <= limit else label[: limit - 1] + "…"

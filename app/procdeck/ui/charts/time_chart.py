@@ -351,6 +351,7 @@ class TimeChart(QWidget):
             line.setVisible(True)
         text = "  ".join(parts)
         self.readout.setText(text)
+        self.graphics.setToolTip("\n".join(parts))  # the same values next to the mouse
         return text
 
     def hide_crosshair(self) -> None:

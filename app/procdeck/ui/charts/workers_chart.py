@@ -6,7 +6,7 @@ from procdeck.ui.charts.time_chart import CurveSpec, TimeChart
 
 
 class WorkersChart(TimeChart):
-    PLOTS = (("CPU % (100 = one core)", "%"),)
+    PLOTS = (("CPU % (100 = 1 core)", "%"),)
 
     def curve_specs(self) -> list[CurveSpec]:
         if self.source is None:

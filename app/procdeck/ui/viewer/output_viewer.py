@@ -236,7 +236,7 @@ class OutputViewer(QWidget):
         rows = runner.visible_rows()
         idx = runner.index_of(self._current)
         where = f"{idx + 1} of " if idx is not None else ""
-        more = "" if runner.done else "\u2026"
+        more = "\u2026" if runner.searching else ""
         self.match_label.setText(
             f"{where}{len(rows):,} lines{more} ({runner.occurrences:,} matches)" if rows else f"no matches{more}"
         )

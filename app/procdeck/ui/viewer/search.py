@@ -49,6 +49,11 @@ class SearchRunner(QObject):
             return True
         return self._next >= self._source.row_range()[1]
 
+    @property
+    def searching(self) -> bool:
+        """Slices are still being searched (the count may grow)."""
+        return self._timer.isActive()
+
     def start(self, source: LineSource | None, query: SearchQuery | None) -> None:
         """Search ``source`` for ``query`` from its first row (None: stop searching)."""
         self._timer.stop()
