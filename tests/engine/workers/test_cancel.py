@@ -151,3 +151,58 @@ async def test_cancel_from_outside_the_pool_task_group(no_leftover_workers):
 
             outer.start_soon(run)
     assert pids and gone(pids[0])
+
+
+class _GatedBackend:
+    """Runs nothing: each call waits for the test to release it."""
+
+    name = "gated"
+    max_slots = 4
+    capacity = 1
+
+    def __init__(self) -> None:
+        self.gates: list[anyio.Event] = []
+
+    def set_capacity(self, n: int) -> None:
+        pass
+
+    def can_interrupt(self, cancellable: bool) -> bool:
+        return cancellable
+
+    async def run(self, target, args, kwargs, extra_path, slot, job_id, cancellable):
+        from procdeck.engine.workers.backend import CallOutcome
+
+        gate = anyio.Event()
+        self.gates.append(gate)
+        await gate.wait()
+        return CallOutcome(args, None, "", "", 1)
+
+    def running_pid(self, slot, job_id):
+        return None
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_a_late_cancel_never_hits_the_next_job():
+    """A cancel that lands after the job's result arrived must not cancel the next job."""
+    from procdeck.engine.workers.pool import JobPool
+
+    backend = _GatedBackend()
+    async with anyio.create_task_group() as tg:
+        pool = JobPool(tg, backend)
+        first = pool.submit(spec("add", 1))
+        second = pool.submit(spec("add", 2))
+        with anyio.fail_after(5):
+            while not backend.gates:
+                await anyio.sleep(0)
+        backend.gates[0].set()  # the result is on its way...
+        pool.cancel(first)  # ...when the cancel comes
+        with anyio.fail_after(5):
+            while len(backend.gates) < 2 and pool.info(second).state is JobState.QUEUED:
+                await anyio.sleep(0)
+        assert pool.info(first).state is JobState.DONE  # it had finished
+        assert pool.info(second).state is JobState.RUNNING
+        backend.gates[1].set()
+        assert (await pool.wait(second)).state is JobState.DONE
+        await pool.shutdown()

@@ -35,6 +35,14 @@ async def test_result_output_and_worker_pid(pool):
 async def test_keyword_arguments(pool):
     info = await pool.run(spec("add", 2, b=40))
     assert pool.result(info.job_id) == 42
+    # A plain silent result comes back alone; the pid is still known (from the board).
+    assert info.worker_pid in {p.pid for p in worker_children()}
+    assert (info.stdout, info.stderr) == ("", "")
+
+
+async def test_tuple_results_are_not_mistaken_for_replies(pool):
+    info = await pool.run(spec("add", (1, 2), (3,)))
+    assert pool.result(info.job_id) == (1, 2, 3)
 
 
 async def test_exception_has_worker_traceback(pool):

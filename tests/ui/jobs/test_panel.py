@@ -209,3 +209,11 @@ def test_clear_finished(panel, qtbot):
     with qtbot.waitSignal(panel.clearRequested):
         qtbot.mouseClick(panel.clear_button, Qt.MouseButton.LeftButton)
     assert panel.model.rowCount() == 1 and panel.model.info(2) is not None
+
+
+def test_durations_under_a_second_are_milliseconds():
+    from procdeck.ui.jobs.jobs_model import job_duration
+
+    assert job_duration(0.0423) == "42 ms"
+    assert job_duration(2.5) == "2.5s"
+    assert job_duration(None) == ""

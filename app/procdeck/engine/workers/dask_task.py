@@ -9,6 +9,7 @@ Standard library and the trampoline only: cheap to import in a worker.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from procdeck.engine.workers.trampoline import _Pickled, run_job
@@ -20,6 +21,9 @@ DaskReply = tuple[bool, Any, str, str, int, bool]
 def run_dask_job(target: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                  extra_path: tuple[str, ...], board_path: str | None, slot: int,
                  job_id: int) -> DaskReply:
-    ok, payload, out, err, pid = run_job(target, args, kwargs, extra_path, board_path, slot, job_id)[:5]
+    reply = run_job(target, args, kwargs, extra_path, board_path, slot, job_id)
+    if type(reply) is not tuple:  # the trampoline's lean form: a plain result, nothing printed
+        reply = (True, reply, "", "", os.getpid())
+    ok, payload, out, err, pid = reply[:5]
     pickled = type(payload) is _Pickled
     return ok, bytes(payload) if pickled else payload, out, err, pid, pickled

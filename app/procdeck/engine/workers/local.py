@@ -66,10 +66,13 @@ class LocalBackend:
         cancellable: bool,
     ) -> CallOutcome:
         try:
-            ok, payload, out, err, pid = await to_process.run_sync(
+            reply = await to_process.run_sync(
                 run_job, target, args, kwargs, extra_path, self._board_path, slot, job_id,
                 cancellable=cancellable, limiter=self._limiter,
             )
+            if type(reply) is not tuple:  # a plain result, nothing printed
+                return CallOutcome(reply)
+            ok, payload, out, err, pid = reply
         except BrokenWorkerProcess as exc:
             return CallOutcome(failure=await self._worker_died(slot, job_id, exc))
         except Exception as exc:

@@ -7,7 +7,9 @@ exception that does not pickle. This trampoline makes every outcome a plain repl
     (ok, payload, stdout, stderr, pid)
 
 where ``payload`` is the result when ``ok`` (plain values as they are, anything else
-pickled here as `_Pickled` bytes), else a `JobFailure` of plain strings.
+pickled here as `_Pickled` bytes), else a `JobFailure` of plain strings. A plain result
+(None, bool, number, str, bytes: never a tuple) of a job that printed nothing is sent
+alone; the app then reads the worker's pid from the board.
 Only the standard library and `procdeck.core.jobs` are imported, so workers start fast.
 """
 
@@ -31,7 +33,7 @@ OUTPUT_LIMIT = 1 << 20
 _functions: dict[tuple[str, tuple[str, ...]], Callable[..., Any]] = {}
 _HERE = __file__
 
-Reply = tuple[bool, Any, str, str, int]
+Reply = Any  # tuple[bool, Any, str, str, int], or a plain result alone
 _PLAIN = frozenset({type(None), bool, int, float, complex, str, bytes})
 
 
@@ -86,7 +88,10 @@ def run_job(
         payload = JobFailure(FailureKind.EXCEPTION, _describe(exc), _format(exc))
     finally:
         sys.stdout, sys.stderr = saved
-    return ok, payload, _limit(out.getvalue()), _limit(err.getvalue()), pid
+    printed, warned = out.getvalue(), err.getvalue()
+    if ok and not printed and not warned and type(payload) in _PLAIN:
+        return payload  # the common case, as lean as a bare run_sync reply
+    return ok, payload, _limit(printed), _limit(warned), pid
 
 
 _pid = 0

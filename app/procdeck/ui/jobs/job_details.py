@@ -6,7 +6,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from procdeck.core.jobs import JobInfo, JobState
-from procdeck.core.run_state import format_duration
+from procdeck.ui.jobs.jobs_model import job_duration
 
 
 def describe(info: JobInfo) -> str:
@@ -18,7 +18,7 @@ def describe(info: JobInfo) -> str:
         state += f" in worker {info.worker_pid}"
     duration = info.duration()
     if duration is not None and info.state.is_final:
-        state += f", took {format_duration(duration)}"
+        state += f", took {job_duration(duration)}"
     lines.append(state)
     if info.cancel_requested and info.state is JobState.RUNNING:
         lines.append("Cancel requested: this job is not cancellable and runs to completion.")

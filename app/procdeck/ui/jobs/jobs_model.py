@@ -28,6 +28,14 @@ _STATE_COLORS = {
 }
 
 
+
+def job_duration(seconds: float | None) -> str:
+    """Jobs are often short: milliseconds under a second, then as for runs."""
+    if seconds is not None and seconds < 1.0:
+        return f"{seconds * 1000:.0f} ms"
+    return format_duration(seconds)
+
+
 class JobsModel(KeyedRowsModel[JobInfo]):
     COLUMNS = COLUMNS
 
@@ -62,7 +70,7 @@ class JobsModel(KeyedRowsModel[JobInfo]):
                 return "running (cancel requested)"
             return info.state.value
         if column == DURATION:
-            return format_duration(info.duration(time.monotonic()))
+            return job_duration(info.duration(time.monotonic()))
         if column == WORKER:
             return "" if info.worker_pid is None else str(info.worker_pid)
         if column == RESULT:
