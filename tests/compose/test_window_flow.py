@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import asynccontextmanager
 
 import anyio
 import pytest
@@ -21,16 +22,25 @@ async def until(predicate, timeout=10.0):
             await anyio.sleep(0.02)
 
 
+@asynccontextmanager
+async def open_window(qtbot):
+    """The real window on a real engine, closed (bridges first, then the engine) after."""
+    async with Engine() as engine:
+        parts = build(engine, on_quit=lambda: None)
+        qtbot.addWidget(parts.window)
+        try:
+            yield engine, parts, parts.window
+        finally:
+            parts.close()
+
+
 def _state(window, row=0):
     return window.runs_model.index(row, STATE).data()
 
 
 def test_launch_watch_stop_remove(qt_run, qtbot):
     async def scenario():
-        async with Engine() as engine:
-            parts = build(engine, on_quit=lambda: None)
-            window = parts.window
-            qtbot.addWidget(window)
+        async with open_window(qtbot) as (engine, parts, window):
             window.show()
             window.launcher.command.setText(f"{sys.executable} -u -c \"import time; print('hello', flush=True); time.sleep(60)\"")
             qtbot.mouseClick(window.launcher.run_button, Qt.MouseButton.LeftButton)
@@ -46,17 +56,13 @@ def test_launch_watch_stop_remove(qt_run, qtbot):
             assert window.output.summary.text().count("SIGTERM") == 1
             window.table.actions_by_name["remove"].trigger()
             await until(lambda: window.runs_model.rowCount() == 0)
-            parts.close()
 
     qt_run(scenario)
 
 
 def test_bad_input_is_shown_inline_and_kept(qt_run, qtbot):
     async def scenario():
-        async with Engine() as engine:
-            parts = build(engine, on_quit=lambda: None)
-            window = parts.window
-            qtbot.addWidget(window)
+        async with open_window(qtbot) as (engine, parts, window):
             window.launcher.command.setText("echo 'unbalanced")
             window.launcher.submit()
             assert "No closing quotation" in window.launcher.error.text()
@@ -69,17 +75,13 @@ def test_bad_input_is_shown_inline_and_kept(qt_run, qtbot):
             window.launcher.command.setText("")
             window.launcher.submit()
             assert window.launcher.error.text() == "The command is empty."
-            parts.close()
 
     qt_run(scenario)
 
 
 def test_one_shot_capture_shows_output_exit_code_and_duration(qt_run, qtbot):
     async def scenario():
-        async with Engine() as engine:
-            parts = build(engine, on_quit=lambda: None)
-            window = parts.window
-            qtbot.addWidget(window)
+        async with open_window(qtbot) as (engine, parts, window):
             window.launcher.shell.setChecked(True)
             window.launcher.capture.setChecked(True)
             window.launcher.command.setText("echo one; echo two >&2; exit 4")
@@ -87,7 +89,6 @@ def test_one_shot_capture_shows_output_exit_code_and_duration(qt_run, qtbot):
             await until(lambda: "exit 4" in window.output.summary.text())
             await until(lambda: window.output.plain_text() == "one\ntwo" or window.output.plain_text() == "two\none")
             assert "took" in window.output.summary.text()
-            parts.close()
 
     qt_run(scenario)
 
