@@ -111,6 +111,16 @@ def test_theme_choice_and_layout_persist_across_restarts(qt_run, qtbot, tmp_path
     qt_run(second_session)
 
 
+def _notifications(parts) -> list[str]:
+    """Turn notifications on for any duration and collect them as "title: text"."""
+    notifier = parts.desktop.notifier
+    notifier.enabled = True
+    notifier.min_seconds = 0.0
+    sent: list[str] = []
+    notifier.notified.connect(lambda title, text: sent.append(f"{title}: {text}"))
+    return sent
+
+
 def test_a_run_ending_in_the_background_notifies(qt_run, qtbot, tmp_path: Path, python: str, monkeypatch) -> None:
     from procdeck.core.process_spec import ProcessSpec
     from procdeck.ui.notifier import Notifier
@@ -123,11 +133,7 @@ def test_a_run_ending_in_the_background_notifies(qt_run, qtbot, tmp_path: Path, 
         async with Engine() as engine:
             parts = build(engine, on_quit=lambda: None, settings=_settings(tmp_path))
             qtbot.addWidget(parts.window)
-            notifier = parts.desktop.notifier
-            notifier.enabled = True
-            notifier.min_seconds = 0.0
-            sent: list[str] = []
-            notifier.notified.connect(lambda title, text: sent.append(f"{title}: {text}"))
+            sent = _notifications(parts)
             run_id = parts.bridge.launch(ProcessSpec((python, "-c", "import sys, time; time.sleep(0.5); sys.exit(4)"), name="quick"))
             assert run_id is not None
             with anyio.fail_after(30):
@@ -152,11 +158,7 @@ def test_a_worker_batch_ending_in_the_background_notifies(qt_run, qtbot, tmp_pat
         async with Engine() as engine:
             parts = build(engine, on_quit=lambda: None, settings=_settings(tmp_path))
             qtbot.addWidget(parts.window)
-            notifier = parts.desktop.notifier
-            notifier.enabled = True
-            notifier.min_seconds = 0.0
-            sent: list[str] = []
-            notifier.notified.connect(lambda title, text: sent.append(f"{title}: {text}"))
+            sent = _notifications(parts)
             engine.jobs.map(JobSpec.for_callable(self_test_jobs.spin), [0.05, 0.05, 0.05])
             with anyio.fail_after(60):
                 while not sent:

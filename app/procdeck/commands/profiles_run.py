@@ -17,6 +17,7 @@ from typing import BinaryIO
 import anyio
 
 from procdeck.commands.profiles import CommandError, open_store
+from procdeck.commands.run import PassthroughOutput
 from procdeck.core.output import Stream
 from procdeck.core.process_spec import ProcessSpec, SpecError
 from procdeck.core.profile import Profile
@@ -29,13 +30,12 @@ EXIT_CANNOT_START = 127
 EXIT_PROBLEM = 1
 
 
-class PrefixedOutput(RunOutput):
+class PrefixedOutput(PassthroughOutput):
     """Writes whole lines as ``name | line`` to our stdout/stderr (group runs)."""
 
     def __init__(self, prefix: str, out: BinaryIO, err: BinaryIO) -> None:
-        super().__init__()
+        super().__init__(out, err)
         self._prefix = prefix.encode("utf-8", "replace") + b" | "
-        self._targets = {Stream.STDOUT: out, Stream.STDERR: err}
         self._rest = {Stream.STDOUT: b"", Stream.STDERR: b""}
 
     def feed(self, stream: Stream, data: bytes) -> None:
@@ -51,13 +51,6 @@ class PrefixedOutput(RunOutput):
     def marker(self, text: str) -> None:
         self._write(Stream.STDERR, self._prefix + f"-- {text} --\n".encode())
 
-    def _write(self, stream: Stream, data: bytes) -> None:
-        target = self._targets[stream]
-        try:
-            target.write(data)
-            target.flush()
-        except BrokenPipeError:
-            pass
 
 
 def handle_profiles(args) -> int:  # type: ignore[no-untyped-def]

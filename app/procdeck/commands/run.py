@@ -49,15 +49,18 @@ class PassthroughOutput(RunOutput):
         self._targets = {Stream.STDOUT: out, Stream.STDERR: err}
 
     def feed(self, stream: Stream, data: bytes) -> None:
+        self._write(stream, data)
+
+    def close_stream(self, stream: Stream) -> None:
+        pass
+
+    def _write(self, stream: Stream, data: bytes) -> None:
         target = self._targets[stream]
         try:
             target.write(data)
             target.flush()
         except BrokenPipeError:
             pass
-
-    def close_stream(self, stream: Stream) -> None:
-        pass
 
 
 def _spec_from_args(args: argparse.Namespace) -> ProcessSpec:
