@@ -37,9 +37,7 @@ import dev  # noqa: E402  (packaging/dev.py: the shared venv set-up)
 
 
 def ensure_pyinstaller(python: Path) -> None:
-    found = subprocess.run(
-        [str(python), "-c", "import PyInstaller"], capture_output=True, check=False
-    )
+    found = subprocess.run([str(python), "-c", "import PyInstaller"], capture_output=True, check=False)
     if found.returncode == 0:
         return
     print("procdeck: installing PyInstaller ...", file=sys.stderr)
@@ -70,8 +68,12 @@ def measure_start(executable: Path, runs: int = 3, timeout: float = 120.0) -> li
     pattern = re.compile(r"window shown ([0-9.]+) s after process start")
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="procdeck-measure-") as temp:
-            env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PROCDECK_LOG_DIR=temp, PROCDECK_CONFIG_DIR=temp)
-            process = subprocess.Popen([str(executable)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            env = dict(
+                os.environ, QT_QPA_PLATFORM="offscreen", PROCDECK_LOG_DIR=temp, PROCDECK_CONFIG_DIR=temp
+            )
+            process = subprocess.Popen(
+                [str(executable)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
             deadline = time.monotonic() + timeout
             found = None
             try:
@@ -89,18 +91,26 @@ def measure_start(executable: Path, runs: int = 3, timeout: float = 120.0) -> li
                     process.kill()
                     _, err = process.communicate()
             if found is None:
-                raise RuntimeError(f"the window did not show within {timeout:.0f} s: {err.decode(errors='replace')}")
+                raise RuntimeError(
+                    f"the window did not show within {timeout:.0f} s: {err.decode(errors='replace')}"
+                )
             times.append(found)
     return times
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--onefile", action="store_true", help="build one self-extracting executable")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")
-    parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller", help="PyInstaller work folder")
+    parser.add_argument(
+        "--work", type=Path, default=ROOT / "build" / "pyinstaller", help="PyInstaller work folder"
+    )
     parser.add_argument("--self-test", action="store_true", help="run the built bundle's --self-test")
-    parser.add_argument("--measure", action="store_true", help="measure start time (window shown) of the bundle")
+    parser.add_argument(
+        "--measure", action="store_true", help="measure start time (window shown) of the bundle"
+    )
     parser.add_argument("--no-build", action="store_true", help="use the bundle already in --dist")
     args = parser.parse_args(argv)
     dist = args.dist.resolve()
@@ -111,8 +121,17 @@ def main(argv: list[str]) -> int:
     python = dev.setup()
     ensure_pyinstaller(python)
     command = [
-        str(python), "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-        "--distpath", str(dist), "--workpath", str(args.work.resolve()), str(SPEC),
+        str(python),
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(dist),
+        "--workpath",
+        str(args.work.resolve()),
+        str(SPEC),
     ]
     if args.onefile:
         command += ["--", "--onefile"]
@@ -134,7 +153,9 @@ def report(dist: Path, args: argparse.Namespace, env: dict[str, str], build_seco
         print(f"build time: {build_seconds:.0f} s")
     if args.measure:
         times = measure_start(executable)
-        print(f"window shown after: first {times[0]:.2f} s, median {statistics.median(times):.2f} s ({len(times)} starts)")
+        print(
+            f"window shown after: first {times[0]:.2f} s, median {statistics.median(times):.2f} s ({len(times)} starts)"
+        )
     if args.self_test:
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
         return subprocess.call([str(executable), "--self-test"], env=env)

@@ -39,7 +39,8 @@ def _wanted_stamp() -> str:
 
 
 def setup() -> Path:
-    if sys.version_info < (3, 11):
+    # dev.py runs under whatever python3 the user has: say so plainly on an old one.
+    if sys.version_info < (3, 11):  # noqa: UP036
         sys.exit(f"Procdeck needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     python = _venv_python()
     wanted = _wanted_stamp()

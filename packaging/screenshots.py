@@ -75,7 +75,9 @@ def _free_display() -> int:
 
 
 def _xdotool(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        ["xdotool", *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     if result.returncode != 0:
         raise SystemExit(f"screenshots: xdotool {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout.strip()
@@ -102,8 +104,14 @@ def _seed_profiles(config: Path, python: str) -> None:
     from procdeck.engine.profiles.store import ProfileStore
 
     profiles = [
-        Profile(name="web server", command=(python, "server.py"), group="demo", tags=("web",),
-                env=(EnvVar("PORT", "8000"),), notes="the demo API"),
+        Profile(
+            name="web server",
+            command=(python, "server.py"),
+            group="demo",
+            tags=("web",),
+            env=(EnvVar("PORT", "8000"),),
+            notes="the demo API",
+        ),
         Profile(name="ticker", command=(python, "ticker.py"), group="demo"),
         Profile(name="build", command=(python, "build.py"), group="ci"),
         Profile(name="disk usage", command="du -sh . | sort -h", shell=True, group="tools"),
@@ -127,12 +135,18 @@ def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float, *, typ
             path = tmp / f"{script_name}.py"
             path.write_text(body)
             scripts[script_name] = path
-        env = dict(os.environ, DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb",
-                   PROCDECK_CONFIG_DIR=str(config), PROCDECK_LOG_DIR=str(tmp / "log"))
+        env = dict(
+            os.environ,
+            DISPLAY=f":{display}",
+            QT_QPA_PLATFORM="xcb",
+            PROCDECK_CONFIG_DIR=str(config),
+            PROCDECK_LOG_DIR=str(tmp / "log"),
+        )
         env.pop("WAYLAND_DISPLAY", None)
         xvfb = subprocess.Popen(
             ["Xvfb", f":{display}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         app = None
         try:
@@ -142,13 +156,23 @@ def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float, *, typ
                 list(app_argv), env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
             )
             _wait_for(
-                lambda: subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Procdeck$"],
-                                       env=env, capture_output=True, check=False).returncode == 0
-                or app.poll() is not None,
-                60, "the Procdeck window",
+                lambda: (
+                    subprocess.run(
+                        ["xdotool", "search", "--onlyvisible", "--name", "^Procdeck$"],
+                        env=env,
+                        capture_output=True,
+                        check=False,
+                    ).returncode
+                    == 0
+                    or app.poll() is not None
+                ),
+                60,
+                "the Procdeck window",
             )
             if app.poll() is not None:
-                raise SystemExit(f"screenshots: Procdeck exited: {app.stderr.read().decode(errors='replace')}")
+                raise SystemExit(
+                    f"screenshots: Procdeck exited: {app.stderr.read().decode(errors='replace')}"
+                )
             if not typed:  # the driver shoots and quits by itself
                 OUT.mkdir(parents=True, exist_ok=True)
                 _, err = app.communicate(timeout=180)
@@ -199,7 +223,7 @@ def drive_inside(shot: Path, settle_s: float) -> int:
 
     app = make_application([])
 
-    async def drive(parts) -> None:  # noqa: ANN001 - AppParts
+    async def drive(parts) -> None:
         window = parts.window
         window.resize(*SCREEN)
         window.move(0, 0)
@@ -223,7 +247,7 @@ def drive_inside(shot: Path, settle_s: float) -> int:
         window.confirm_quit = lambda: True
         window.close()
 
-    def on_ready(parts) -> None:  # noqa: ANN001
+    def on_ready(parts) -> None:
         parts.spawner.spawn(drive, parts)
 
     with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
@@ -231,7 +255,9 @@ def drive_inside(shot: Path, settle_s: float) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--app", help="executable to run (default: this checkout's Python with -m procdeck)")
     parser.add_argument("--settle", type=float, default=6.0, help="seconds of output before each shot")
     parser.add_argument("--inside", metavar="PNG", help=argparse.SUPPRESS)  # the driven app itself
@@ -247,7 +273,14 @@ def main(argv: list[str]) -> int:
             path = take([str(Path(args.app).resolve())], theme, name, args.settle, typed=True)
         else:
             shot = OUT / f"{name}.png"
-            driver = [sys.executable, str(Path(__file__).resolve()), "--inside", str(shot), "--settle", str(args.settle)]
+            driver = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--inside",
+                str(shot),
+                "--settle",
+                str(args.settle),
+            ]
             path = take(driver, theme, name, args.settle, typed=False)
         print(f"saved {path.relative_to(ROOT)}")
     return 0

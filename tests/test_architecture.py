@@ -17,7 +17,9 @@ ROOT = PACKAGE.parent.parent
 def test_import_linter_contracts_are_kept():
     lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     assert lint, "import-linter is part of the test extras"
-    result = subprocess.run([lint, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [lint, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -33,7 +35,9 @@ def _imports(path: Path) -> set[str]:
 
 def test_bridge_uses_qtcore_only():
     offenders = {
-        str(path.relative_to(PACKAGE)): sorted(n for n in _imports(path) if n.startswith(("PySide6.QtWidgets", "PySide6.QtGui", "pyqtgraph")))
+        str(path.relative_to(PACKAGE)): sorted(
+            n for n in _imports(path) if n.startswith(("PySide6.QtWidgets", "PySide6.QtGui", "pyqtgraph"))
+        )
         for path in (PACKAGE / "bridge").rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}

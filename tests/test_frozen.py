@@ -81,7 +81,9 @@ async def test_frozen_app_serves_anyio_worker_jobs(
 
 
 @pytest.mark.anyio
-async def test_frozen_worker_propagates_exceptions(frozen_launcher: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_frozen_worker_propagates_exceptions(
+    frozen_launcher: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "executable", str(frozen_launcher))
     with anyio.fail_after(60), pytest.raises(ZeroDivisionError):
         await anyio.to_process.run_sync(divmod, 1, 0)

@@ -18,7 +18,9 @@ FLAG_COMMANDS = (self_test_command, desktop_entry_command)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="procdeck", description="Procdeck: launch, watch and stop processes.")
+    parser = argparse.ArgumentParser(
+        prog="procdeck", description="Procdeck: launch, watch and stop processes."
+    )
     parser.add_argument("--version", action="version", version=f"procdeck {__version__}")
     profiles_command.add_config_dir_option(parser, top_level=True)
     for flag_module in FLAG_COMMANDS:

@@ -48,7 +48,8 @@ async def _measure(seq_n: int, par_n: int, rounds: int) -> dict[str, float]:
 
     async with open_dask_pool(BackendChoice.dask_local_cluster(WORKERS)) as pool:
         await pool.backend.connection.wait_for(
-            lambda s: s.status is ClusterStatus.CONNECTED and s.workers == WORKERS, 120)
+            lambda s: s.status is ClusterStatus.CONNECTED and s.workers == WORKERS, 120
+        )
         spec = JobSpec(TARGET, (1,))
         for _ in range(50):  # warm up: imports in the workers, connections
             await pool.run(spec)
@@ -74,11 +75,13 @@ async def _measure(seq_n: int, par_n: int, rounds: int) -> dict[str, float]:
             piped.append(par_n / (time.perf_counter() - t0))
             pool.remove_finished()
         raw_seq, raw_rates = await _raw(pool.backend.connection.client, seq_n, par_n, rounds)
-    return {"dask_seq_us_per_call": statistics.median(seq),
-            "dask_jobs_per_s": statistics.median(rates),
-            "dask_piped_jobs_per_s": statistics.median(piped),
-            "raw_dask_seq_us_per_call": statistics.median(raw_seq),
-            "raw_dask_jobs_per_s": statistics.median(raw_rates)}
+    return {
+        "dask_seq_us_per_call": statistics.median(seq),
+        "dask_jobs_per_s": statistics.median(rates),
+        "dask_piped_jobs_per_s": statistics.median(piped),
+        "raw_dask_seq_us_per_call": statistics.median(raw_seq),
+        "raw_dask_jobs_per_s": statistics.median(raw_rates),
+    }
 
 
 async def _raw(client, seq_n: int, par_n: int, rounds: int) -> tuple[list[float], list[float]]:
@@ -108,7 +111,9 @@ def measure_dask(seq_n: int = 500, par_n: int = 2_000, rounds: int = 3) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args(argv)

@@ -23,8 +23,8 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 
-from procdeck.core.process_spec import ProcessSpec  # noqa: E402
-from procdeck.engine.engine import Engine  # noqa: E402
+from procdeck.core.process_spec import ProcessSpec
+from procdeck.engine.engine import Engine
 
 SCRIPT = "echo ready; exec sleep 60"
 
@@ -50,7 +50,9 @@ async def measure_raw(n: int) -> tuple[list[float], list[float]]:
     launch, stop = [], []
     for _ in range(n):
         t0 = time.perf_counter()
-        process = await anyio.open_process(["/bin/sh", "-c", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = await anyio.open_process(
+            ["/bin/sh", "-c", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         assert process.stdout is not None
         await process.stdout.receive()
         launch.append(time.perf_counter() - t0)
@@ -63,7 +65,9 @@ async def measure_raw(n: int) -> tuple[list[float], list[float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", type=Path)

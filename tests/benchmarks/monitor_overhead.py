@@ -36,10 +36,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 
-import anyio  # noqa: E402
+import anyio
 
-from procdeck.core.samples import HistorySettings  # noqa: E402
-from procdeck.engine.monitor.sampler import Sampler  # noqa: E402
+from procdeck.core.samples import HistorySettings
+from procdeck.engine.monitor.sampler import Sampler
 
 N_IDLE = 250
 ROOT = (
@@ -156,10 +156,12 @@ def measure_ui_lag(root_pid: int, kids: list[int], window_s: float) -> dict[str,
             mon.runs_chart.set_group_checked(group, True)
             on_screen = [c.on_screen for c in mon.charts] + [not mon.processes.visibleRegion().isEmpty()]
             if not all(on_screen) or not mon.bridge.table_active:
-                raise SystemExit(f"not every panel is on screen: {on_screen}, table {mon.bridge.table_active}")
+                raise SystemExit(
+                    f"not every panel is on screen: {on_screen}, table {mon.bridge.table_active}"
+                )
             start_counts = [c.refresh_count for c in mon.charts]
             await measure(lags, window_s)
-            counts = [c.refresh_count - n for c, n in zip(mon.charts, start_counts)]
+            counts = [c.refresh_count - n for c, n in zip(mon.charts, start_counts, strict=False)]
             if min(counts) < window_s / 2:
                 raise SystemExit(f"charts did not update: {counts}")
             parts.close()
@@ -190,7 +192,9 @@ def _create_time(pid: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--window", type=float, default=60.0, help="seconds per measurement (default 60)")
     parser.add_argument("--quick", action="store_true", help="15 s windows")
     parser.add_argument("--json", type=Path)
@@ -210,16 +214,28 @@ def main(argv: list[str] | None = None) -> int:
         "top_cpu_s_per_min": round(cpu["top_cpu_s_per_min"], 3),
         "ui_lag_p99_ms": round(ui["ui_lag_p99_ms"], 2),
     }
-    ratio = result["sampler_cpu_s_per_min"] / result["top_cpu_s_per_min"] if result["top_cpu_s_per_min"] else float("inf")
+    ratio = (
+        result["sampler_cpu_s_per_min"] / result["top_cpu_s_per_min"]
+        if result["top_cpu_s_per_min"]
+        else float("inf")
+    )
     print(f"monitor_overhead: {N_IDLE} idle processes, {window:g} s windows, {os.cpu_count()} cores")
     print(f"{'metric':<28}{'value':>10}  notes")
-    print(f"{'sampler_cpu_s_per_min':<28}{result['sampler_cpu_s_per_min']:>10.3f}  "
-          f"{cpu['tracked']:.0f} processes, {cpu['ticks']:.0f} ticks, median tick {cpu['tick_ms_median']:.1f} ms")
-    print(f"{'top_cpu_s_per_min':<28}{result['top_cpu_s_per_min']:>10.3f}  top -b -d 1, same window (baseline)")
+    print(
+        f"{'sampler_cpu_s_per_min':<28}{result['sampler_cpu_s_per_min']:>10.3f}  "
+        f"{cpu['tracked']:.0f} processes, {cpu['ticks']:.0f} ticks, median tick {cpu['tick_ms_median']:.1f} ms"
+    )
+    print(
+        f"{'top_cpu_s_per_min':<28}{result['top_cpu_s_per_min']:>10.3f}  top -b -d 1, same window (baseline)"
+    )
     print(f"{'ratio sampler/top':<28}{ratio:>10.2f}  target <= 2")
-    print(f"{'ui_lag_p99_ms':<28}{result['ui_lag_p99_ms']:>10.2f}  median {ui['ui_lag_median_ms']:.2f} ms; "
-          f"table of {ui['table_rows']:.0f} rows + 3 charts; target <= 10")
-    print(f"{'  baseline: panels closed':<28}{ui['baseline_p99_ms']:>10.2f}  same window, loop and sampler (p99)")
+    print(
+        f"{'ui_lag_p99_ms':<28}{result['ui_lag_p99_ms']:>10.2f}  median {ui['ui_lag_median_ms']:.2f} ms; "
+        f"table of {ui['table_rows']:.0f} rows + 3 charts; target <= 10"
+    )
+    print(
+        f"{'  baseline: panels closed':<28}{ui['baseline_p99_ms']:>10.2f}  same window, loop and sampler (p99)"
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0

@@ -77,7 +77,7 @@ def measure_ceiling(n: int) -> float:
     return anyio.run(_ceiling, n)
 
 
-async def _bare_on_qt_loop(app, n: int, box: dict) -> None:  # noqa: ANN001
+async def _bare_on_qt_loop(app, n: int, box: dict) -> None:
     box["rate"] = await _ceiling(n)
 
 
@@ -121,7 +121,7 @@ class LagProbe:
         return lags[min(len(lags) - 1, int(len(lags) * 0.99))] * 1000
 
 
-async def _procdeck(app, n: int, result: dict) -> None:  # noqa: ANN001
+async def _procdeck(app, n: int, result: dict) -> None:
     import anyio
 
     from procdeck.bridge.output_refresh import OutputRefresher
@@ -131,7 +131,7 @@ async def _procdeck(app, n: int, result: dict) -> None:  # noqa: ANN001
     from procdeck.engine.run_output import RunOutput
     from procdeck.ui.viewer.output_viewer import OutputViewer
 
-    def factory(run_id, spec):  # noqa: ANN001, ANN202
+    def factory(run_id, spec):
         return RunOutput(run_id, label=spec.label, encoding=spec.encoding, max_lines=max(n, 1000))
 
     viewer = OutputViewer()
@@ -177,7 +177,7 @@ async def _procdeck(app, n: int, result: dict) -> None:  # noqa: ANN001
 
 
 # ------------------------------------------------------------------------ baseline
-async def _baseline(app, n: int, result: dict) -> None:  # noqa: ANN001
+async def _baseline(app, n: int, result: dict) -> None:
     import anyio
     from PySide6.QtWidgets import QPlainTextEdit
 
@@ -209,7 +209,7 @@ async def _baseline(app, n: int, result: dict) -> None:  # noqa: ANN001
     edit.deleteLater()
 
 
-def run_on_qt_loop(app, fn, *args) -> None:  # noqa: ANN001
+def run_on_qt_loop(app, fn, *args) -> None:
     from procdeck.bridge.event_loop import new_event_loop_factory
 
     with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
@@ -217,7 +217,9 @@ def run_on_qt_loop(app, fn, *args) -> None:  # noqa: ANN001
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", metavar="PATH")
     parser.add_argument("--quick", action="store_true", help="1M lines instead of 5M")
     parser.add_argument("--lines", type=int, default=None)
@@ -255,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         for key in ("lines_per_s", "rss_mb_per_million_lines"):
             result[key] = statistics.median(r[key] for r in runs)
         lags = sorted(lag for r in runs for lag in r["lags"])
-        result["lag_p99_ms"] = lags[min(len(lags) - 1, int(len(lags) * 0.99))] * 1000 if lags else float("nan")
+        result["lag_p99_ms"] = (
+            lags[min(len(lags) - 1, int(len(lags) * 0.99))] * 1000 if lags else float("nan")
+        )
         result["log_bytes_ok"] = all(r["log_bytes_ok"] for r in runs)
         result["all_lines_per_s"] = [round(r["lines_per_s"]) for r in runs]
         result["all_ceiling_lines_per_s"] = [round(c) for c in ceilings]
@@ -268,9 +272,17 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("lines_per_s", f"{result['lines_per_s']:,.0f}", "Procdeck: pipe -> visible viewer"),
         ("ceiling_lines_per_s", f"{result['ceiling_lines_per_s']:,.0f}", "bare anyio read + split (asyncio)"),
-        ("ceiling_qt_loop_lines_per_s", f"{result['ceiling_qt_loop_lines_per_s']:,.0f}", "the same on the Qt loop (info)"),
+        (
+            "ceiling_qt_loop_lines_per_s",
+            f"{result['ceiling_qt_loop_lines_per_s']:,.0f}",
+            "the same on the Qt loop (info)",
+        ),
         ("baseline_lines_per_s", f"{result['baseline_lines_per_s']:,.0f}", "QPlainTextEdit.appendPlainText"),
-        ("ratio_to_ceiling", f"{result['ratio_to_ceiling']:.2f}", "median of per-round ratios, target >= 0.6"),
+        (
+            "ratio_to_ceiling",
+            f"{result['ratio_to_ceiling']:.2f}",
+            "median of per-round ratios, target >= 0.6",
+        ),
         ("speedup_vs_baseline", f"{result['speedup_vs_baseline']:.1f}x", ""),
         ("lag_p99_ms", f"{result['lag_p99_ms']:.2f}", "60 Hz probe, target <= 5"),
         ("rss_mb_per_million_lines", f"{result['rss_mb_per_million_lines']:.1f}", "target <= 150"),
@@ -285,7 +297,13 @@ def main(argv: list[str] | None = None) -> int:
     if not result.get("log_bytes_ok"):
         print("  WARNING: the log file size does not match what the child wrote")
     if args.json:
-        keys = ("lines_per_s", "ceiling_lines_per_s", "baseline_lines_per_s", "lag_p99_ms", "rss_mb_per_million_lines")
+        keys = (
+            "lines_per_s",
+            "ceiling_lines_per_s",
+            "baseline_lines_per_s",
+            "lag_p99_ms",
+            "rss_mb_per_million_lines",
+        )
         Path(args.json).write_text(json.dumps({k: result[k] for k in keys}, indent=2) + "\n")
     return 0
 

@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 
-from procdeck.core.profile import EnvVar, Profile  # noqa: E402
-from procdeck.core.restart_policy import RestartMode, RestartPolicy  # noqa: E402
-from procdeck.engine.profiles import codec  # noqa: E402
-from procdeck.engine.profiles.store import ProfileStore  # noqa: E402
+from procdeck.core.profile import EnvVar, Profile
+from procdeck.core.restart_policy import RestartMode, RestartPolicy
+from procdeck.engine.profiles import codec
+from procdeck.engine.profiles.store import ProfileStore
 
 
 def profiles(count: int, generation: int) -> list[Profile]:
@@ -35,7 +35,11 @@ def profiles(count: int, generation: int) -> list[Profile]:
             f"service-{i}",
             ["python3", "-m", "service", f"--port={8000 + i}", f"--gen={generation}"],
             cwd="~/src/project",
-            env=(EnvVar("PORT", str(8000 + i)), EnvVar("TOKEN", "x" * 32, secret=True), EnvVar("DEBUG", None)),
+            env=(
+                EnvVar("PORT", str(8000 + i)),
+                EnvVar("TOKEN", "x" * 32, secret=True),
+                EnvVar("DEBUG", None),
+            ),
             restart=RestartPolicy(RestartMode.ON_FAILURE, max_restarts=3),
             group=f"group-{i % 7}",
             tags=("web", "api"),
@@ -67,11 +71,18 @@ def measure(count: int, n: int) -> dict[str, float]:
             tomllib.loads(raw_path.read_text())
             raw_load.append(time.perf_counter() - t0)
     ms = lambda xs: round(statistics.median(xs) * 1000, 3)  # noqa: E731
-    return {"save_ms": ms(save), "raw_save_ms": ms(raw_save), "load_ms": ms(load), "raw_load_ms": ms(raw_load)}
+    return {
+        "save_ms": ms(save),
+        "raw_save_ms": ms(raw_save),
+        "load_ms": ms(load),
+        "raw_load_ms": ms(raw_load),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", type=Path)
@@ -85,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             result[f"{key.removesuffix('_ms')}_{count}_ms"] = value
         for metric in ("save", "load"):
             ours, base = row[f"{metric}_ms"], row[f"raw_{metric}_ms"]
-            print(f"{count:>9} {metric + ' ms':<10}{ours:>12.2f}{base:>12.2f}{ours / base if base else float('inf'):>8.1f}")
+            print(
+                f"{count:>9} {metric + ' ms':<10}{ours:>12.2f}{base:>12.2f}{ours / base if base else float('inf'):>8.1f}"
+            )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0

@@ -94,10 +94,16 @@ async def measure(seq_n: int, par_n: int, rounds: int) -> dict[str, float]:
             await raw_parallel(200)
             await pool_parallel(200)
             await ppe_parallel(200)
-            seq_cases = {"raw_seq_us_per_call": raw_call, "seq_us_per_call": lambda: pool.run(spec),
-                         "ppe_seq_us_per_call": ppe_call}
-            par_cases = {"raw_jobs_per_s": raw_parallel, "jobs_per_s": pool_parallel,
-                         "ppe_jobs_per_s": ppe_parallel}
+            seq_cases = {
+                "raw_seq_us_per_call": raw_call,
+                "seq_us_per_call": lambda: pool.run(spec),
+                "ppe_seq_us_per_call": ppe_call,
+            }
+            par_cases = {
+                "raw_jobs_per_s": raw_parallel,
+                "jobs_per_s": pool_parallel,
+                "ppe_jobs_per_s": ppe_parallel,
+            }
             for _ in range(max(3, rounds)):
                 for key, call in seq_cases.items():
                     t0 = time.perf_counter()
@@ -111,8 +117,14 @@ async def measure(seq_n: int, par_n: int, rounds: int) -> dict[str, float]:
                     await run(par_n)
                     record(key, par_n / (time.perf_counter() - t0))
                 pool.remove_finished()
-    order = ("seq_us_per_call", "raw_seq_us_per_call", "ppe_seq_us_per_call",
-             "jobs_per_s", "raw_jobs_per_s", "ppe_jobs_per_s")
+    order = (
+        "seq_us_per_call",
+        "raw_seq_us_per_call",
+        "ppe_seq_us_per_call",
+        "jobs_per_s",
+        "raw_jobs_per_s",
+        "ppe_jobs_per_s",
+    )
     return {key: statistics.median(samples[key]) for key in order}
 
 
@@ -159,7 +171,9 @@ def measure_ui_lag(n: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--skip-ui", action="store_true", help="do not measure ui_lag_p99_ms")
@@ -177,9 +191,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"worker_dispatch ({WORKERS} workers, {par_n:,} jobs per batch, medians)")
     for key, value in figures.items():
         print(f"  {key:<22} {value:>12,.1f}")
-    print(f"  seq / raw             {figures['seq_us_per_call'] / figures['raw_seq_us_per_call']:>12.2f}  (target <= 1.25)")
-    print(f"  seq / ppe             {figures['seq_us_per_call'] / figures['ppe_seq_us_per_call']:>12.2f}  (target <= 0.75)")
-    print(f"  jobs/s / raw          {figures['jobs_per_s'] / figures['raw_jobs_per_s']:>12.2f}  (target >= 0.9)")
+    print(
+        f"  seq / raw             {figures['seq_us_per_call'] / figures['raw_seq_us_per_call']:>12.2f}  (target <= 1.25)"
+    )
+    print(
+        f"  seq / ppe             {figures['seq_us_per_call'] / figures['ppe_seq_us_per_call']:>12.2f}  (target <= 0.75)"
+    )
+    print(
+        f"  jobs/s / raw          {figures['jobs_per_s'] / figures['raw_jobs_per_s']:>12.2f}  (target >= 0.9)"
+    )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0

@@ -19,6 +19,7 @@ from procdeck.main import make_application
 async def churn(n: int) -> int:
     done = 0
     async with anyio.create_task_group() as tg:
+
         async def worker(count: int) -> None:
             nonlocal done
             for _ in range(count):

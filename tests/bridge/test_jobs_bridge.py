@@ -60,7 +60,9 @@ def test_commands_reach_the_pool(qt_run, qapp):
             job_id = pool.jobs()[0].job_id
             bridge.cancel_job(job_id)  # not cancellable: says so
             assert failed and "not cancellable" in failed[0]
-            bridge.dispatch(build_request(f"{SAMPLE}:add", "", DispatchMode.MAP, "", inputs_file="/no/such/file"))
+            bridge.dispatch(
+                build_request(f"{SAMPLE}:add", "", DispatchMode.MAP, "", inputs_file="/no/such/file")
+            )
             await until(lambda: rejected != [])
             assert "does not exist" in rejected[0]
             details = []

@@ -16,7 +16,9 @@ CALLBACKS = 400_000
 def test_hundreds_of_thousands_of_callbacks_exit_cleanly():
     script = Path(__file__).with_name("soak_loop.py")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run([sys.executable, str(script), str(CALLBACKS)], capture_output=True, text=True, timeout=600, env=env)
+    result = subprocess.run(
+        [sys.executable, str(script), str(CALLBACKS)], capture_output=True, text=True, timeout=600, env=env
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == f"callbacks {CALLBACKS}"
     assert result.stderr == ""

@@ -68,6 +68,7 @@ def test_table_refreshes_only_while_active(qt_run, qtbot):
 def test_signal_result_comes_back(qt_run, qtbot):
     child = subprocess.Popen([sys.executable, "-c", "import time\nwhile True: time.sleep(1)"])
     try:
+
         async def scenario():
             async with anyio.create_task_group() as tg:
                 bridge = MonitorBridge(Sampler(), TaskSpawner(tg))

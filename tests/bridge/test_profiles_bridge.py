@@ -38,7 +38,8 @@ def test_save_after_an_unseen_external_edit_keeps_both(qt_run, tmp_path):
             await bridge._reload()  # load without the watcher: the external edit stays unseen
             await bridge._save(Profile("mine", ["true"]), None)
             await anyio.to_thread.run_sync(
-                engine.profiles.store.path.write_text, codec.dumps([Profile("mine", ["true"]), Profile("theirs", ["false"])])
+                engine.profiles.store.path.write_text,
+                codec.dumps([Profile("mine", ["true"]), Profile("theirs", ["false"])]),
             )
             # Edit "mine" (rename) while the window still shows the old file.
             await bridge._save(Profile("mine-renamed", ["true"]), "mine")
@@ -46,7 +47,9 @@ def test_save_after_an_unseen_external_edit_keeps_both(qt_run, tmp_path):
             assert seen[-1] == ["mine-renamed", "theirs"]
             assert any("changed on disk" in m for m in messages)
             # The profile being edited was deleted on disk: the edit is kept as a new profile.
-            await anyio.to_thread.run_sync(engine.profiles.store.path.write_text, codec.dumps([Profile("theirs", ["false"])]))
+            await anyio.to_thread.run_sync(
+                engine.profiles.store.path.write_text, codec.dumps([Profile("theirs", ["false"])])
+            )
             await bridge._save(Profile("mine-again", ["true"]), "mine-renamed")
             assert [p.name for p in ProfileStore(tmp_path).load().profiles] == ["theirs", "mine-again"]
             bridge.close()

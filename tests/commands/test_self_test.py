@@ -19,7 +19,11 @@ def test_self_test_passes_with_clean_stderr() -> None:
     env = dict(os.environ)
     env.pop("PYTHONUNBUFFERED", None)  # buffering bugs must not hide behind the machine's setting
     result = subprocess.run(
-        [sys.executable, "-m", "procdeck", "--self-test"], capture_output=True, text=True, timeout=300, env=env
+        [sys.executable, "-m", "procdeck", "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr

@@ -31,12 +31,18 @@ def _light_palette_after(qapp):
 def test_menus_shortcuts_icons_and_about(qt_run, qtbot, tmp_path: Path) -> None:
     async def scenario():
         async with Engine() as engine:
-            parts = build(engine, on_quit=lambda: None, log_file=tmp_path / "procdeck.log", settings=_settings(tmp_path))
+            parts = build(
+                engine, on_quit=lambda: None, log_file=tmp_path / "procdeck.log", settings=_settings(tmp_path)
+            )
             window = parts.window
             qtbot.addWidget(window)
             assert "Quit" in _menu_texts(window, "File")
-            assert {"Launch", "New Command", "Stop", "Kill", "Restart", "Remove"} <= set(_menu_texts(window, "Run"))
-            assert {"Theme", "Full Screen", "Reset Layout", "Notify When Long Runs End"} <= set(_menu_texts(window, "View"))
+            assert {"Launch", "New Command", "Stop", "Kill", "Restart", "Remove"} <= set(
+                _menu_texts(window, "Run")
+            )
+            assert {"Theme", "Full Screen", "Reset Layout", "Notify When Long Runs End"} <= set(
+                _menu_texts(window, "View")
+            )
             assert {"About Procdeck", "Open Log Folder"} <= set(_menu_texts(window, "Help"))
             shortcuts = [
                 a.shortcut().toString()
@@ -54,12 +60,19 @@ def test_menus_shortcuts_icons_and_about(qt_run, qtbot, tmp_path: Path) -> None:
                         plain = action.text().replace("&", "")
                         assert not action.shortcut().isEmpty(), plain
                         assert action.toolTip() != plain, plain  # says more than the text
-                        assert action.shortcut().toString(QKeySequence.SequenceFormat.NativeText) in action.toolTip()
+                        assert (
+                            action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                            in action.toolTip()
+                        )
             desktop = parts.desktop
             assert desktop is not None
             desktop.actions["about"].trigger()
             assert desktop.about is not None and desktop.about.isVisible()
-            assert desktop.about.findChild(type(desktop.about.version_labels["Qt"]), "aboutLogFile").text().endswith("procdeck.log")
+            assert (
+                desktop.about.findChild(type(desktop.about.version_labels["Qt"]), "aboutLogFile")
+                .text()
+                .endswith("procdeck.log")
+            )
             desktop.about.close()
             assert desktop.actions["launch"].shortcut() == QKeySequence("Ctrl+Return")
             parts.close()
@@ -121,7 +134,9 @@ def _notifications(parts) -> list[str]:
     return sent
 
 
-def test_a_run_ending_in_the_background_notifies(qt_run, qtbot, tmp_path: Path, python: str, monkeypatch) -> None:
+def test_a_run_ending_in_the_background_notifies(
+    qt_run, qtbot, tmp_path: Path, python: str, monkeypatch
+) -> None:
     from procdeck.core.process_spec import ProcessSpec
     from procdeck.ui.notifier import Notifier
 
@@ -134,7 +149,9 @@ def test_a_run_ending_in_the_background_notifies(qt_run, qtbot, tmp_path: Path, 
             parts = build(engine, on_quit=lambda: None, settings=_settings(tmp_path))
             qtbot.addWidget(parts.window)
             sent = _notifications(parts)
-            run_id = parts.bridge.launch(ProcessSpec((python, "-c", "import sys, time; time.sleep(0.5); sys.exit(4)"), name="quick"))
+            run_id = parts.bridge.launch(
+                ProcessSpec((python, "-c", "import sys, time; time.sleep(0.5); sys.exit(4)"), name="quick")
+            )
             assert run_id is not None
             with anyio.fail_after(30):
                 while not sent:

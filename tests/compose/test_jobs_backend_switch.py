@@ -53,8 +53,14 @@ def test_switch_to_a_dask_local_cluster_and_back(qt_run, qtbot, settings):
             selector = panel.backend_selector
             selector.set_choice(BackendChoice.dask_local_cluster(1))
             selector.apply.click()
-            await until(lambda: cluster_states and cluster_states[-1] is not None
-                        and cluster_states[-1].status is ClusterStatus.CONNECTED, timeout=90)
+            await until(
+                lambda: (
+                    cluster_states
+                    and cluster_states[-1] is not None
+                    and cluster_states[-1].status is ClusterStatus.CONNECTED
+                ),
+                timeout=90,
+            )
             assert pool.backend.name == "dask"
             assert not selector.status.isHidden() and "Dask" in selector.status.text()
             pool.submit(JobSpec(f"{SAMPLE}:add", (2, 3)))
@@ -67,7 +73,10 @@ def test_switch_to_a_dask_local_cluster_and_back(qt_run, qtbot, settings):
             await until(lambda: cluster_states[-1] is None, timeout=60)
             assert pool.backend.name == "local"
             with anyio.fail_after(30):
-                while any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in dask_pids):
+                while any(
+                    psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+                    for p in dask_pids
+                ):
                     await anyio.sleep(0.1)
             pool.submit(JobSpec(f"{SAMPLE}:add", (4, 5)))
             await until(lambda: states(panel) == ["done", "done"], timeout=60)
@@ -90,7 +99,9 @@ def test_a_job_that_cannot_be_interrupted_says_so_and_can_be_killed(qt_run, qtbo
             await until(lambda: states(panel) == ["running"])
             panel.select_job(job_id)
             panel.cancel_job_action.trigger()
-            assert messages == [f"Job {job_id} keeps running until it finishes (it is not cancellable); Kill job stops its worker."]
+            assert messages == [
+                f"Job {job_id} keeps running until it finishes (it is not cancellable); Kill job stops its worker."
+            ]
             panel.kill_job_action.trigger()
             await until(lambda: states(panel) in (["failed"], ["cancelled"]), timeout=30)
             await until(lambda: gone(pid), timeout=10)

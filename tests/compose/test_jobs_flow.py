@@ -113,8 +113,12 @@ def test_cancel_from_the_panel_and_workers_view(qt_run, qtbot, settings):
             panel.form.inputs.setText("[30, 30, 30, 30]")
             panel.form.submit()
             # The table learns a running job's worker pid with the next workers refresh.
-            await until(lambda: states(panel).count("running") == 2 and all(
-                panel.model.info_at(r).worker_pid for r in range(2)))
+            await until(
+                lambda: (
+                    states(panel).count("running") == 2
+                    and all(panel.model.info_at(r).worker_pid for r in range(2))
+                )
+            )
             await until(lambda: panel.pool_view.summary.text() == "2 workers, 2 busy")
             panel.select_job(panel.model.info_at(0).job_id)
             qtbot.mouseClick(panel.cancel_job_button, Qt.MouseButton.LeftButton)

@@ -13,7 +13,7 @@ from procdeck.compose.window import build
 from procdeck.core.samples import HistorySettings, MarkerKind
 from procdeck.engine.engine import Engine
 
-BUSY = f"{sys.executable} -c \"while True: pass\""
+BUSY = f'{sys.executable} -c "while True: pass"'
 
 
 async def until(predicate, timeout=30.0):
@@ -38,7 +38,9 @@ def test_run_is_charted_with_markers_and_table_refreshes_only_when_visible(qt_ru
             await until(lambda: "run/1/tree/cpu" in engine.monitor.history)
             chart = mon.runs_chart
             await until(lambda: chart.groups() == ["run/1"] and "run/1/tree/cpu" in chart._curves)
-            await until(lambda: (chart.curve_data("run/1/tree/cpu")[1] > 5).any())  # busy, even on a loaded machine
+            await until(
+                lambda: (chart.curve_data("run/1/tree/cpu")[1] > 5).any()
+            )  # busy, even on a loaded machine
             # The Processes tab is hidden behind the Runs chart: no machine-wide walks.
             assert mon.processes.visibleRegion().isEmpty() and not mon.bridge.table_active
             window.table.actions_by_name["stop"].trigger()
@@ -64,6 +66,7 @@ def test_run_is_charted_with_markers_and_table_refreshes_only_when_visible(qt_ru
 def test_signal_and_chart_a_process_from_the_processes_view(qt_run, qtbot, monkeypatch):
     child = subprocess.Popen([sys.executable, "-c", "import time\nwhile True: time.sleep(1)"])
     try:
+
         async def scenario():
             async with Engine() as engine:
                 parts = build(engine, on_quit=lambda: None)

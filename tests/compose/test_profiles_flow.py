@@ -42,11 +42,17 @@ def names(panel) -> list[str]:
 
 
 def test_edit_launch_restart_delete_undo_and_external_edits(qt_run, qtbot, tmp_path):
-    store = seed(tmp_path, [
-        Profile("crash", py("import sys; print('crashing'); sys.exit(2)"),
+    store = seed(
+        tmp_path,
+        [
+            Profile(
+                "crash",
+                py("import sys; print('crashing'); sys.exit(2)"),
                 env=(EnvVar("TOKEN", "hunter2", secret=True),),
-                restart=RestartPolicy(RestartMode.ON_FAILURE, backoff_s=0.05, max_restarts=2)),
-    ])
+                restart=RestartPolicy(RestartMode.ON_FAILURE, backoff_s=0.05, max_restarts=2),
+            ),
+        ],
+    )
 
     async def scenario():
         async with Engine(config_dir=tmp_path) as engine:
@@ -99,7 +105,9 @@ def test_edit_launch_restart_delete_undo_and_external_edits(qt_run, qtbot, tmp_p
             window.table.select_run(window.runs_model.infos()[0].run_id)
             save_as.trigger()
             editor = panel.editor
-            assert editor.windowTitle() == "New profile" and editor.command.toPlainText().startswith(sys.executable)
+            assert editor.windowTitle() == "New profile" and editor.command.toPlainText().startswith(
+                sys.executable
+            )
             editor.name.setText("saved-run")
             editor._try_accept()
             await until(lambda: "saved-run" in names(panel))
@@ -142,11 +150,14 @@ def test_worker_job_profiles_launch_into_the_jobs_panel(qt_run, qtbot, tmp_path)
     from procdeck.core.jobs import JobState
     from procdeck.core.profile import WorkerJob
 
-    seed(tmp_path, [
-        Profile("primes", job=WorkerJob("procdeck.tasks.builtin:count_primes", ("1000",))),
-        Profile("squares", job=WorkerJob("procdeck.tasks.builtin:identity", (), ("1", "'two'", "[3]"))),
-        Profile("missing", job=WorkerJob("procdeck.tasks.builtin:no_such_task", ("1",))),
-    ])
+    seed(
+        tmp_path,
+        [
+            Profile("primes", job=WorkerJob("procdeck.tasks.builtin:count_primes", ("1000",))),
+            Profile("squares", job=WorkerJob("procdeck.tasks.builtin:identity", (), ("1", "'two'", "[3]"))),
+            Profile("missing", job=WorkerJob("procdeck.tasks.builtin:no_such_task", ("1",))),
+        ],
+    )
 
     async def scenario():
         async with Engine(config_dir=tmp_path) as engine:
@@ -161,7 +172,11 @@ def test_worker_job_profiles_launch_into_the_jobs_panel(qt_run, qtbot, tmp_path)
             assert engine.jobs.result(engine.jobs.jobs()[0].job_id) == 168  # primes below 1000
             parts.profiles.launch("squares")
             await until(lambda: len(engine.jobs.batches()) == 1 and engine.jobs.batches()[0].done == 3)
-            assert [row.result for row in engine.jobs.results(engine.jobs.batches()[0].batch_id)] == [1, "two", [3]]
+            assert [row.result for row in engine.jobs.results(engine.jobs.batches()[0].batch_id)] == [
+                1,
+                "two",
+                [3],
+            ]
             assert window.runs_model.rowCount() == 0  # nothing was launched as a process
             parts.profiles.launch("missing")  # dispatched; the failure is the job's, with a reason
             await until(lambda: len(engine.jobs.jobs()) == 5 and engine.jobs.jobs()[-1].state.is_final)

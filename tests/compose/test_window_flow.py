@@ -42,7 +42,9 @@ def test_launch_watch_stop_remove(qt_run, qtbot):
     async def scenario():
         async with open_window(qtbot) as (engine, parts, window):
             window.show()
-            window.launcher.command.setText(f"{sys.executable} -u -c \"import time; print('hello', flush=True); time.sleep(60)\"")
+            window.launcher.command.setText(
+                f"{sys.executable} -u -c \"import time; print('hello', flush=True); time.sleep(60)\""
+            )
             qtbot.mouseClick(window.launcher.run_button, Qt.MouseButton.LeftButton)
             await until(lambda: window.runs_model.rowCount() == 1 and _state(window) == "running")
             await until(lambda: "hello" in window.output.plain_text())
@@ -70,7 +72,9 @@ def test_bad_input_is_shown_inline_and_kept(qt_run, qtbot):
             assert window.runs_model.rowCount() == 0
             window.launcher.command.setText("procdeck-no-such-program")
             window.launcher.submit()
-            await until(lambda: window.runs_model.rowCount() == 1 and _state(window) == RunState.FAILED_TO_START.value)
+            await until(
+                lambda: window.runs_model.rowCount() == 1 and _state(window) == RunState.FAILED_TO_START.value
+            )
             assert "Command not found: procdeck-no-such-program" in window.output.summary.text()
             window.launcher.command.setText("")
             window.launcher.submit()
@@ -87,7 +91,9 @@ def test_one_shot_capture_shows_output_exit_code_and_duration(qt_run, qtbot):
             window.launcher.command.setText("echo one; echo two >&2; exit 4")
             window.launcher.submit()
             await until(lambda: "exit 4" in window.output.summary.text())
-            await until(lambda: window.output.plain_text() == "one\ntwo" or window.output.plain_text() == "two\none")
+            await until(
+                lambda: window.output.plain_text() == "one\ntwo" or window.output.plain_text() == "two\none"
+            )
             assert "took" in window.output.summary.text()
 
     qt_run(scenario)

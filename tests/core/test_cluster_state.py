@@ -19,9 +19,14 @@ from procdeck.core.cluster_state import (
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("host", "tcp://host:8786"), ("host:9000", "tcp://host:9000"),
-     ("tcp://10.0.0.1:8786/", "tcp://10.0.0.1:8786"), ("TLS://h:1", "tls://h:1"),
-     ("[::1]:8786", "tcp://[::1]:8786"), ("ws://h", "ws://h:8786")],
+    [
+        ("host", "tcp://host:8786"),
+        ("host:9000", "tcp://host:9000"),
+        ("tcp://10.0.0.1:8786/", "tcp://10.0.0.1:8786"),
+        ("TLS://h:1", "tls://h:1"),
+        ("[::1]:8786", "tcp://[::1]:8786"),
+        ("ws://h", "ws://h:8786"),
+    ],
 )
 def test_addresses(text, expected):
     assert parse_scheduler_address(text) == expected
@@ -58,11 +63,14 @@ def test_round_trips():
 
 @pytest.mark.parametrize(
     "data, words",
-    [([], "table"), ({"kind": "ray"}, "Unknown backend"),
-     ({"kind": "dask", "dask_mode": "x"}, "Unknown Dask mode"),
-     ({"kind": "dask", "dask_mode": "scheduler"}, "Enter the scheduler address"),
-     ({"kind": "dask", "dask_mode": "scheduler", "address": "h", "security": 3}, "security"),
-     ({"kind": "dask", "n_workers": 0}, "workers")],
+    [
+        ([], "table"),
+        ({"kind": "ray"}, "Unknown backend"),
+        ({"kind": "dask", "dask_mode": "x"}, "Unknown Dask mode"),
+        ({"kind": "dask", "dask_mode": "scheduler"}, "Enter the scheduler address"),
+        ({"kind": "dask", "dask_mode": "scheduler", "address": "h", "security": 3}, "security"),
+        ({"kind": "dask", "n_workers": 0}, "workers"),
+    ],
 )
 def test_bad_stored_choices(data, words):
     with pytest.raises(BackendChoiceError, match=words):

@@ -99,7 +99,9 @@ def test_worker_job_is_not_a_command() -> None:
 
 
 def test_profile_from_spec_round_trips_to_an_equal_spec() -> None:
-    original = Profile("x", ("a", "b c"), env=(EnvVar("A", "1"),), stop_signal="SIGINT", grace_s=1.5).to_spec()
+    original = Profile(
+        "x", ("a", "b c"), env=(EnvVar("A", "1"),), stop_signal="SIGINT", grace_s=1.5
+    ).to_spec()
     again = profile_from_spec(original, "x").to_spec()
     assert again == original and dict(again.env) == dict(original.env)
 
@@ -114,7 +116,9 @@ def test_launch_order_puts_dependencies_first_and_reports_cycles_and_unknowns() 
     profiles = {
         "db": Profile("db", ["db"]),
         "migrate": Profile("migrate", ["m"], start_after=(StartAfter("db"),)),
-        "web": Profile("web", ["w"], start_after=(StartAfter("migrate", StartCondition.SUCCEEDED), StartAfter("db"))),
+        "web": Profile(
+            "web", ["w"], start_after=(StartAfter("migrate", StartCondition.SUCCEEDED), StartAfter("db"))
+        ),
         "a": Profile("a", ["a"], start_after=(StartAfter("b"),)),
         "b": Profile("b", ["b"], start_after=(StartAfter("a"),)),
         "lost": Profile("lost", ["l"], start_after=(StartAfter("ghost"),)),

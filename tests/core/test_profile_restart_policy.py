@@ -57,14 +57,24 @@ def test_zero_max_restarts_means_unlimited() -> None:
 
 
 def test_invalid_policy_values_are_reported_per_field() -> None:
-    bad = RestartPolicy(RestartMode.ALWAYS, backoff_s=-1, backoff_factor=0.5, max_restarts=-2, window_s=float("nan"))
+    bad = RestartPolicy(
+        RestartMode.ALWAYS, backoff_s=-1, backoff_factor=0.5, max_restarts=-2, window_s=float("nan")
+    )
     fields = {f for f, _ in bad.problems()}
-    assert fields == {"restart.backoff_s", "restart.backoff_factor", "restart.max_restarts", "restart.window_s"}
+    assert fields == {
+        "restart.backoff_s",
+        "restart.backoff_factor",
+        "restart.max_restarts",
+        "restart.window_s",
+    }
     assert RestartPolicy().problems() == []
 
 
 def test_status_describes_pending_restart_and_giving_up() -> None:
     assert RestartStatus(restarts=2, next_restart_at=105.0).describe(now=100.0) == "restart #3 in 5 s"
-    assert RestartStatus(restarts=3, gave_up="gave up after 3 restarts in 60 s").describe(0) == "gave up after 3 restarts in 60 s"
+    assert (
+        RestartStatus(restarts=3, gave_up="gave up after 3 restarts in 60 s").describe(0)
+        == "gave up after 3 restarts in 60 s"
+    )
     assert RestartStatus(restarts=1).describe(0) == "restarted 1x"
     assert RestartStatus().describe(0) == ""

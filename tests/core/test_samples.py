@@ -17,8 +17,17 @@ from procdeck.core.samples import (
 
 
 def _s(pid: int, cpu: float | None, rss: int | None = 100, state: ProcState = ProcState.OK) -> ProcessSample:
-    return ProcessSample(pid=pid, create_time=1.0, name=f"p{pid}", t=10.0, state=state, cpu_percent=cpu,
-                         cpu_norm=None if cpu is None else cpu / 2, rss=rss, threads=1)
+    return ProcessSample(
+        pid=pid,
+        create_time=1.0,
+        name=f"p{pid}",
+        t=10.0,
+        state=state,
+        cpu_percent=cpu,
+        cpu_norm=None if cpu is None else cpu / 2,
+        rss=rss,
+        threads=1,
+    )
 
 
 def test_first_sample_shows_dash_not_zero() -> None:
@@ -28,7 +37,13 @@ def test_first_sample_shows_dash_not_zero() -> None:
 
 
 def test_tree_sums_known_values_and_skips_dead_members() -> None:
-    tree = TreeSample("run/1", "r", _s(1, 10.0), (_s(1, 10.0), _s(2, None), _s(3, 50.0, 300), _s(4, 99.0, 999, ProcState.GONE)), 10.0)
+    tree = TreeSample(
+        "run/1",
+        "r",
+        _s(1, 10.0),
+        (_s(1, 10.0), _s(2, None), _s(3, 50.0, 300), _s(4, 99.0, 999, ProcState.GONE)),
+        10.0,
+    )
     assert tree.cpu_percent == 60.0
     assert tree.cpu_norm == 30.0
     assert tree.rss == 500
@@ -60,14 +75,17 @@ def test_history_settings_bounds_and_memory() -> None:
     assert HistorySettings(duration_s=24 * 3600, rate_hz=10).capacity == 86400
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"rate_hz": 0.1}, "between 0.25 and 10"),
-    ({"rate_hz": 11}, "between 0.25 and 10"),
-    ({"rate_hz": float("nan")}, "between"),
-    ({"duration_s": 25 * 3600}, "24 h"),
-    ({"duration_s": 0}, "24 h"),
-    ({"max_series": 0}, "at least 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"rate_hz": 0.1}, "between 0.25 and 10"),
+        ({"rate_hz": 11}, "between 0.25 and 10"),
+        ({"rate_hz": float("nan")}, "between"),
+        ({"duration_s": 25 * 3600}, "24 h"),
+        ({"duration_s": 0}, "24 h"),
+        ({"max_series": 0}, "at least 1"),
+    ],
+)
 def test_history_settings_reject_bad_values(kwargs: dict[str, float], words: str) -> None:
     with pytest.raises(ValueError, match=words):
         HistorySettings(**kwargs)

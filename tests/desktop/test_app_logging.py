@@ -37,7 +37,9 @@ def test_log_rotates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         session.close()
     rotated = sorted(p.name for p in tmp_path.glob("procdeck.log.*"))
-    assert rotated[: app_logging.BACKUP_COUNT] == [f"procdeck.log.{i}" for i in range(1, app_logging.BACKUP_COUNT + 1)]
+    assert rotated[: app_logging.BACKUP_COUNT] == [
+        f"procdeck.log.{i}" for i in range(1, app_logging.BACKUP_COUNT + 1)
+    ]
     assert all(p.stat().st_size <= 2100 for p in tmp_path.glob("procdeck.log*"))
 
 

@@ -15,7 +15,7 @@ from procdeck.desktop.crash_dialog import CrashReporter
 def _raise_and_report(reporter: CrashReporter, exc: BaseException) -> None:
     try:
         raise exc
-    except BaseException as caught:  # noqa: BLE001
+    except BaseException as caught:
         reporter.handle(type(caught), caught, caught.__traceback__)
 
 
@@ -93,7 +93,9 @@ def test_an_exception_in_a_qt_slot_reaches_the_dialog(qapp, tmp_path: Path) -> N
         fired = Signal()
 
     shown: list[str] = []
-    reporter = CrashReporter(tmp_path / "procdeck.log", show_dialog=lambda summary, *_: shown.append(summary)).install()
+    reporter = CrashReporter(
+        tmp_path / "procdeck.log", show_dialog=lambda summary, *_: shown.append(summary)
+    ).install()
     emitter = Emitter()
 
     def broken_slot() -> None:

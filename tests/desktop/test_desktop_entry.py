@@ -81,13 +81,21 @@ def test_missing_resources_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.
 def test_cli_install_and_uninstall(tmp_path: Path) -> None:
     env = {"XDG_DATA_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "procdeck", "--install-desktop-entry"], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "procdeck", "--install-desktop-entry"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "Installed Procdeck" in done.stdout
     assert (tmp_path / "applications" / "io.procdeck.Procdeck.desktop").is_file()
     gone = subprocess.run(
-        [sys.executable, "-m", "procdeck", "--uninstall-desktop-entry"], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "procdeck", "--uninstall-desktop-entry"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert gone.returncode == 0 and "Removed Procdeck" in gone.stdout
     assert not (tmp_path / "applications" / "io.procdeck.Procdeck.desktop").exists()

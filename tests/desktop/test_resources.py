@@ -48,7 +48,10 @@ def test_windows_icon_is_an_ico() -> None:
 @pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="desktop-file-utils not installed")
 def test_desktop_file_is_valid() -> None:
     result = subprocess.run(
-        ["desktop-file-validate", str(RESOURCES / "io.procdeck.Procdeck.desktop")], capture_output=True, text=True, timeout=60
+        ["desktop-file-validate", str(RESOURCES / "io.procdeck.Procdeck.desktop")],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0 and result.stdout.strip() == "", result.stdout
 
@@ -57,13 +60,17 @@ def test_desktop_file_is_valid() -> None:
 def test_metainfo_is_valid() -> None:
     result = subprocess.run(
         ["appstreamcli", "validate", "--no-net", str(RESOURCES / "io.procdeck.Procdeck.metainfo.xml")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _render_module():
-    spec = importlib.util.spec_from_file_location("render_icons", RESOURCES.parent / "packaging" / "render_icons.py")
+    spec = importlib.util.spec_from_file_location(
+        "render_icons", RESOURCES.parent / "packaging" / "render_icons.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

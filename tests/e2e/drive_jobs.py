@@ -41,8 +41,11 @@ def main() -> int:
         with anyio.fail_after(60):
             while states().count("done") < 4 or states().count("running") < 2:
                 await anyio.sleep(0.05)
-            running = [model.info_at(r).job_id for r in range(model.rowCount())
-                       if model.info_at(r).state.value == "running"]
+            running = [
+                model.info_at(r).job_id
+                for r in range(model.rowCount())
+                if model.info_at(r).state.value == "running"
+            ]
             panel.select_job(running[0])
             panel.cancel_job_button.click()
             while "cancelled" not in states():

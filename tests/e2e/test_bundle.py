@@ -42,7 +42,11 @@ def bundle() -> Path:
 def _user_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """A user's environment: no PYTHONUNBUFFERED (it would hide buffering bugs)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED" and not k.startswith("_PYI_")}
-    env.update(QT_QPA_PLATFORM="offscreen", PROCDECK_CONFIG_DIR=str(tmp_path / "config"), PROCDECK_LOG_DIR=str(tmp_path / "log"))
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        PROCDECK_CONFIG_DIR=str(tmp_path / "config"),
+        PROCDECK_LOG_DIR=str(tmp_path / "log"),
+    )
     env.update(extra)
     return env
 
@@ -62,7 +66,9 @@ def test_bundle_serves_anyio_workers_without_a_window(bundle: Path, tmp_path: Pa
     """anyio's own worker command line: READY at once, unbuffered, nothing on stderr."""
     with subprocess.Popen(
         [str(bundle), "-u", "-m", "anyio.to_process"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=_user_env(tmp_path, QT_QPA_PLATFORM="xcb", DISPLAY=":987"),  # a window would fail here
     ) as worker:
         readable, _, _ = select.select([worker.stdout], [], [], 20)  # anyio's own limit
@@ -94,8 +100,18 @@ def test_no_library_path_when_the_user_had_none(bundle: Path, tmp_path: Path) ->
     env = _user_env(tmp_path)
     env.pop("LD_LIBRARY_PATH", None)
     result = subprocess.run(
-        [str(bundle), "run", "--", sys.executable, "-c", "import json, os; print(json.dumps(dict(os.environ)))"],
-        capture_output=True, text=True, timeout=120, env=env,
+        [
+            str(bundle),
+            "run",
+            "--",
+            sys.executable,
+            "-c",
+            "import json, os; print(json.dumps(dict(os.environ)))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
@@ -104,13 +120,22 @@ def test_no_library_path_when_the_user_had_none(bundle: Path, tmp_path: Path) ->
 
 def test_bundle_installs_a_desktop_entry_pointing_at_itself(bundle: Path, tmp_path: Path) -> None:
     env = _user_env(tmp_path, XDG_DATA_HOME=str(tmp_path / "data"))
-    result = subprocess.run([str(bundle), "--install-desktop-entry"], capture_output=True, text=True, timeout=120, env=env)
+    result = subprocess.run(
+        [str(bundle), "--install-desktop-entry"], capture_output=True, text=True, timeout=120, env=env
+    )
     assert result.returncode == 0, result.stderr
     entry = (tmp_path / "data" / "applications" / "io.procdeck.Procdeck.desktop").read_text()
     assert f"TryExec={bundle}" in entry.splitlines()
-    assert (tmp_path / "data" / "icons" / "hicolor" / "256x256" / "apps" / "io.procdeck.Procdeck.png").is_file()
-    removed = subprocess.run([str(bundle), "--uninstall-desktop-entry"], capture_output=True, text=True, timeout=120, env=env)
-    assert removed.returncode == 0 and not (tmp_path / "data" / "applications" / "io.procdeck.Procdeck.desktop").exists()
+    assert (
+        tmp_path / "data" / "icons" / "hicolor" / "256x256" / "apps" / "io.procdeck.Procdeck.png"
+    ).is_file()
+    removed = subprocess.run(
+        [str(bundle), "--uninstall-desktop-entry"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert (
+        removed.returncode == 0
+        and not (tmp_path / "data" / "applications" / "io.procdeck.Procdeck.desktop").exists()
+    )
 
 
 def test_bundled_window_starts_logs_and_quits_cleanly(bundle: Path, tmp_path: Path) -> None:
@@ -122,7 +147,9 @@ def test_bundled_window_starts_logs_and_quits_cleanly(bundle: Path, tmp_path: Pa
             if log.exists() and "window shown" in log.read_text():
                 break
             time.sleep(0.1)
-        assert log.exists() and "window shown" in log.read_text(), app.stderr.read() if app.poll() is not None else ""
+        assert log.exists() and "window shown" in log.read_text(), (
+            app.stderr.read() if app.poll() is not None else ""
+        )
         app.send_signal(signal.SIGTERM)
         out, err = app.communicate(timeout=60)
         assert app.returncode == 0, err

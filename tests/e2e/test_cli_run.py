@@ -42,8 +42,16 @@ def test_death_by_signal_is_128_plus_n():
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [
-        (["--", "procdeck-no-such-command"], 127, b"procdeck run: Command not found: procdeck-no-such-command\n"),
-        (["--cwd", "/nonexistent-procdeck", "--", "true"], 127, b"procdeck run: Working folder does not exist: /nonexistent-procdeck\n"),
+        (
+            ["--", "procdeck-no-such-command"],
+            127,
+            b"procdeck run: Command not found: procdeck-no-such-command\n",
+        ),
+        (
+            ["--cwd", "/nonexistent-procdeck", "--", "true"],
+            127,
+            b"procdeck run: Working folder does not exist: /nonexistent-procdeck\n",
+        ),
         ([], 2, b"procdeck run: No command given: procdeck run [OPTIONS] -- COMMAND [ARG...]\n"),
         (["--env", "NOEQUALS", "--", "true"], 2, b"procdeck run: Expected KEY=VALUE, got 'NOEQUALS'.\n"),
     ],
@@ -65,7 +73,9 @@ def test_bytes_pass_through_unchanged():
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_signal_runs_the_stop_ladder_on_the_whole_tree(signum):
     script = "sleep 1000 & echo $!; sleep 1000 & echo $!; wait"
-    with subprocess.Popen([*PROCDECK, "--grace", "2", "--shell", "--", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+    with subprocess.Popen(
+        [*PROCDECK, "--grace", "2", "--shell", "--", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
         _signal_and_check(proc, signum)
 
 
@@ -88,7 +98,9 @@ def _signal_and_check(proc: subprocess.Popen, signum: int) -> None:
 def test_unbuffered_python_children_stream_line_by_line():
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     code = "import time\nprint('first')\ntime.sleep(30)"
-    with subprocess.Popen([*PROCDECK, "--", sys.executable, "-c", code], stdout=subprocess.PIPE, env=env) as proc:
+    with subprocess.Popen(
+        [*PROCDECK, "--", sys.executable, "-c", code], stdout=subprocess.PIPE, env=env
+    ) as proc:
         try:
             assert proc.stdout.readline() == b"first\n"  # arrives while the child still sleeps
         finally:

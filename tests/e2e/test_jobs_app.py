@@ -25,8 +25,9 @@ def _alive(pid: int) -> bool:
 
 def test_batch_cancel_part_and_quit_leaves_no_worker():
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    with subprocess.Popen([sys.executable, str(DRIVER)], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, env=env, text=True) as app:
+    with subprocess.Popen(
+        [sys.executable, str(DRIVER)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    ) as app:
         try:
             out, err = app.communicate(timeout=120)
         finally:

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.e2e
 
 
 def procdeck(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "procdeck", "job", *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "procdeck", "job", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_once_and_map():
@@ -56,9 +57,22 @@ def test_usage_mistakes(args, message):
 
 
 def test_ctrl_c_cancels_and_leaves_no_worker():
-    with subprocess.Popen([sys.executable, "-m", "procdeck", "job", "procdeck.tasks.builtin:sleep",
-                           "--map", "[60, 60, 60]", "--workers", "2"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as app:
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "procdeck",
+            "job",
+            "procdeck.tasks.builtin:sleep",
+            "--map",
+            "[60, 60, 60]",
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as app:
         try:
             me = psutil.Process(app.pid)
             deadline = time.monotonic() + 30

@@ -102,7 +102,7 @@ def test_a_50_mb_line_without_newline_neither_freezes_nor_loses_the_rest(qt_run,
         await until(lambda: last_rows(viewer, 1) == ["after the long line"], timeout=60)
         probe.stop()
         # the window kept running while 50 MB went through (no multi-second stall)
-        assert max(b - a for a, b in zip(ticks, ticks[1:])) < 2.0
+        assert max(b - a for a, b in zip(ticks, ticks[1:], strict=False)) < 2.0
         rows = shown(viewer)
         assert len(rows) == 51 and all(len(r) <= 10_000 for r in rows)  # capped for display
         source = viewer.source()
@@ -167,7 +167,7 @@ def test_a_million_line_flood_keeps_the_window_responsive_and_the_log_exact(qtbo
             await engine.processes.wait_output(run_id)
         await until(lambda: "0999999 flood line" in last_rows(viewer, 3))
         probe.stop()
-        assert len(ticks) > 5 and max(b - a for a, b in zip(ticks, ticks[1:])) < 1.0
+        assert len(ticks) > 5 and max(b - a for a, b in zip(ticks, ticks[1:], strict=False)) < 1.0
         source = viewer.source()
         first, end = source.row_range()
         assert end - first == 100_000  # the default scrollback; the rest is in the log
@@ -192,7 +192,10 @@ def test_attach_stdout_and_stderr_viewers_to_a_finished_run(qtbot, qt_run):
         panel.attach_buttons["stdout"].click()
         panel.attach_buttons["stderr"].click()
         tabs = panel.tabs
-        assert tabs.count() == 3 and [tabs.tabText(i) for i in (1, 2)] == [f"#{run_id} stdout", f"#{run_id} stderr"]
+        assert tabs.count() == 3 and [tabs.tabText(i) for i in (1, 2)] == [
+            f"#{run_id} stdout",
+            f"#{run_id} stderr",
+        ]
         out_viewer, err_viewer = tabs.widget(1), tabs.widget(2)
         assert shown(out_viewer) == ["to stdout", "more stdout"]
         assert shown(err_viewer) == ["to stderr"]

@@ -33,14 +33,30 @@ def py(code: str) -> list[str]:
 def cfg(tmp_path: Path) -> Path:
     store = ProfileStore(tmp_path / "cfg")
     store.load()
-    store.save([
-        Profile("hello", py("import os; print('hi', os.environ['WHO'], os.getcwd())"), cwd=str(tmp_path),
-                env=(EnvVar("WHO", "there"), EnvVar("TOKEN", "hunter2", secret=True)), group="g"),
-        Profile("crash", py("import sys; print('crashing'); sys.exit(4)"), group="g2",
-                restart=RestartPolicy(RestartMode.ON_FAILURE, backoff_s=0.05, max_restarts=2)),
-        Profile("first", py("import time; time.sleep(0.3); print('first done')"), group="g"),
-        Profile("second", py("print('second')"), group="g", start_after=(StartAfter("first", StartCondition.SUCCEEDED),)),
-    ])
+    store.save(
+        [
+            Profile(
+                "hello",
+                py("import os; print('hi', os.environ['WHO'], os.getcwd())"),
+                cwd=str(tmp_path),
+                env=(EnvVar("WHO", "there"), EnvVar("TOKEN", "hunter2", secret=True)),
+                group="g",
+            ),
+            Profile(
+                "crash",
+                py("import sys; print('crashing'); sys.exit(4)"),
+                group="g2",
+                restart=RestartPolicy(RestartMode.ON_FAILURE, backoff_s=0.05, max_restarts=2),
+            ),
+            Profile("first", py("import time; time.sleep(0.3); print('first done')"), group="g"),
+            Profile(
+                "second",
+                py("print('second')"),
+                group="g",
+                start_after=(StartAfter("first", StartCondition.SUCCEEDED),),
+            ),
+        ]
+    )
     return tmp_path / "cfg"
 
 
@@ -85,11 +101,18 @@ def test_unknown_profile_hints_at_double_dash(cfg: Path) -> None:
     assert result.returncode == 1 and "procdeck run -- nope" in result.stderr
 
 
-@pytest.mark.parametrize("content", [b'schema = 1\n[[profiles]]\nname = "a"\ncommand = [', b"\x00\x01garbage", b""])
+@pytest.mark.parametrize(
+    "content", [b'schema = 1\n[[profiles]]\nname = "a"\ncommand = [', b"\x00\x01garbage", b""]
+)
 def test_broken_file_one_line_error_and_untouched(tmp_path: Path, content: bytes) -> None:
     (tmp_path / "profiles.toml").write_bytes(content)
     before = sorted(p.name for p in tmp_path.iterdir())
-    for args in (("profiles", "list"), ("run", "x"), ("run", "--group", "g"), ("profiles", "import", str(tmp_path / "none"))):
+    for args in (
+        ("profiles", "list"),
+        ("run", "x"),
+        ("run", "--group", "g"),
+        ("profiles", "import", str(tmp_path / "none")),
+    ):
         result = procdeck(*args, cfg=tmp_path)
         assert result.returncode == 1, args
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -120,9 +143,18 @@ def test_import_and_export_round_trip(tmp_path: Path, cfg: Path) -> None:
 def test_sigint_stops_a_restarting_profile(tmp_path: Path) -> None:
     store = ProfileStore(tmp_path)
     store.load()
-    store.save([Profile("svc", py("import time; print('up', flush=True); time.sleep(60)"),
-                        restart=RestartPolicy(RestartMode.ALWAYS, backoff_s=0.05))])
-    proc = subprocess.Popen([*PROCDECK, "--config-dir", str(tmp_path), "run", "svc"], stdout=subprocess.PIPE, text=True)
+    store.save(
+        [
+            Profile(
+                "svc",
+                py("import time; print('up', flush=True); time.sleep(60)"),
+                restart=RestartPolicy(RestartMode.ALWAYS, backoff_s=0.05),
+            )
+        ]
+    )
+    proc = subprocess.Popen(
+        [*PROCDECK, "--config-dir", str(tmp_path), "run", "svc"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "up"
         t0 = time.monotonic()
@@ -149,8 +181,12 @@ def test_run_refuses_a_worker_job_profile_with_a_pointer_to_procdeck_job(tmp_pat
     )
     result = subprocess.run(
         [sys.executable, "-m", "procdeck", "--config-dir", str(tmp_path), "run", "primes"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
-    assert "worker job" in result.stderr and "procdeck job procdeck.tasks.builtin:count_primes" in result.stderr
+    assert (
+        "worker job" in result.stderr and "procdeck job procdeck.tasks.builtin:count_primes" in result.stderr
+    )
     assert len(result.stderr.splitlines()) == 1

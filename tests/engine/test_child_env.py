@@ -65,8 +65,15 @@ def test_overrides_set_and_unset_after_cleaning() -> None:
 
 def test_unbuffered_adds_pythonunbuffered_unless_overridden() -> None:
     assert child_environment({}, unbuffered=True, base={}, frozen=False) == {"PYTHONUNBUFFERED": "1"}
-    assert child_environment({"PYTHONUNBUFFERED": None}, unbuffered=True, base={"PYTHONUNBUFFERED": "1"}, frozen=False) == {}
-    assert child_environment({"PYTHONUNBUFFERED": "0"}, unbuffered=True, base={}, frozen=False) == {"PYTHONUNBUFFERED": "0"}
+    assert (
+        child_environment(
+            {"PYTHONUNBUFFERED": None}, unbuffered=True, base={"PYTHONUNBUFFERED": "1"}, frozen=False
+        )
+        == {}
+    )
+    assert child_environment({"PYTHONUNBUFFERED": "0"}, unbuffered=True, base={}, frozen=False) == {
+        "PYTHONUNBUFFERED": "0"
+    }
     assert child_environment({}, unbuffered=False, base={}, frozen=False) == {}
 
 
@@ -97,6 +104,10 @@ def test_frozen_without_snapshot_uses_os_environ(monkeypatch: pytest.MonkeyPatch
 
 def test_real_child_sees_the_cleaned_environment(python: str) -> None:
     env = child_environment({"PROCDECK_CHILD": "yes"}, unbuffered=True, base=BUNDLE_ENV, frozen=True)
-    code = "import os; print(sorted(k for k in os.environ if k.startswith(('_PYI', '_MEI', 'LD_', 'PROCDECK'))))"
-    out = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60)
+    code = (
+        "import os; print(sorted(k for k in os.environ if k.startswith(('_PYI', '_MEI', 'LD_', 'PROCDECK'))))"
+    )
+    out = subprocess.run(
+        [python, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
     assert out.stdout.strip() == "['LD_LIBRARY_PATH', 'PROCDECK_CHILD']"

@@ -30,7 +30,9 @@ async def test_streams_stdout_and_stderr_separately(engine):
 
 
 async def test_shell_string_cwd_and_env(engine, tmp_path):
-    spec = ProcessSpec('echo "$GREETING from $(pwd)"; exit 3', shell=True, cwd=str(tmp_path), env={"GREETING": "hi"})
+    spec = ProcessSpec(
+        'echo "$GREETING from $(pwd)"; exit 3', shell=True, cwd=str(tmp_path), env={"GREETING": "hi"}
+    )
     run_id = engine.processes.launch(spec)
     info = await engine.processes.wait(run_id)
     await engine.processes.wait_output(run_id)
@@ -41,7 +43,9 @@ async def test_shell_string_cwd_and_env(engine, tmp_path):
 async def test_env_none_unsets_and_pythonunbuffered_default(engine, monkeypatch):
     monkeypatch.setenv("PROCDECK_TEST_VAR", "present")
     monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
-    code = "import os; print(os.environ.get('PROCDECK_TEST_VAR', 'unset'), os.environ.get('PYTHONUNBUFFERED'))"
+    code = (
+        "import os; print(os.environ.get('PROCDECK_TEST_VAR', 'unset'), os.environ.get('PYTHONUNBUFFERED'))"
+    )
     run_id = engine.processes.launch(ProcessSpec(py(code), env={"PROCDECK_TEST_VAR": None}))
     await engine.processes.wait(run_id)
     await engine.processes.wait_output(run_id)
@@ -141,7 +145,9 @@ async def test_subscribers_see_every_state(engine):
 
 
 async def test_restart_keeps_the_run_and_its_output(engine):
-    run_id = engine.processes.launch(ProcessSpec(py("import time; print('attempt', flush=True); time.sleep(60)")))
+    run_id = engine.processes.launch(
+        ProcessSpec(py("import time; print('attempt', flush=True); time.sleep(60)"))
+    )
     output = engine.processes.output(run_id)
     await wait_for(lambda: "attempt" in output.text())
     first_pid = engine.processes.info(run_id).pid

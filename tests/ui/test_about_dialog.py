@@ -31,7 +31,9 @@ def test_dialog_shows_versions_log_file_and_copies(qtbot, tmp_path: Path) -> Non
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.version_labels["Qt"].text() == qVersion()
-    assert dialog.findChild(type(dialog.version_labels["Qt"]), "aboutLogFile").text() == str(tmp_path / "procdeck.log")
+    assert dialog.findChild(type(dialog.version_labels["Qt"]), "aboutLogFile").text() == str(
+        tmp_path / "procdeck.log"
+    )
     dialog.copy_versions()
     assert QGuiApplication.clipboard().text() == versions_text(dialog.rows)
     assert f"Procdeck: {__version__}" in QGuiApplication.clipboard().text()

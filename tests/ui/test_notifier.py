@@ -20,7 +20,11 @@ def _running(started: float = 100.0) -> RunInfo:
 
 def _ended(code: int, after: float, **changes) -> RunInfo:
     return dataclasses.replace(
-        _running(), state=RunState.EXITED, ended_mono=100.0 + after, outcome=ExitOutcome.from_returncode(code), **changes
+        _running(),
+        state=RunState.EXITED,
+        ended_mono=100.0 + after,
+        outcome=ExitOutcome.from_returncode(code),
+        **changes,
     )
 
 
@@ -79,13 +83,19 @@ def test_batch_end_is_reported_once() -> None:
     from procdeck.core.jobs import BatchInfo
     from procdeck.ui.notifier import batch_message
 
-    running = BatchInfo(batch_id=1, target="tasks.primes:count", total=8, done=5, running=3, started_mono=100.0)
+    running = BatchInfo(
+        batch_id=1, target="tasks.primes:count", total=8, done=5, running=3, started_mono=100.0
+    )
     done = dataclasses.replace(running, done=8, running=0, ended_mono=130.0)
     assert batch_message(None, running, 10) is None
     assert batch_message(running, done, 10) == ("Batch count finished", "8 of 8 done in 30 s", False)
     assert batch_message(done, done, 10) is None  # already told
     failed = dataclasses.replace(done, done=6, failed=2)
-    assert batch_message(running, failed, 10) == ("Batch count finished with 2 failed jobs", "6 of 8 done in 30 s", True)
+    assert batch_message(running, failed, 10) == (
+        "Batch count finished with 2 failed jobs",
+        "6 of 8 done in 30 s",
+        True,
+    )
     assert batch_message(running, dataclasses.replace(done, ended_mono=103.0), 10) is None  # short
 
 

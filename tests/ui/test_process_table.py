@@ -27,9 +27,19 @@ def test_new_rows_are_selected_and_actions_follow_state(qtbot):
 
 def test_actions_emit_the_selected_run(qtbot):
     model, table = make(qtbot)
-    model.upsert([RunInfo(3, ProcessSpec(("a",)), RunState.RUNNING, pid=1), RunInfo(4, ProcessSpec(("b",)), RunState.RUNNING, pid=2)])
+    model.upsert(
+        [
+            RunInfo(3, ProcessSpec(("a",)), RunState.RUNNING, pid=1),
+            RunInfo(4, ProcessSpec(("b",)), RunState.RUNNING, pid=2),
+        ]
+    )
     table.select_run(3)
-    for name, signal in (("stop", table.stopRequested), ("kill", table.killRequested), ("restart", table.restartRequested), ("remove", table.removeRequested)):
+    for name, signal in (
+        ("stop", table.stopRequested),
+        ("kill", table.killRequested),
+        ("restart", table.restartRequested),
+        ("remove", table.removeRequested),
+    ):
         with qtbot.waitSignal(signal) as blocker:
             table.actions_by_name[name].trigger()
         assert blocker.args == [3]

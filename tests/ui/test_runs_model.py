@@ -12,7 +12,9 @@ from procdeck.ui.runs_model import EXIT, NAME, PID, SORT_ROLE, STATE, RunsModel
 
 
 def info(run_id, state=RunState.RUNNING, pid=None, outcome=None, command=("sleep", "1")):
-    return RunInfo(run_id=run_id, spec=ProcessSpec(command), state=state, pid=pid, outcome=outcome, started_mono=0.0)
+    return RunInfo(
+        run_id=run_id, spec=ProcessSpec(command), state=state, pid=pid, outcome=outcome, started_mono=0.0
+    )
 
 
 def test_upsert_updates_in_place_and_remove(qtbot):

@@ -56,7 +56,9 @@ def test_layout_round_trips_through_the_file(qtbot, tmp_path: Path) -> None:
     second.show()
     qtbot.waitExposed(second)
     assert second.size() == first.size()
-    assert second.dockWidgetArea(second.findChildren(QDockWidget)[0]) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert (
+        second.dockWidgetArea(second.findChildren(QDockWidget)[0]) == Qt.DockWidgetArea.BottomDockWidgetArea
+    )
     assert second.findChild(QTabWidget, "outputTabs").currentIndex() == 2
     top, bottom = second.findChild(QSplitter, "mainSplitter").sizes()
     assert abs(top / (top + bottom) - sizes[0] / sum(sizes)) < 0.03  # proportions kept

@@ -44,7 +44,16 @@ def test_fusion_style_everywhere(qapp, theme) -> None:
     assert qapp.style().name().lower() == "fusion"
 
 
-@pytest.mark.parametrize(("stored", "mode"), [("dark", ThemeMode.DARK), ("light", ThemeMode.LIGHT), ("system", ThemeMode.SYSTEM), ("purple", ThemeMode.SYSTEM), (None, ThemeMode.SYSTEM)])
+@pytest.mark.parametrize(
+    ("stored", "mode"),
+    [
+        ("dark", ThemeMode.DARK),
+        ("light", ThemeMode.LIGHT),
+        ("system", ThemeMode.SYSTEM),
+        ("purple", ThemeMode.SYSTEM),
+        (None, ThemeMode.SYSTEM),
+    ],
+)
 def test_stored_values_parse(stored, mode) -> None:
     assert ThemeMode.parse(stored) is mode
 

@@ -24,7 +24,9 @@ class EngineBridge(QObject):
     outputChanged = Signal(set)  # run ids with new output since the last emit
     failed = Signal(str)  # a command could not be carried out; text for the user
 
-    def __init__(self, processes: ProcessManager, spawner: TaskSpawner, parent: QObject | None = None) -> None:
+    def __init__(
+        self, processes: ProcessManager, spawner: TaskSpawner, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._processes = processes
         self._spawner = spawner

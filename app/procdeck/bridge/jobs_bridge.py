@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.core.cluster_state import BackendChoice, BackendChoiceError
 from procdeck.core.jobs import DispatchMode, DispatchRequest, JobSpecError
-from procdeck.engine.workers.files import read_inputs_file, render_results_async, save_results
 from procdeck.engine.workers.backend_factory import create_backend
+from procdeck.engine.workers.files import read_inputs_file, render_results_async, save_results
 from procdeck.engine.workers.pool import JobPool, PoolClosed
 
 UI_HZ = 30
@@ -149,11 +149,13 @@ class JobsBridge(QObject):
         if not self._pool.cancel(job_id):
             info = self._pool.info(job_id)
             if not info.state.is_final:
-                why = ("Dask cannot interrupt a running task" if self._pool.backend.name == "dask"
-                       else "it is not cancellable")
+                why = (
+                    "Dask cannot interrupt a running task"
+                    if self._pool.backend.name == "dask"
+                    else "it is not cancellable"
+                )
                 self.failed.emit(
-                    f"Job {job_id} keeps running until it finishes ({why}); "
-                    "Kill job stops its worker."
+                    f"Job {job_id} keeps running until it finishes ({why}); Kill job stops its worker."
                 )
 
     def kill_job(self, job_id: int) -> None:

@@ -28,8 +28,14 @@ class MonitorBridge(QObject):
     signalResult = Signal(object)  # SignalResult
     failed = Signal(str)
 
-    def __init__(self, sampler: Sampler, spawner: TaskSpawner, parent: QObject | None = None,
-                 *, table_interval_ms: int = 1000) -> None:
+    def __init__(
+        self,
+        sampler: Sampler,
+        spawner: TaskSpawner,
+        parent: QObject | None = None,
+        *,
+        table_interval_ms: int = 1000,
+    ) -> None:
         super().__init__(parent)
         self._sampler = sampler
         self._spawner = spawner

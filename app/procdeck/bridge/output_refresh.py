@@ -28,7 +28,11 @@ class OutputRefresher(QObject):
     changed = Signal()
 
     def __init__(
-        self, output: Subscribable, hz: float = OUTPUT_HZ, busy_hz: float = BUSY_HZ, parent: QObject | None = None
+        self,
+        output: Subscribable,
+        hz: float = OUTPUT_HZ,
+        busy_hz: float = BUSY_HZ,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._armed = False

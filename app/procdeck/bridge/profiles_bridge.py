@@ -14,8 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from procdeck.bridge.tasks import TaskSpawner
-from procdeck.core.process_spec import SpecError
 from procdeck.core.jobs import DispatchRequest, JobSpecError, request_from_profile
+from procdeck.core.process_spec import SpecError
 from procdeck.core.profile import Profile, WorkerJob
 from procdeck.core.profile_run import ProfileRun
 from procdeck.engine.profiles.codec import ProfileFileError
@@ -106,7 +106,9 @@ class ProfilesBridge(QObject):
                 if state.error is not None or state.read_only:
                     raise
                 result = await self._store.arun(fn, *args)
-                self.message.emit("The profiles file had changed on disk; your change was applied to the new version.")
+                self.message.emit(
+                    "The profiles file had changed on disk; your change was applied to the new version."
+                )
         except StoreError as exc:
             self.failed.emit(str(exc))
             return None
@@ -120,7 +122,11 @@ class ProfilesBridge(QObject):
     async def _save(self, profile: Profile, replacing: str | None) -> None:
         def upsert() -> LoadState:
             target = replacing
-            if target is not None and self._store.state.get(target) is None and self._store.state.get(profile.name) is None:
+            if (
+                target is not None
+                and self._store.state.get(target) is None
+                and self._store.state.get(profile.name) is None
+            ):
                 target = None  # deleted on disk meanwhile: keep the user's edit as a new profile
             return self._store.upsert(profile, replacing=target)
 
@@ -158,7 +164,9 @@ class ProfilesBridge(QObject):
             if name.endswith(".toml"):
                 doc = import_file(path)
                 return list(doc.profiles), list(doc.warnings)
-            result = import_process_compose(path) if name.endswith((".yaml", ".yml")) else import_procfile(path)
+            result = (
+                import_process_compose(path) if name.endswith((".yaml", ".yml")) else import_procfile(path)
+            )
             return result.profiles, result.skipped
 
         try:
@@ -230,7 +238,9 @@ class ProfilesBridge(QObject):
         if not names:
             self.failed.emit(f"No profiles in group {group!r}.")
             return
-        result = await self._launcher.launch_group(profiles, names, lambda text: self.message.emit(f"Group {group!r}: {text}…"))
+        result = await self._launcher.launch_group(
+            profiles, names, lambda text: self.message.emit(f"Group {group!r}: {text}…")
+        )
         for run_id in result.started.values():
             self.launched.emit(run_id)
         text = f"Group {group!r}: started {len(result.started)}."

@@ -31,6 +31,6 @@ class TaskSpawner(QObject):
     async def _guarded(self, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
         try:
             await fn(*args)
-        except Exception as exc:  # noqa: BLE001 - reported to the user, never fatal
+        except Exception as exc:
             log.exception("command %s failed", getattr(fn, "__name__", fn))
             self.failed.emit(str(exc) or type(exc).__name__)

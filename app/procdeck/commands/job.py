@@ -36,13 +36,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Call TARGET (package.module:function) once, or once per input, in worker processes.",
     )
     parser.add_argument("target", help="the function, as package.module:function")
-    parser.add_argument("arguments", nargs="?", default="", help="JSON or Python literal: a list (positional), a dict (keywords) or one value")
+    parser.add_argument(
+        "arguments",
+        nargs="?",
+        default="",
+        help="JSON or Python literal: a list (positional), a dict (keywords) or one value",
+    )
     inputs = parser.add_mutually_exclusive_group()
     inputs.add_argument("--map", metavar="INPUTS", help="one job per input: a list literal or range(a, b)")
     inputs.add_argument("--map-file", metavar="FILE", help="one job per non-empty line of FILE")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
-    parser.add_argument("--path", metavar="DIR", action="append", default=[], help="folder of task modules to import from (repeatable)")
-    parser.add_argument("--format", choices=("lines", "csv", "json"), default="lines", help="output (default: a line per job)")
+    parser.add_argument(
+        "--path",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="folder of task modules to import from (repeatable)",
+    )
+    parser.add_argument(
+        "--format", choices=("lines", "csv", "json"), default="lines", help="output (default: a line per job)"
+    )
     parser.set_defaults(handler=handle)
 
 

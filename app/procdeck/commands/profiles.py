@@ -15,7 +15,14 @@ from procdeck.core.profile import Profile
 from procdeck.engine.profiles.codec import ProfileFileError
 from procdeck.engine.profiles.importers import ImportFailed, import_process_compose, import_procfile
 from procdeck.engine.profiles.paths import config_dir
-from procdeck.engine.profiles.store import LoadState, ProfileStore, StoreError, export_text, import_file, write_export
+from procdeck.engine.profiles.store import (
+    LoadState,
+    ProfileStore,
+    StoreError,
+    export_text,
+    import_file,
+    write_export,
+)
 
 EXIT_PROBLEM = 1
 
@@ -36,8 +43,9 @@ def add_config_dir_option(parser: argparse.ArgumentParser, *, top_level: bool = 
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("profiles", help="list, show, import and export launch profiles",
-                                   description="Saved launch profiles.")
+    parser = subparsers.add_parser(
+        "profiles", help="list, show, import and export launch profiles", description="Saved launch profiles."
+    )
     add_config_dir_option(parser)
     sub = parser.add_subparsers(title="actions", metavar="ACTION")
     parser.set_defaults(handler=lambda args: _guard(cmd_list, args), group=None)
@@ -119,7 +127,11 @@ def describe(profile: Profile) -> list[str]:
         lines.append(f"runs:        {profile.preview()}")
     lines.append(f"cwd:         {profile.cwd or '(current folder)'}")
     for var in profile.env:
-        lines.append(f"env:         {var.name}={var.shown_value()}" if var.value is not None else f"env:         unset {var.name}")
+        lines.append(
+            f"env:         {var.name}={var.shown_value()}"
+            if var.value is not None
+            else f"env:         unset {var.name}"
+        )
     lines.append(f"stop:        {profile.stop_signal}, then SIGKILL after {profile.grace_s:g} s")
     lines.append(f"restart:     {profile.restart.describe()}")
     if profile.group:
@@ -145,7 +157,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 def _read_import(path: Path, fmt: str) -> tuple[list[Profile], list[str]]:
     if fmt == "auto":
         name = path.name.lower()
-        fmt = "toml" if name.endswith(".toml") else "compose" if name.endswith((".yaml", ".yml")) else "procfile"
+        fmt = (
+            "toml"
+            if name.endswith(".toml")
+            else "compose"
+            if name.endswith((".yaml", ".yml"))
+            else "procfile"
+        )
     try:
         if fmt == "toml":
             doc = import_file(path)

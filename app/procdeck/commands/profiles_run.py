@@ -52,7 +52,6 @@ class PrefixedOutput(PassthroughOutput):
         self._write(Stream.STDERR, self._prefix + f"-- {text} --\n".encode())
 
 
-
 def handle_profiles(args) -> int:  # type: ignore[no-untyped-def]
     """Entry from `procdeck run`: a profile name (args.command[0]) or --group."""
     try:

@@ -33,9 +33,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--shell", action="store_true", help="COMMAND is one shell string (sh -c)")
     parser.add_argument("--cwd", metavar="DIR", help="working folder")
-    parser.add_argument("--env", metavar="KEY=VALUE", action="append", default=[], help="environment override (repeatable)")
-    parser.add_argument("--grace", metavar="SECONDS", type=float, default=5.0, help="grace period before SIGKILL (default 5)")
-    parser.add_argument("--group", metavar="NAME", help="run every profile of this group (honours start-after)")
+    parser.add_argument(
+        "--env", metavar="KEY=VALUE", action="append", default=[], help="environment override (repeatable)"
+    )
+    parser.add_argument(
+        "--grace", metavar="SECONDS", type=float, default=5.0, help="grace period before SIGKILL (default 5)"
+    )
+    parser.add_argument(
+        "--group", metavar="NAME", help="run every profile of this group (honours start-after)"
+    )
     add_config_dir_option(parser)
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG...], or a profile NAME")
     parser.set_defaults(handler=handle)
@@ -86,7 +92,10 @@ def handle(args: argparse.Namespace) -> int:
             print("procdeck run: give either --group NAME or a command, not both.", file=sys.stderr)
             return EXIT_USAGE
         if args.shell or args.cwd or args.env or args.grace != 5.0:
-            print("procdeck run: --shell, --cwd, --env and --grace apply to commands after --; a profile has its own.", file=sys.stderr)
+            print(
+                "procdeck run: --shell, --cwd, --env and --grace apply to commands after --; a profile has its own.",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         from procdeck.commands.profiles_run import handle_profiles
 

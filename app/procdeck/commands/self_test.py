@@ -14,15 +14,13 @@ inherit the bundle's library path (see procdeck.engine.child_env).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO
 
 CHECK_TIMEOUT_S = 60.0  # generous: a loaded 2-core CI machine, a cold bundle
 
@@ -145,7 +143,9 @@ async def check_stop_tree() -> str:
 
     async with Engine() as engine:
         manager = engine.processes
-        run_id = manager.launch(ProcessSpec(tuple(child.child_argv("tree")), name="self-test tree", grace_s=10.0))
+        run_id = manager.launch(
+            ProcessSpec(tuple(child.child_argv("tree")), name="self-test tree", grace_s=10.0)
+        )
         output = manager.output(run_id)
         with anyio.fail_after(CHECK_TIMEOUT_S):
             while not output.text(Stream.STDOUT).strip():
@@ -202,7 +202,10 @@ async def check_worker_cancel() -> str:
         job_id = pool.submit(JobSpec.for_callable(jobs.spin, 60.0))
         with anyio.fail_after(CHECK_TIMEOUT_S):
             while pool.info(job_id).state is not JobState.RUNNING:
-                _require(not pool.info(job_id).state.is_final, f"the job ended early: {pool.info(job_id).state.value}")
+                _require(
+                    not pool.info(job_id).state.is_final,
+                    f"the job ended early: {pool.info(job_id).state.value}",
+                )
                 await anyio.sleep(0.02)
         busy: list[int] = []
         with anyio.fail_after(CHECK_TIMEOUT_S):
@@ -291,8 +294,10 @@ async def check_profile_roundtrip() -> str:
                 await engine.processes.wait_output(run_id)
             out = engine.processes.output(run_id).text(Stream.STDOUT).splitlines()
         code = info.outcome.returncode if info.outcome else None
-        _require(out == list(child.STREAMS_STDOUT) and code == child.STREAMS_EXIT_CODE,
-                 f"the reloaded profile ran with exit code {code}, stdout {out!r}")
+        _require(
+            out == list(child.STREAMS_STDOUT) and code == child.STREAMS_EXIT_CODE,
+            f"the reloaded profile ran with exit code {code}, stdout {out!r}",
+        )
     return f"{reloaded.path.name} ({size} bytes) reloaded equal, launched: exit code {code}"
 
 
@@ -319,7 +324,7 @@ async def run_checks(checks: tuple[Check, ...], out: TextIO) -> int:
         except CheckFailed as exc:
             failures += 1
             out.write(f"FAIL  {check.name}: {exc}\n")
-        except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
+        except Exception as exc:
             failures += 1
             out.write(f"FAIL  {check.name}: {type(exc).__name__}: {exc}\n")
         else:

@@ -62,7 +62,9 @@ class DesktopParts:
         self.theme.close()
 
 
-def _action(parts: AppParts, text: str, tip: str, shortcut: QKeySequence | str | None = None, icon: str | None = None) -> QAction:
+def _action(
+    parts: AppParts, text: str, tip: str, shortcut: QKeySequence | str | None = None, icon: str | None = None
+) -> QAction:
     action = QAction(text, parts.window)
     if shortcut is not None:
         action.setShortcut(QKeySequence(shortcut))
@@ -97,7 +99,9 @@ def _complete_actions(window: object) -> None:
 
     assert isinstance(window, QMainWindow)
     menus = window.menus  # type: ignore[attr-defined]
-    actions = [a for menu in menus.values() for a in menu.actions() if not a.isSeparator() and a.menu() is None]
+    actions = [
+        a for menu in menus.values() for a in menu.actions() if not a.isSeparator() and a.menu() is None
+    ]
     used = {a.shortcut().toString() for a in actions if not a.shortcut().isEmpty()}
     docks = {dock.toggleViewAction(): dock for dock in window.panels.values()}  # type: ignore[attr-defined]
     panel_number = 1
@@ -170,19 +174,29 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     view = window.menus["View"]
     theme_menu = view.addMenu("&Theme")
     group = QActionGroup(window)
-    for mode, text in ((ThemeMode.SYSTEM, "Follow &System"), (ThemeMode.LIGHT, "&Light"), (ThemeMode.DARK, "&Dark")):
+    for mode, text in (
+        (ThemeMode.SYSTEM, "Follow &System"),
+        (ThemeMode.LIGHT, "&Light"),
+        (ThemeMode.DARK, "&Dark"),
+    ):
         action = QAction(text, window)
         action.setCheckable(True)
         action.setChecked(theme.mode is mode)
         action.setToolTip(f"{text.replace('&', '')} colours for the whole window")
-        action.triggered.connect(lambda _=False, m=mode: (theme.set_mode(m), store.set_value("appearance/theme", m.value)))
+        action.triggered.connect(
+            lambda _=False, m=mode: (theme.set_mode(m), store.set_value("appearance/theme", m.value))
+        )
         group.addAction(action)
         theme_menu.addAction(action)
         desktop.actions[f"theme_{mode.value}"] = action
-    full_screen = _action(parts, "&Full Screen", "Toggle full screen", QKeySequence.StandardKey.FullScreen, "fullscreen")
+    full_screen = _action(
+        parts, "&Full Screen", "Toggle full screen", QKeySequence.StandardKey.FullScreen, "fullscreen"
+    )
     full_screen.setCheckable(True)
     full_screen.toggled.connect(lambda on: window.showFullScreen() if on else window.showNormal())
-    reset = _action(parts, "&Reset Layout", "Put panels and sizes back to the default layout", None, "reset-layout")
+    reset = _action(
+        parts, "&Reset Layout", "Put panels and sizes back to the default layout", None, "reset-layout"
+    )
     default_state = window.saveState()
     default_splitter = window.splitter.saveState()
 
@@ -193,7 +207,11 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
             dock.show()
 
     reset.triggered.connect(reset_layout)
-    notify = _action(parts, "&Notify When Long Runs End", f"A desktop notification when a run or worker batch of {notifier.min_seconds:.0f} s or more ends while Procdeck is in the background")
+    notify = _action(
+        parts,
+        "&Notify When Long Runs End",
+        f"A desktop notification when a run or worker batch of {notifier.min_seconds:.0f} s or more ends while Procdeck is in the background",
+    )
     notify.setCheckable(True)
     notify.setChecked(notifier.enabled)
 

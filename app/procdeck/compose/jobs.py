@@ -42,7 +42,9 @@ def build_jobs_panel(
     return panel, bridge
 
 
-def wire(window: object, pool: JobPool, spawner: TaskSpawner, settings: QSettings | None = None) -> JobsBridge:
+def wire(
+    window: object, pool: JobPool, spawner: TaskSpawner, settings: QSettings | None = None
+) -> JobsBridge:
     """Add the Jobs panel to the main window; returns the bridge to close on quit."""
     from procdeck.ui.main_window import MainWindow
 

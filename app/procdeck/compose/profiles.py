@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 def _name_for(spec_name: str | None, command: str | tuple[str, ...]) -> str:
     if spec_name:
         return spec_name
-    first = command.split()[0] if isinstance(command, str) and command.split() else (command[0] if command else "")
+    first = (
+        command.split()[0]
+        if isinstance(command, str) and command.split()
+        else (command[0] if command else "")
+    )
     return os.path.basename(first) or "profile"
 
 
@@ -44,8 +48,14 @@ def wire(parts: AppParts) -> tuple[ProfilesBridge, ProfilesPanel]:
     panel.importRequested.connect(bridge.import_path)
     panel.exportRequested.connect(bridge.export)
 
-    bridge.profilesChanged.connect(lambda profiles, read_only: panel.set_profiles(profiles, read_only=read_only))
-    bridge.problem.connect(lambda text, can_restore: panel.show_problem(text, can_restore=can_restore) if text else panel.clear_problem())
+    bridge.profilesChanged.connect(
+        lambda profiles, read_only: panel.set_profiles(profiles, read_only=read_only)
+    )
+    bridge.problem.connect(
+        lambda text, can_restore: (
+            panel.show_problem(text, can_restore=can_restore) if text else panel.clear_problem()
+        )
+    )
     bridge.deleted.connect(panel.show_deleted)
     bridge.runsChanged.connect(panel.set_runs)
     bridge.launched.connect(window.table.select_run)
@@ -64,7 +74,9 @@ def wire(parts: AppParts) -> tuple[ProfilesBridge, ProfilesPanel]:
             window.show_message("Select a run in the table to save it as a profile.")
             return
         taken = [p.name for p in panel.profiles()]
-        profile = profile_from_spec(info.spec, unique_name(_name_for(info.spec.name, info.spec.command), taken))
+        profile = profile_from_spec(
+            info.spec, unique_name(_name_for(info.spec.name, info.spec.command), taken)
+        )
         source = bridge.profile_of_run(info.run_id)
         if source is not None:
             # Keep what the spec cannot carry: secret marks, restart policy, group, order.

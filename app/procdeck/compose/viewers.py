@@ -86,7 +86,7 @@ class RunViewers:
         self._refreshers.clear()
 
 
-def wire(window, bridge: EngineBridge) -> RunViewers:  # noqa: ANN001 - MainWindow
+def wire(window, bridge: EngineBridge) -> RunViewers:
     """Connect the window's output panel to the engine's runs."""
     viewers = RunViewers(window.output, bridge, window.runs_model.info)
     window.table.currentRunChanged.connect(viewers.show_run)

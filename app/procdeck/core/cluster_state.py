@@ -67,7 +67,8 @@ def parse_scheduler_address(text: str) -> str:
     if scheme not in _SCHEMES:
         raise BackendChoiceError(
             f"{text!r}: unknown protocol {scheme!r}; use one of "
-            + ", ".join(f"{s}://" for s in _SCHEMES[:4]) + "."
+            + ", ".join(f"{s}://" for s in _SCHEMES[:4])
+            + "."
         )
     if scheme == "inproc":
         return f"inproc://{rest}"
@@ -99,8 +100,12 @@ class DaskSecurity:
         return bool(self.ca_file or self.client_cert or self.client_key or self.require_encryption)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ca_file": self.ca_file, "client_cert": self.client_cert,
-                "client_key": self.client_key, "require_encryption": self.require_encryption}
+        return {
+            "ca_file": self.ca_file,
+            "client_cert": self.client_cert,
+            "client_key": self.client_key,
+            "require_encryption": self.require_encryption,
+        }
 
 
 @dataclass(frozen=True)
@@ -121,8 +126,7 @@ class BackendChoice:
         if self.dask_mode is DaskMode.LOCAL_CLUSTER:
             if type(self.n_workers) is not int or not 1 <= self.n_workers <= MAX_LOCAL_WORKERS:
                 raise BackendChoiceError(
-                    f"A local Dask cluster needs 1 to {MAX_LOCAL_WORKERS} workers, "
-                    f"not {self.n_workers!r}."
+                    f"A local Dask cluster needs 1 to {MAX_LOCAL_WORKERS} workers, not {self.n_workers!r}."
                 )
         else:
             object.__setattr__(self, "address", parse_scheduler_address(self.address))
@@ -145,8 +149,7 @@ class BackendChoice:
 
     @classmethod
     def dask_scheduler(cls, address: str, security: DaskSecurity | None = None) -> BackendChoice:
-        return cls(BackendKind.DASK, DaskMode.SCHEDULER, address=address,
-                   security=security or DaskSecurity())
+        return cls(BackendKind.DASK, DaskMode.SCHEDULER, address=address, security=security or DaskSecurity())
 
     @property
     def is_dask(self) -> bool:
@@ -194,8 +197,10 @@ class BackendChoice:
         if not isinstance(sec, dict):
             raise BackendChoiceError("Dask security settings must be a table.")
         security = DaskSecurity(
-            str(sec.get("ca_file", "")), str(sec.get("client_cert", "")),
-            str(sec.get("client_key", "")), bool(sec.get("require_encryption", False)),
+            str(sec.get("ca_file", "")),
+            str(sec.get("client_cert", "")),
+            str(sec.get("client_key", "")),
+            bool(sec.get("require_encryption", False)),
         )
         if mode is DaskMode.LOCAL_CLUSTER:
             return cls(kind, mode, data.get("n_workers", 2))
@@ -203,11 +208,11 @@ class BackendChoice:
 
 
 class ClusterStatus(enum.Enum):
-    STARTING = "starting"          # a local cluster is starting
-    CONNECTING = "connecting"      # first connection to a scheduler
+    STARTING = "starting"  # a local cluster is starting
+    CONNECTING = "connecting"  # first connection to a scheduler
     CONNECTED = "connected"
     RECONNECTING = "reconnecting"  # the scheduler went away; retrying
-    FAILED = "failed"              # could not start or connect; retrying may help
+    FAILED = "failed"  # could not start or connect; retrying may help
     CLOSED = "closed"
 
     @property
@@ -220,8 +225,8 @@ class ClusterState:
     """What the Dask backend publishes: a status line for the window."""
 
     status: ClusterStatus
-    target: str                      # "local cluster (2 workers)" or the scheduler address
-    message: str = ""                # why it failed, or the last join/leave
+    target: str  # "local cluster (2 workers)" or the scheduler address
+    message: str = ""  # why it failed, or the last join/leave
     workers: int = 0
     threads: int = 0
     dashboard: str | None = None
@@ -233,8 +238,10 @@ class ClusterState:
     def describe(self) -> str:
         status = self.status
         if status is ClusterStatus.CONNECTED:
-            text = (f"Dask: {self.target}, {self.workers} worker{'s' if self.workers != 1 else ''}"
-                    f" ({self.threads} thread{'s' if self.threads != 1 else ''})")
+            text = (
+                f"Dask: {self.target}, {self.workers} worker{'s' if self.workers != 1 else ''}"
+                f" ({self.threads} thread{'s' if self.threads != 1 else ''})"
+            )
             if self.workers == 0:
                 text += " - no workers: jobs wait until one joins"
         elif status is ClusterStatus.STARTING:

@@ -114,13 +114,10 @@ def import_path_of(func: Callable[..., Any]) -> str:
     if not module or not qualname:
         raise JobSpecError(f"{func!r} has no module and name; pass an import path instead.")
     if "<lambda>" in qualname:
-        raise JobSpecError(
-            "A lambda cannot be sent to a worker process; define a function in a module."
-        )
+        raise JobSpecError("A lambda cannot be sent to a worker process; define a function in a module.")
     if "<locals>" in qualname:
         raise JobSpecError(
-            f"{qualname} is defined inside another function; workers can only import "
-            "module-level functions."
+            f"{qualname} is defined inside another function; workers can only import module-level functions."
         )
     return str(parse_import_path(f"{module}:{qualname}"))
 
@@ -163,9 +160,7 @@ def parse_arguments(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     if isinstance(value, dict):
         bad = [k for k in value if not isinstance(k, str) or not k.isidentifier()]
         if bad:
-            raise JobSpecError(
-                f"Keyword argument names must be identifiers; {bad[0]!r} is not."
-            )
+            raise JobSpecError(f"Keyword argument names must be identifiers; {bad[0]!r} is not.")
         return (), dict(value)
     return (value,), {}
 
@@ -184,9 +179,7 @@ def parse_range(text: str) -> range | None:
     except (ValueError, SyntaxError):
         parts = None
     if not parts or len(parts) > 3 or not all(type(p) is int for p in parts):
-        raise JobSpecError(
-            f"{_clip(text.strip())!r}: range takes one to three integers, e.g. range(0, 100)."
-        )
+        raise JobSpecError(f"{_clip(text.strip())!r}: range takes one to three integers, e.g. range(0, 100).")
     if len(parts) == 3 and parts[2] == 0:
         raise JobSpecError("range step must not be zero.")
     return range(*parts)
@@ -423,8 +416,13 @@ def results_to_csv(rows: Iterable[ResultRow]) -> str:
     writer.writerow(["index", "input", "state", "result", "error"])
     for row in rows:
         writer.writerow(
-            [row.index, _cell(row.input), row.state.value,
-             "" if row.state is not JobState.DONE else _cell(row.result), row.error]
+            [
+                row.index,
+                _cell(row.input),
+                row.state.value,
+                "" if row.state is not JobState.DONE else _cell(row.result),
+                row.error,
+            ]
         )
     return buf.getvalue()
 

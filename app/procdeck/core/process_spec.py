@@ -124,7 +124,9 @@ def spec_from_text(
     **options: object,
 ) -> ProcessSpec:
     """Build a ProcessSpec from a typed command line (see parse_command)."""
-    return ProcessSpec(parse_command(text, shell=shell), shell=shell, cwd=cwd or None, env=env or {}, **options)  # type: ignore[arg-type]
+    return ProcessSpec(
+        parse_command(text, shell=shell), shell=shell, cwd=cwd or None, env=env or {}, **options
+    )  # type: ignore[arg-type]
 
 
 def parse_env_assignments(items: Sequence[str]) -> dict[str, str]:

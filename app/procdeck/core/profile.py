@@ -206,7 +206,11 @@ class Profile:
         for index, var in enumerate(self.env):
             where = f"env.{var.name}" if var.name else f"env[{index}]"
             if not _ENV_NAME.match(var.name or ""):
-                out.append(Problem(where, f"Invalid environment variable name: {var.name!r} (use letters, digits and _)."))
+                out.append(
+                    Problem(
+                        where, f"Invalid environment variable name: {var.name!r} (use letters, digits and _)."
+                    )
+                )
             elif var.name in seen:
                 out.append(Problem(where, f"{var.name} is set twice."))
             seen.add(var.name)
@@ -215,7 +219,9 @@ class Profile:
         try:
             signal.Signals[self.stop_signal]
         except (KeyError, TypeError):
-            out.append(Problem("stop_signal", f"Unknown stop signal: {self.stop_signal!r} (e.g. SIGTERM, SIGINT)."))
+            out.append(
+                Problem("stop_signal", f"Unknown stop signal: {self.stop_signal!r} (e.g. SIGTERM, SIGINT).")
+            )
         if (
             not isinstance(self.grace_s, (int, float))
             or isinstance(self.grace_s, bool)
@@ -321,12 +327,14 @@ def launch_order(selected: Iterable[str], profiles: Mapping[str, Profile]) -> tu
         if state.get(name) == 2:
             return True
         if state.get(name) == 1:
-            cycle = " -> ".join((*path[path.index(name):], name))
+            cycle = " -> ".join((*path[path.index(name) :], name))
             problems.append(Problem("start_after", f"Start-after cycle: {cycle}."))
             return False
         profile = profiles.get(name)
         if profile is None:
-            problems.append(Problem("start_after", f"{path[-1] if path else name!r} waits for unknown profile {name!r}."))
+            problems.append(
+                Problem("start_after", f"{path[-1] if path else name!r} waits for unknown profile {name!r}.")
+            )
             return False
         state[name] = 1
         ok = True

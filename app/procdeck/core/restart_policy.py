@@ -45,19 +45,37 @@ class RestartPolicy:
         out: list[tuple[str, str]] = []
         for name in ("backoff_s", "backoff_max_s", "window_s"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+            if (
+                not isinstance(value, (int, float))
+                or isinstance(value, bool)
+                or not math.isfinite(value)
+                or value < 0
+            ):
                 out.append((f"restart.{name}", f"{name} must be a number of seconds, 0 or more."))
         factor = self.backoff_factor
-        if not isinstance(factor, (int, float)) or isinstance(factor, bool) or not math.isfinite(factor) or factor < 1:
+        if (
+            not isinstance(factor, (int, float))
+            or isinstance(factor, bool)
+            or not math.isfinite(factor)
+            or factor < 1
+        ):
             out.append(("restart.backoff_factor", "backoff_factor must be a number, 1 or more."))
-        if not isinstance(self.max_restarts, int) or isinstance(self.max_restarts, bool) or self.max_restarts < 0:
-            out.append(("restart.max_restarts", "max_restarts must be a whole number, 0 or more (0 = no limit)."))
+        if (
+            not isinstance(self.max_restarts, int)
+            or isinstance(self.max_restarts, bool)
+            or self.max_restarts < 0
+        ):
+            out.append(
+                ("restart.max_restarts", "max_restarts must be a whole number, 0 or more (0 = no limit).")
+            )
         return out
 
     def describe(self) -> str:
         if self.mode is RestartMode.NEVER:
             return "Never restart"
-        limit = "no limit" if self.max_restarts == 0 else f"at most {self.max_restarts} in {self.window_s:g} s"
+        limit = (
+            "no limit" if self.max_restarts == 0 else f"at most {self.max_restarts} in {self.window_s:g} s"
+        )
         return f"{self.mode.label}, backoff {self.backoff_s:g} s x{self.backoff_factor:g} up to {self.backoff_max_s:g} s, {limit}"
 
 

@@ -79,7 +79,9 @@ class RunInfo:
     def duration(self, now: float | None = None) -> float | None:
         if self.started_mono is None:
             return None
-        end = self.ended_mono if self.ended_mono is not None else (now if now is not None else time.monotonic())
+        end = (
+            self.ended_mono if self.ended_mono is not None else (now if now is not None else time.monotonic())
+        )
         return max(0.0, end - self.started_mono)
 
     @property

@@ -96,7 +96,9 @@ class TreeSample:
     @property
     def breakdown(self) -> tuple[ProcessSample, ...]:
         """Members sorted by CPU, busiest first (unknown CPU last)."""
-        return tuple(sorted(self.members, key=lambda m: -(m.cpu_percent if m.cpu_percent is not None else -1.0)))
+        return tuple(
+            sorted(self.members, key=lambda m: -(m.cpu_percent if m.cpu_percent is not None else -1.0))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +246,9 @@ class HistorySettings:
 
     def __post_init__(self) -> None:
         if not (self.MIN_RATE_HZ <= self.rate_hz <= self.MAX_RATE_HZ) or math.isnan(self.rate_hz):
-            raise ValueError(f"sample rate must be between {self.MIN_RATE_HZ} and {self.MAX_RATE_HZ} Hz, got {self.rate_hz}")
+            raise ValueError(
+                f"sample rate must be between {self.MIN_RATE_HZ} and {self.MAX_RATE_HZ} Hz, got {self.rate_hz}"
+            )
         if not (1.0 <= self.duration_s <= self.MAX_DURATION_S) or math.isnan(self.duration_s):
             raise ValueError(f"history length must be between 1 s and 24 h, got {self.duration_s} s")
         if self.max_series < 1:

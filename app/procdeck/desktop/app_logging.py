@@ -70,7 +70,7 @@ def start_logging(log_dir: Path | None = None, level: int = logging.INFO) -> Log
     if root.level > level or root.level == logging.NOTSET:
         root.setLevel(level)
     fault_file = directory / FAULT_FILE_NAME
-    fault_stream = open(fault_file, "a", encoding="utf-8")  # noqa: SIM115 - kept open for faulthandler
+    fault_stream = open(fault_file, "a", encoding="utf-8")
     faulthandler.enable(fault_stream, all_threads=True)
     logging.getLogger("procdeck").info("log started in %s", directory)
     return LogSession(directory, log_file, fault_file, handler, fault_stream)

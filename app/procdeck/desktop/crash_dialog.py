@@ -61,9 +61,7 @@ class CrashReporter:
         if threading.excepthook == self._handle_thread:
             threading.excepthook = self._previous_thread_hook
 
-    def handle(
-        self, kind: type[BaseException], value: BaseException, tb: TracebackType | None
-    ) -> None:
+    def handle(self, kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             self._previous_hook(kind, value, tb)
             return
@@ -75,7 +73,7 @@ class CrashReporter:
         self._showing = True
         try:
             self._show_dialog(f"{kind.__name__}: {value}", details, self.log_file)
-        except Exception:  # noqa: BLE001 - the hook itself must never raise
+        except Exception:
             log.exception("could not show the error dialog")
         finally:
             self._showing = False

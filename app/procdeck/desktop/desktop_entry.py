@@ -44,7 +44,7 @@ def data_home() -> Path:
 
 def _quote_exec_arg(arg: str) -> str:
     """Quote one Exec argument per the Desktop Entry spec ("Exec key")."""
-    reserved = set(' \t\n"\'\\><~|&;$*?#()`')
+    reserved = set(" \t\n\"'\\><~|&;$*?#()`")
     escaped = arg.replace("%", "%%")
     if not any(ch in reserved for ch in escaped):
         return escaped
@@ -96,8 +96,13 @@ def _refresh_caches(base: Path) -> None:
         program = shutil.which(tool)
         if program and target.is_dir():
             subprocess.run(
-                [program, "-q", str(target)] if tool != "gtk-update-icon-cache" else [program, "-q", "-t", str(target)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=30,
+                [program, "-q", str(target)]
+                if tool != "gtk-update-icon-cache"
+                else [program, "-q", "-t", str(target)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+                timeout=30,
             )
 
 

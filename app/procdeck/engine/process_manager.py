@@ -167,9 +167,18 @@ class ProcessManager:
         run.output.reopen()
         run.new_attempt()
         run.known_tree = set()
-        self._set(run, state=RunState.STARTING, pid=None, outcome=None, error=None,
-                  stop_requested=False, signals_sent=(), started_at=None,
-                  started_mono=None, ended_mono=None)
+        self._set(
+            run,
+            state=RunState.STARTING,
+            pid=None,
+            outcome=None,
+            error=None,
+            stop_requested=False,
+            signals_sent=(),
+            started_at=None,
+            started_mono=None,
+            ended_mono=None,
+        )
         self._tg.start_soon(self._supervise, run, name=f"procdeck run {run_id}")
         return run.info
 
@@ -227,8 +236,13 @@ class ProcessManager:
             run.streams_closed.set()
             return
         run.process = process
-        self._set(run, state=RunState.STOPPING if run.stopping else RunState.RUNNING,
-                  pid=process.pid, started_at=time.time(), started_mono=time.monotonic())
+        self._set(
+            run,
+            state=RunState.STOPPING if run.stopping else RunState.RUNNING,
+            pid=process.pid,
+            started_at=time.time(),
+            started_mono=time.monotonic(),
+        )
         run.spawned.set()
         try:
             async with anyio.create_task_group() as tg:
@@ -236,8 +250,12 @@ class ProcessManager:
                 code = await process.wait()
                 run.ended_at = time.time()
                 run.exited.set()
-                self._set(run, state=RunState.EXITED, outcome=ExitOutcome.from_returncode(code),
-                          ended_mono=time.monotonic())
+                self._set(
+                    run,
+                    state=RunState.EXITED,
+                    outcome=ExitOutcome.from_returncode(code),
+                    ended_mono=time.monotonic(),
+                )
         finally:
             with anyio.CancelScope(shield=True):
                 if not run.exited.is_set():  # cancelled: the engine is going away
@@ -245,9 +263,12 @@ class ProcessManager:
                     await process.wait()
                     run.ended_at = time.time()
                     run.exited.set()
-                    self._set(run, state=RunState.EXITED,
-                              outcome=ExitOutcome.from_returncode(process.returncode or -9),
-                              ended_mono=time.monotonic())
+                    self._set(
+                        run,
+                        state=RunState.EXITED,
+                        outcome=ExitOutcome.from_returncode(process.returncode or -9),
+                        ended_mono=time.monotonic(),
+                    )
                 await process.aclose()
                 run.streams_closed.set()
 
@@ -278,8 +299,12 @@ class ProcessManager:
         signum = signal.SIGKILL if kill else run.spec.stop_signal
         if live:
             run.stopping = True
-            self._set(run, state=RunState.STOPPING, stop_requested=True,
-                      signals_sent=run.info.signals_sent + (signal_name(signum),))
+            self._set(
+                run,
+                state=RunState.STOPPING,
+                stop_requested=True,
+                signals_sent=run.info.signals_sent + (signal_name(signum),),
+            )
         signalled = await anyio.to_thread.run_sync(
             process_tree.signal_tree, leader, signum, set(run.known_tree), run.ended_at
         )

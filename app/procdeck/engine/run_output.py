@@ -11,15 +11,15 @@ timer): the UI coalesces to display rate and pulls only the rows it paints.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
 from procdeck.core.line_source import LineKind
 from procdeck.core.output import OutputLine, Stream
 from procdeck.engine.output.decoder import EncodingError, Utf8Transcoder
 from procdeck.engine.output.line_store import LineStore
 from procdeck.engine.output.settings import OutputSettings
-from procdeck.engine.output.spool import SpoolFile, Spooler
+from procdeck.engine.output.spool import Spooler, SpoolFile
 from procdeck.engine.output.view import ALL_STREAMS, OutputView
 
 Callback = Callable[[], None]
@@ -87,7 +87,9 @@ class RunOutput:
         if spool is not None:
             spool.write(data)
             if spool.dropped and spool.error is None and spool.capped:
-                self._note(f"The {stream.name.lower()} log reached its size cap; later output is only in memory.")
+                self._note(
+                    f"The {stream.name.lower()} log reached its size cap; later output is only in memory."
+                )
             elif spool.error is not None:
                 self._note(spool.error)
             elif spool.dropped:
@@ -174,7 +176,11 @@ class RunOutput:
         out = []
         for stream in (Stream.STDOUT, Stream.STDERR):
             spool = self._spool[stream]
-            if spool is not None and LineKind(int(stream)) in kinds and (spool.accepted or stream == Stream.STDOUT):
+            if (
+                spool is not None
+                and LineKind(int(stream)) in kinds
+                and (spool.accepted or stream == Stream.STDOUT)
+            ):
                 out.append(str(spool.path))
         return tuple(out)
 

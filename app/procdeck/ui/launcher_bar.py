@@ -17,7 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from procdeck.core.process_spec import LaunchMode, ProcessSpec, SpecError, parse_env_assignments, spec_from_text
+from procdeck.core.process_spec import (
+    LaunchMode,
+    ProcessSpec,
+    SpecError,
+    parse_env_assignments,
+    spec_from_text,
+)
 
 
 class EnvDialog(QDialog):
@@ -30,7 +36,9 @@ class EnvDialog(QDialog):
         self.editor.setPlaceholderText("KEY=VALUE, one per line; -KEY unsets KEY")
         self.error = QLabel()
         self.error.setStyleSheet("color: #c0392b")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

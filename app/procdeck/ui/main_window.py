@@ -10,13 +10,24 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QScrollArea, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from procdeck.core.run_state import RunInfo, RunState
 from procdeck.ui.launcher_bar import LauncherBar
-from procdeck.ui.viewer.run_panel import RunOutputPanel
 from procdeck.ui.process_table import ProcessTable
 from procdeck.ui.runs_model import RunsModel
+from procdeck.ui.viewer.run_panel import RunOutputPanel
 
 MENUS = ("File", "Run", "View", "Help")
 
@@ -83,7 +94,11 @@ class MainWindow(QMainWindow):
 
     # -- extension points -------------------------------------------------------------
     def add_panel(
-        self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
+        self,
+        key: str,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
     ) -> QDockWidget:
         """Add ``widget`` as a dock. It sits in a scroll area, so a panel with a tall or
         wide form never forces the window beyond a small screen."""
@@ -104,7 +119,9 @@ class MainWindow(QMainWindow):
         if area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
             self.resizeDocks([dock], [min(hint.width() + 4, self.width() // 3)], Qt.Orientation.Horizontal)
         else:
-            self.resizeDocks([dock], [min(hint.height() + 4, self.height() * 2 // 5)], Qt.Orientation.Vertical)
+            self.resizeDocks(
+                [dock], [min(hint.height() + 4, self.height() * 2 // 5)], Qt.Orientation.Vertical
+            )
         self.menus["View"].addAction(dock.toggleViewAction())
         self.panels[key] = dock
         self.panel_widgets[key] = widget
@@ -130,7 +147,9 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         infos = self.runs_model.infos()
         running = sum(1 for i in infos if i.state.is_live)
-        failed = sum(1 for i in infos if i.state is RunState.FAILED_TO_START or (i.outcome and not i.outcome.ok))
+        failed = sum(
+            1 for i in infos if i.state is RunState.FAILED_TO_START or (i.outcome and not i.outcome.ok)
+        )
         exited = sum(1 for i in infos if i.state is RunState.EXITED)
         self.counts.setText(f"{running} running · {exited} exited · {failed} failed")
 
@@ -158,7 +177,7 @@ class MainWindow(QMainWindow):
         box.exec()
         return box.clickedButton() is stop
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
             event.accept()
             return

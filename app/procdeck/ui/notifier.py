@@ -21,7 +21,9 @@ log = logging.getLogger("procdeck.notifier")
 DEFAULT_MIN_SECONDS = 10.0
 
 
-def finished_message(before: RunInfo | None, after: RunInfo, min_seconds: float) -> tuple[str, str, bool] | None:
+def finished_message(
+    before: RunInfo | None, after: RunInfo, min_seconds: float
+) -> tuple[str, str, bool] | None:
     """(title, text, failed) when ``after`` is the end of a run worth telling about."""
     if before is None or not before.state.is_live or after.state.is_live:
         return None
@@ -43,7 +45,9 @@ def finished_message(before: RunInfo | None, after: RunInfo, min_seconds: float)
     return (title, f"{outcome} after {duration:.0f} s", failed)
 
 
-def batch_message(before: BatchInfo | None, after: BatchInfo, min_seconds: float) -> tuple[str, str, bool] | None:
+def batch_message(
+    before: BatchInfo | None, after: BatchInfo, min_seconds: float
+) -> tuple[str, str, bool] | None:
     """(title, text, failed) when ``after`` is the end of a long enough worker batch."""
     if after.ended_mono is None or (before is not None and before.ended_mono is not None):
         return None

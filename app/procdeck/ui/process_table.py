@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QMenu, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from procdeck.ui.runs_model import NAME, RUN_ID_ROLE, SORT_ROLE, RunsModel
 
@@ -41,10 +50,22 @@ class ProcessTable(QWidget):
         self.actions_by_name: dict[str, QAction] = {}
         buttons = QHBoxLayout()
         for name, text, shortcut, tip, signal in (
-            ("stop", "Stop", "Ctrl+T", "Stop signal to the whole tree, then SIGKILL after the grace period", self.stopRequested),
+            (
+                "stop",
+                "Stop",
+                "Ctrl+T",
+                "Stop signal to the whole tree, then SIGKILL after the grace period",
+                self.stopRequested,
+            ),
             ("kill", "Kill", "Ctrl+K", "SIGKILL the whole tree now", self.killRequested),
             ("restart", "Restart", "Ctrl+R", "Stop, then launch again", self.restartRequested),
-            ("remove", "Remove", QKeySequence.StandardKey.Delete, "Forget this run (stops it first)", self.removeRequested),
+            (
+                "remove",
+                "Remove",
+                QKeySequence.StandardKey.Delete,
+                "Forget this run (stops it first)",
+                self.removeRequested,
+            ),
         ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(shortcut))

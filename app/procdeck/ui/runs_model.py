@@ -100,5 +100,3 @@ class RunsModel(KeyedRowsModel[RunInfo]):
             if info.state.is_live:
                 index = self.index(row, UPTIME)
                 self.dataChanged.emit(index, index)
-
-

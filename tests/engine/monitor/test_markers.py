@@ -19,15 +19,38 @@ def test_markers_for_a_run_lifecycle_once_each() -> None:
     tracker.update(running)  # repeated snapshot: no new marker
     assert [(m.kind, m.t, m.key) for m in out] == [(MarkerKind.START, 998.0, "run/3")]
     clock["wall"] = 1005.0
-    stopping = RunInfo(run_id=3, spec=spec, state=RunState.STOPPING, pid=99, started_mono=48.0,
-                       stop_requested=True, signals_sent=("SIGTERM",))
+    stopping = RunInfo(
+        run_id=3,
+        spec=spec,
+        state=RunState.STOPPING,
+        pid=99,
+        started_mono=48.0,
+        stop_requested=True,
+        signals_sent=("SIGTERM",),
+    )
     tracker.update(stopping)
-    killed = RunInfo(run_id=3, spec=spec, state=RunState.STOPPING, pid=99, started_mono=48.0,
-                     stop_requested=True, signals_sent=("SIGTERM", "SIGKILL"))
+    killed = RunInfo(
+        run_id=3,
+        spec=spec,
+        state=RunState.STOPPING,
+        pid=99,
+        started_mono=48.0,
+        stop_requested=True,
+        signals_sent=("SIGTERM", "SIGKILL"),
+    )
     tracker.update(killed)
     clock["mono"] = 60.0
-    exited = RunInfo(run_id=3, spec=spec, state=RunState.EXITED, pid=99, started_mono=48.0, ended_mono=59.0,
-                     stop_requested=True, signals_sent=("SIGTERM", "SIGKILL"), outcome=ExitOutcome(signal=9))
+    exited = RunInfo(
+        run_id=3,
+        spec=spec,
+        state=RunState.EXITED,
+        pid=99,
+        started_mono=48.0,
+        ended_mono=59.0,
+        stop_requested=True,
+        signals_sent=("SIGTERM", "SIGKILL"),
+        outcome=ExitOutcome(signal=9),
+    )
     tracker.update(exited)
     kinds = [(m.kind, m.text) for m in out]
     assert kinds == [

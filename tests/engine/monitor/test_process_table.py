@@ -59,7 +59,13 @@ def test_proc_scan_and_psutil_paths_agree(spawn) -> None:
         a, b = fast[pid], slow[pid]
         if a.ppid == 2 or pid == 2:  # kernel threads rename themselves between two reads
             continue
-        assert (a.ppid, a.name, a.user, a.cmdline, a.can_signal) == (b.ppid, b.name, b.user, b.cmdline, b.can_signal)
+        assert (a.ppid, a.name, a.user, a.cmdline, a.can_signal) == (
+            b.ppid,
+            b.name,
+            b.user,
+            b.cmdline,
+            b.can_signal,
+        )
         assert abs(a.create_time - b.create_time) < 0.05
     me = fast[os.getpid()]
     assert me.threads == slow[os.getpid()].threads

@@ -25,7 +25,7 @@ def profiles(draw: st.DrawFn) -> Profile:
     shell = draw(st.booleans())
     if shell:
         command: str | tuple[str, ...] = draw(
-            st.sampled_from(["echo hi", "printf '%s\\n' \"a b\" && true", "x=1; echo \"$x\" # c\nls"])
+            st.sampled_from(["echo hi", "printf '%s\\n' \"a b\" && true", 'x=1; echo "$x" # c\nls'])
         )
     else:
         command = tuple(draw(st.lists(text, min_size=1, max_size=300)))
@@ -95,15 +95,35 @@ def test_explicit_command_kinds() -> None:
 
 
 BAD = [
-    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"\n", 4, None, "not valid TOML"),
-    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\n\n[[profiles]]\nname = \"b\"\ncommand = []\n", 8, "command", "empty"),
-    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\ngrace_s = \"soon\"\n", 5, "grace_s", "number"),
-    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\n[profiles.env]\nOK = \"1\"\n\"BAD NAME\" = \"2\"\n", 7, "env.BAD NAME", "Invalid environment"),
-    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\n[profiles.restart]\npolicy = \"sometimes\"\n", 6, "restart.policy", "on-failure"),
-    ("schema = 1\n[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\n[[profiles]]\nname = \"a\"\ncommand = [\"y\"]\n", 6, "name", "two profiles"),
-    ("schema = 1\n[[profiles]]\ncommand = [\"x\"]\n", 2, "name", "missing"),
-    ("[[profiles]]\nname = \"a\"\ncommand = [\"x\"]\n", 1, "schema", "schema"),
-    ("schema = \"one\"\n", 1, "schema", "whole number"),
+    ('schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"\n', 4, None, "not valid TOML"),
+    (
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\n\n[[profiles]]\nname = "b"\ncommand = []\n',
+        8,
+        "command",
+        "empty",
+    ),
+    ('schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\ngrace_s = "soon"\n', 5, "grace_s", "number"),
+    (
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\n[profiles.env]\nOK = "1"\n"BAD NAME" = "2"\n',
+        7,
+        "env.BAD NAME",
+        "Invalid environment",
+    ),
+    (
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\n[profiles.restart]\npolicy = "sometimes"\n',
+        6,
+        "restart.policy",
+        "on-failure",
+    ),
+    (
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\n[[profiles]]\nname = "a"\ncommand = ["y"]\n',
+        6,
+        "name",
+        "two profiles",
+    ),
+    ('schema = 1\n[[profiles]]\ncommand = ["x"]\n', 2, "name", "missing"),
+    ('[[profiles]]\nname = "a"\ncommand = ["x"]\n', 1, "schema", "schema"),
+    ('schema = "one"\n', 1, "schema", "whole number"),
     ("   \n", None, None, "empty"),
 ]
 

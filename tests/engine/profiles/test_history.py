@@ -39,7 +39,16 @@ async def test_headless_engine_without_open_writes_nothing(tmp_path):
     assert not (tmp_path / HISTORY_FILE).exists()
 
 
-@pytest.mark.parametrize("content", [b"", b"{not json", b"\xff\xfe", b'{"version": 99, "runs": {}}', b'{"version": 1, "runs": {"a": [1, {"status": 2}]}}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"{not json",
+        b"\xff\xfe",
+        b'{"version": 99, "runs": {}}',
+        b'{"version": 1, "runs": {"a": [1, {"status": 2}]}}',
+    ],
+)
 def test_damaged_history_is_ignored(tmp_path, content):
     (tmp_path / HISTORY_FILE).write_bytes(content)
     assert load_history(tmp_path) == {}

@@ -8,7 +8,12 @@ import pytest
 
 from procdeck.core.profile import EnvVar, StartAfter, StartCondition
 from procdeck.core.restart_policy import RestartMode
-from procdeck.engine.profiles.importers import ImportFailed, import_any, import_process_compose, import_procfile
+from procdeck.engine.profiles.importers import (
+    ImportFailed,
+    import_any,
+    import_process_compose,
+    import_procfile,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -31,7 +36,9 @@ def test_process_compose() -> None:
     assert list(by_name) == ["db", "migrate", "web"]
     db, migrate, web = by_name["db"], by_name["migrate"], by_name["web"]
     assert db.cwd == str((FIXTURES / "db").resolve())
-    assert db.restart.mode is RestartMode.ALWAYS and db.restart.backoff_s == 2 and db.restart.max_restarts == 5
+    assert (
+        db.restart.mode is RestartMode.ALWAYS and db.restart.backoff_s == 2 and db.restart.max_restarts == 5
+    )
     assert db.stop_signal == "SIGINT" and db.grace_s == 10
     assert migrate.env == (EnvVar("GLOBAL", "override"), EnvVar("DB_URL", "postgres://localhost/x?a=b"))
     assert migrate.start_after == (StartAfter("db", StartCondition.STARTED),)
@@ -39,7 +46,13 @@ def test_process_compose() -> None:
     assert web.group == "frontend" and web.notes == "The site" and web.env[-1] == EnvVar("PORT", "8000")
     assert web.restart.mode is RestartMode.ON_FAILURE
     skipped = " | ".join(result.skipped)
-    for words in ("'log_location'", "'readiness_probe'", "process_healthy", "'old': disabled", "'broken': no command"):
+    for words in (
+        "'log_location'",
+        "'readiness_probe'",
+        "process_healthy",
+        "'old': disabled",
+        "'broken': no command",
+    ):
         assert words in skipped, words
 
 

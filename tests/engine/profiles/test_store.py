@@ -62,7 +62,9 @@ def test_each_save_keeps_the_previous_version_as_backup(tmp_path: Path) -> None:
         (b'schema = 1\n[[profiles]]\nname = "a"\ncommand = []\n', "line 4: command"),
     ],
 )
-def test_broken_file_is_reported_kept_and_moved_aside_not_overwritten(tmp_path: Path, content: bytes, words: str) -> None:
+def test_broken_file_is_reported_kept_and_moved_aside_not_overwritten(
+    tmp_path: Path, content: bytes, words: str
+) -> None:
     store = ProfileStore(tmp_path)
     store.load()
     store.save(make(2))

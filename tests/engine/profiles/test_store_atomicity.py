@@ -53,7 +53,9 @@ def test_sigkill_during_repeated_saves_never_corrupts(tmp_path: Path) -> None:
     rng = random.Random(1234)
     kills = 0
     for _round in range(25):
-        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SAVER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        )
         try:
             assert proc.stdout is not None
             assert proc.stdout.readline().strip() == "ready"

@@ -142,6 +142,7 @@ async def test_cancel_from_outside_the_pool_task_group(no_leftover_workers):
     pids = []
     with anyio.move_on_after(30):
         async with anyio.create_task_group() as outer:
+
             async def run():
                 async with open_local_pool(2) as pool:
                     job_id = pool.submit(spec("sleep", 30))

@@ -17,19 +17,19 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from distributed import Scheduler, Worker  # noqa: E402
+from distributed import Scheduler, Worker
 
-from procdeck.core.cluster_state import (  # noqa: E402
+from procdeck.core.cluster_state import (
     BackendChoice,
     ClusterStatus,
     ClusterWorkerInfo,
 )
-from procdeck.core.jobs import FailureKind, JobSpec, JobState  # noqa: E402
-from procdeck.engine.workers.dask_backend import DaskBackend, open_dask_pool  # noqa: E402
-from procdeck.engine.workers.pool import JobPool  # noqa: E402
+from procdeck.core.jobs import FailureKind, JobSpec, JobState
+from procdeck.engine.workers.dask_backend import DaskBackend, open_dask_pool
+from procdeck.engine.workers.pool import JobPool
 
-from ..conftest import alive  # noqa: E402
-from .conftest import SAMPLE  # noqa: E402
+from ..conftest import alive
+from .conftest import SAMPLE
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -84,9 +84,12 @@ async def full_strength(pool: JobPool, n: int = 2) -> None:
 
     def ready() -> bool:
         pids = connection.pids
-        return (connection.state.status is ClusterStatus.CONNECTED
-                and connection.state.workers == n and len(pids) == n
-                and all(alive(p) for p in pids.values()))
+        return (
+            connection.state.status is ClusterStatus.CONNECTED
+            and connection.state.workers == n
+            and len(pids) == n
+            and all(alive(p) for p in pids.values())
+        )
 
     await wait_for(ready)
 
@@ -282,26 +285,30 @@ async def test_scheduler_going_away_and_coming_back():
     address = f"tcp://127.0.0.1:{port}"
 
     async def start_cluster():
-        scheduler = await Scheduler(host="127.0.0.1", port=port, dashboard=False,
-                                    dashboard_address="127.0.0.1:0")
+        scheduler = await Scheduler(
+            host="127.0.0.1", port=port, dashboard=False, dashboard_address="127.0.0.1:0"
+        )
         worker = await Worker(address, nthreads=1)
         return scheduler, worker
 
     scheduler, worker = await start_cluster()
     async with anyio.create_task_group() as tg:
-        backend = await DaskBackend.start(BackendChoice.dask_scheduler(address), tg,
-                                          connect_timeout=2, poll_s=0.2, retry_s=0.3)
+        backend = await DaskBackend.start(
+            BackendChoice.dask_scheduler(address), tg, connect_timeout=2, poll_s=0.2, retry_s=0.3
+        )
         pool = JobPool(tg, backend)
         try:
             await backend.connection.wait_for(
-                lambda s: s.status is ClusterStatus.CONNECTED and s.workers == 1, TIMEOUT)
+                lambda s: s.status is ClusterStatus.CONNECTED and s.workers == 1, TIMEOUT
+            )
             assert (await pool.run(spec("add", 1, 2))).state is JobState.DONE
             running = pool.submit(spec("sleep", 3))
             await wait_for(lambda: pool.info(running).state is JobState.RUNNING)
             await worker.close()
             await scheduler.close()
             state = await backend.connection.wait_for(
-                lambda s: s.status is ClusterStatus.RECONNECTING, TIMEOUT)
+                lambda s: s.status is ClusterStatus.RECONNECTING, TIMEOUT
+            )
             assert state.describe().startswith("Dask: lost tcp://127.0.0.1")
             with anyio.fail_after(TIMEOUT):
                 info = await pool.wait(running)
@@ -309,7 +316,8 @@ async def test_scheduler_going_away_and_coming_back():
             assert info.failure.kind is FailureKind.WORKER_DIED
             scheduler, worker = await start_cluster()
             await backend.connection.wait_for(
-                lambda s: s.status is ClusterStatus.CONNECTED and s.workers == 1, TIMEOUT)
+                lambda s: s.status is ClusterStatus.CONNECTED and s.workers == 1, TIMEOUT
+            )
             again = await pool.run(spec("add", 20, 22))
             assert again.state is JobState.DONE and pool.result(again.job_id) == 42
 
@@ -324,7 +332,8 @@ async def test_scheduler_going_away_and_coming_back():
             assert down.failure.message.startswith("Not sent to Dask: Dask: lost tcp://")
             scheduler, worker = await start_cluster()
             await backend.connection.wait_for(
-                lambda s: s.status is ClusterStatus.CONNECTED and s.workers == 1, TIMEOUT)
+                lambda s: s.status is ClusterStatus.CONNECTED and s.workers == 1, TIMEOUT
+            )
             assert (await pool.run(spec("add", 2, 2))).state is JobState.DONE
         finally:
             await pool.shutdown()
@@ -364,21 +373,22 @@ async def test_remote_scheduler_lost_worker_and_hard_cancel():
     before = children()
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
-    scheduler = await Scheduler(host="127.0.0.1", port=port, dashboard=False,
-                                dashboard_address="127.0.0.1:0")
+    scheduler = await Scheduler(host="127.0.0.1", port=port, dashboard=False, dashboard_address="127.0.0.1:0")
     nanny = await Nanny(address, nthreads=1)
     try:
         async with anyio.create_task_group() as tg:
-            backend = await DaskBackend.start(BackendChoice.dask_scheduler(address), tg,
-                                              poll_s=0.2)
+            backend = await DaskBackend.start(BackendChoice.dask_scheduler(address), tg, poll_s=0.2)
             pool = JobPool(tg, backend)
             try:
                 connection = backend.connection
 
                 def one_worker() -> bool:
                     pids = connection.pids
-                    return (connection.state.workers == 1 and len(pids) == 1
-                            and all(alive(p) for p in pids.values()))
+                    return (
+                        connection.state.workers == 1
+                        and len(pids) == 1
+                        and all(alive(p) for p in pids.values())
+                    )
 
                 await wait_for(one_worker)
                 job_id = pool.submit(spec("sleep", 60))
@@ -414,8 +424,8 @@ async def test_tls_files_that_do_not_exist_are_a_state(tmp_path):
     from procdeck.core.cluster_state import DaskSecurity
 
     choice = BackendChoice.dask_scheduler(
-        "tls://127.0.0.1:1",
-        DaskSecurity(str(tmp_path / "missing-ca.pem"), str(tmp_path / "me.pem")))
+        "tls://127.0.0.1:1", DaskSecurity(str(tmp_path / "missing-ca.pem"), str(tmp_path / "me.pem"))
+    )
     async with open_dask_pool(choice, connect_timeout=1, retry_s=30) as pool:
         state = await pool.backend.connection.wait_settled(TIMEOUT)
         assert state.status is ClusterStatus.FAILED

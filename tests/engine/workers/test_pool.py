@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-
 import anyio
 import psutil
 import pytest
@@ -12,7 +9,7 @@ import pytest
 from procdeck.core.jobs import FailureKind, JobSpec, JobSpecError, JobState
 from procdeck.engine.workers.local import open_local_pool
 
-from .conftest import SAMPLE, wait_no_workers, worker_children
+from .conftest import SAMPLE, worker_children
 
 pytestmark = pytest.mark.anyio
 
@@ -77,7 +74,10 @@ async def test_os_exit_reports_worker_died_with_code_and_pool_recovers(pool):
     assert info.state is JobState.FAILED
     assert info.failure.kind is FailureKind.WORKER_DIED
     assert info.failure.message == f"worker died (pid {info.worker_pid}, exit code 7)"
-    assert not psutil.pid_exists(info.worker_pid) or psutil.Process(info.worker_pid).status() == psutil.STATUS_ZOMBIE
+    assert (
+        not psutil.pid_exists(info.worker_pid)
+        or psutil.Process(info.worker_pid).status() == psutil.STATUS_ZOMBIE
+    )
     after = await pool.run(spec("add", 2, 3))
     assert after.state is JobState.DONE and pool.result(after.job_id) == 5
 

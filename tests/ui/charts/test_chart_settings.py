@@ -33,7 +33,9 @@ def test_time_window_persists(qtbot, tmp_path: Path) -> None:
 
     second, fresh = _window_with_chart(qtbot)
     assert fresh.settings_state() == {"window_s": 600.0}
-    assert SettingsStore(QSettings(str(tmp_path / "procdeck.ini"), QSettings.Format.IniFormat)).restore_window(second)
+    assert SettingsStore(
+        QSettings(str(tmp_path / "procdeck.ini"), QSettings.Format.IniFormat)
+    ).restore_window(second)
     assert fresh.settings_state() == {"window_s": 3600.0}
     assert fresh.window_combo.currentData() == 3600.0
 

@@ -16,7 +16,15 @@ from procdeck.ui.charts import RunsChart, SystemChart, WorkersChart
 NOW = time.time()
 
 
-def _fill(hist: History, key: str, group: str, label: str, unit: str, values: list[float | None], t0: float = NOW - 10) -> None:
+def _fill(
+    hist: History,
+    key: str,
+    group: str,
+    label: str,
+    unit: str,
+    values: list[float | None],
+    t0: float = NOW - 10,
+) -> None:
     for i, v in enumerate(values):
         hist.append(SeriesInfo(key, group, label, unit), t0 + i, v)
 
@@ -33,7 +41,10 @@ def hist() -> History:
     _fill(h, "sys/core/1", "sys", "core 1", "%", [None, 50.0, 40.0])
     _fill(h, "sys/mem", "sys", "memory used", "B", [2e9, 2.1e9, 2.2e9])
     _fill(h, "sys/load1", "sys", "load", "", [0.5, 0.6, 0.7])
-    for part, cpu, rss in (("tree", [None, 150.0, 160.0], [3e6, 3e6, 4e6]), ("parent", [None, 1.0, 2.0], [1e6, 1e6, 1e6])):
+    for part, cpu, rss in (
+        ("tree", [None, 150.0, 160.0], [3e6, 3e6, 4e6]),
+        ("parent", [None, 1.0, 2.0], [1e6, 1e6, 1e6]),
+    ):
         _fill(h, f"run/1/{part}/cpu", "run/1", "sleep run", "%", cpu)
         _fill(h, f"run/1/{part}/rss", "run/1", "sleep run", "B", rss)
     _fill(h, "run/2/tree/cpu", "run/2", "other run", "%", [1.0, 1.0, 1.0])

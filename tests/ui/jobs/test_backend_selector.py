@@ -61,9 +61,13 @@ def test_scheduler_address_is_normalised(qtbot, selector):
 
 @pytest.mark.parametrize(
     "text, words",
-    [("", "Enter the scheduler address"), ("http://host:80", "unknown protocol"),
-     ("tcp://host:99999", "out of range"), ("tcp://bad host", "not an address"),
-     ("tls://host:8786", "CA file")],
+    [
+        ("", "Enter the scheduler address"),
+        ("http://host:80", "unknown protocol"),
+        ("tcp://host:99999", "out of range"),
+        ("tcp://bad host", "not an address"),
+        ("tls://host:8786", "CA file"),
+    ],
 )
 def test_bad_addresses_are_messages_and_emit_nothing(qtbot, selector, text, words):
     selector.kind.setCurrentIndex(2)
@@ -98,8 +102,9 @@ def test_set_choice_round_trip_and_state_line(qtbot, selector):
     selector.set_choice(BackendChoice.dask_local_cluster(4))
     assert selector.kind.currentIndex() == 1 and selector.n_workers.value() == 4
     assert selector.status.isHidden()
-    selector.set_state(ClusterState(ClusterStatus.RECONNECTING, "tcp://10.0.0.5:8786",
-                                    "The scheduler does not answer."))
+    selector.set_state(
+        ClusterState(ClusterStatus.RECONNECTING, "tcp://10.0.0.5:8786", "The scheduler does not answer.")
+    )
     assert not selector.status.isHidden()
     assert "reconnecting" in selector.status.text()
     assert "does not answer" in selector.status.text()

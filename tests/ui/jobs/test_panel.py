@@ -114,10 +114,12 @@ def test_table_inserts_and_updates_in_place(panel, qtbot):
     assert panel.model.rowCount() == 20_000
     changed = []
     panel.model.dataChanged.connect(lambda a, b, *_: changed.append((a.row(), b.row())))
-    panel.apply_jobs([
-        job(5, JobState.DONE, result_repr="25", worker_pid=123, started_mono=1.0, ended_mono=2.0),
-        job(7, JobState.FAILED, failure=JobFailure(FailureKind.EXCEPTION, "ValueError: x", "tb")),
-    ])
+    panel.apply_jobs(
+        [
+            job(5, JobState.DONE, result_repr="25", worker_pid=123, started_mono=1.0, ended_mono=2.0),
+            job(7, JobState.FAILED, failure=JobFailure(FailureKind.EXCEPTION, "ValueError: x", "tb")),
+        ]
+    )
     assert panel.model.rowCount() == 20_000
     assert changed == [(4, 6)]  # one signal for the changed range
     assert panel.model.index(4, STATE).data() == "done"
@@ -176,7 +178,9 @@ def test_batch_bar_progress_eta_and_results(panel, qtbot, monkeypatch):
     with qtbot.waitSignal(panel.saveRequested) as signal:
         qtbot.mouseClick(bar.save, Qt.MouseButton.LeftButton)
     assert signal.args == [2, "/tmp/out.csv", "csv"]
-    panel.apply_batches([BatchInfo(2, "m:f", total=100, done=95, failed=5, started_mono=now - 10, ended_mono=now)])
+    panel.apply_batches(
+        [BatchInfo(2, "m:f", total=100, done=95, failed=5, started_mono=now - 10, ended_mono=now)]
+    )
     assert "ETA" not in bar.status.text() and not bar.cancel.isEnabled()
 
 

@@ -46,15 +46,30 @@ def family() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
 
 
 def _row(pid: int, ppid: int, name: str, cpu: float | None = 1.0, **kw: object) -> ProcessRow:
-    fields: dict[str, object] = dict(pid=pid, ppid=ppid, name=name, user="me", cpu_percent=cpu, rss=pid * 1000,
-                                     mem_percent=0.1, threads=1, status="sleeping", create_time=1000.0 + pid,
-                                     cmdline=f"/bin/{name} --flag")
+    fields: dict[str, object] = dict(
+        pid=pid,
+        ppid=ppid,
+        name=name,
+        user="me",
+        cpu_percent=cpu,
+        rss=pid * 1000,
+        mem_percent=0.1,
+        threads=1,
+        status="sleeping",
+        create_time=1000.0 + pid,
+        cmdline=f"/bin/{name} --flag",
+    )
     fields.update(kw)
     return ProcessRow(**fields)  # type: ignore[arg-type]
 
 
-ROWS = [_row(1, 0, "init", 0.5), _row(10, 1, "shell", 3.0), _row(11, 10, "editor", 50.0), _row(12, 10, "pager", None),
-        _row(20, 1, "daemon", 7.0)]
+ROWS = [
+    _row(1, 0, "init", 0.5),
+    _row(10, 1, "shell", 3.0),
+    _row(11, 10, "editor", 50.0),
+    _row(12, 10, "pager", None),
+    _row(20, 1, "daemon", 7.0),
+]
 
 
 def test_sort_by_any_column(qtbot) -> None:
@@ -97,8 +112,13 @@ def test_refresh_updates_in_place_and_keeps_selection(qtbot) -> None:
     resets: list[int] = []
     view.model.modelReset.connect(lambda: resets.append(1))
     # editor gets busier, pager exits, a new child of shell appears, daemon's pid is reused.
-    new = [ROWS[0], ROWS[1], replace(ROWS[2], cpu_percent=90.0), _row(13, 10, "new"),
-           replace(ROWS[4], create_time=5000.0, name="other")]
+    new = [
+        ROWS[0],
+        ROWS[1],
+        replace(ROWS[2], cpu_percent=90.0),
+        _row(13, 10, "new"),
+        replace(ROWS[4], create_time=5000.0, name="other"),
+    ]
     view.set_rows(new)
     assert resets == []
     assert view.current_row() is not None and view.current_row().pid == 11
@@ -116,7 +136,9 @@ def test_refresh_updates_in_place_and_keeps_selection(qtbot) -> None:
 def test_other_users_process_is_access_denied(qtbot) -> None:
     view = ProcessesView()
     qtbot.addWidget(view)
-    view.set_rows([_row(1, 0, "init", can_signal=False, user="root"), _row(2, 1, "gone", state=ProcState.GONE)])
+    view.set_rows(
+        [_row(1, 0, "init", can_signal=False, user="root"), _row(2, 1, "gone", state=ProcState.GONE)]
+    )
     sent: list[SignalRequest] = []
     view.signalRequested.connect(sent.append)
     view.select_pid(1)
@@ -148,7 +170,10 @@ def test_kill_a_child_of_the_test_with_confirmation(qtbot, family) -> None:
     view.show_result(result)
     assert "SIGKILL" in view.status_label.text() and "sent to 1 process" in view.status_label.text()
     psutil.Process(kid)  # still listed until the parent reaps it
-    qtbot.waitUntil(lambda: not psutil.pid_exists(kid) or psutil.Process(kid).status() == psutil.STATUS_ZOMBIE, timeout=30000)
+    qtbot.waitUntil(
+        lambda: not psutil.pid_exists(kid) or psutil.Process(kid).status() == psutil.STATUS_ZOMBIE,
+        timeout=30000,
+    )
     assert parent.poll() is None  # only the child was signalled
 
 

@@ -70,7 +70,9 @@ def test_invalid_env_name_and_duplicate_profile_name(qtbot) -> None:
 
 
 def test_secret_values_are_masked_until_shown(qtbot) -> None:
-    p = Profile("a", ["x"], env=(EnvVar("TOKEN", "hunter2", secret=True), EnvVar("PLAIN", "v"), EnvVar("DROP", None)))
+    p = Profile(
+        "a", ["x"], env=(EnvVar("TOKEN", "hunter2", secret=True), EnvVar("PLAIN", "v"), EnvVar("DROP", None))
+    )
     editor = make(qtbot, p)
     token = editor.env.value_widget(0)
     assert token.echoMode() is QLineEdit.EchoMode.Password
@@ -83,9 +85,24 @@ def test_secret_values_are_masked_until_shown(qtbot) -> None:
 
 def test_loads_and_returns_every_field(qtbot) -> None:
     p = Profile(
-        "svc", "make run", shell=True, cwd=None, stop_signal="SIGINT", grace_s=2.5,
-        restart=RestartPolicy(RestartMode.ON_FAILURE, backoff_s=2, backoff_factor=3, backoff_max_s=30, max_restarts=4, window_s=120),
-        group="backend", tags=("a", "b"), start_after=(StartAfter("db", StartCondition.SUCCEEDED),), notes="line1\nline2",
+        "svc",
+        "make run",
+        shell=True,
+        cwd=None,
+        stop_signal="SIGINT",
+        grace_s=2.5,
+        restart=RestartPolicy(
+            RestartMode.ON_FAILURE,
+            backoff_s=2,
+            backoff_factor=3,
+            backoff_max_s=30,
+            max_restarts=4,
+            window_s=120,
+        ),
+        group="backend",
+        tags=("a", "b"),
+        start_after=(StartAfter("db", StartCondition.SUCCEEDED),),
+        notes="line1\nline2",
     )
     editor = make(qtbot, p, taken_names=["svc", "db"])
     assert editor.profile() == p and visible_errors(editor) == {}

@@ -106,7 +106,11 @@ def test_read_only_disables_editing(qtbot) -> None:
     qtbot.addWidget(panel)
     panel.set_profiles(PROFILES, read_only=True)
     panel.select("db")
-    assert not panel.edit_button.isEnabled() and not panel.delete_button.isEnabled() and not panel.new_button.isEnabled()
+    assert (
+        not panel.edit_button.isEnabled()
+        and not panel.delete_button.isEnabled()
+        and not panel.new_button.isEnabled()
+    )
     assert panel.launch_button.isEnabled()
 
 
@@ -114,7 +118,12 @@ def test_restart_status_and_last_runs(qtbot) -> None:
     panel = make(qtbot)
     now = time.monotonic()
     runs = [ProfileRun("db", 7, RestartStatus(restarts=2, next_restart_at=now + 5))]
-    history = {"db": [RunSummary(7, time.time(), 1.5, "1", False), RunSummary(7, time.time() - 10, 12.0, "SIGKILL", False)]}
+    history = {
+        "db": [
+            RunSummary(7, time.time(), 1.5, "1", False),
+            RunSummary(7, time.time() - 10, 12.0, "SIGKILL", False),
+        ]
+    }
     panel.set_runs(runs, history)
     panel.select("db")
     item = next(i for i in panel._items() if i.data(0, NAME_ROLE) == "db")
@@ -122,7 +131,14 @@ def test_restart_status_and_last_runs(qtbot) -> None:
     assert panel._tick.isActive()  # counts down
     details = panel.details.text()
     assert "Last runs:" in details and "exit 1" in details and "exit SIGKILL" in details and "1.5s" in details
-    panel.set_runs([ProfileRun("db", 7, RestartStatus(restarts=3, gave_up="gave up after 3 restarts in 60 s"), finished=True)], history)
+    panel.set_runs(
+        [
+            ProfileRun(
+                "db", 7, RestartStatus(restarts=3, gave_up="gave up after 3 restarts in 60 s"), finished=True
+            )
+        ],
+        history,
+    )
     assert "gave up after 3 restarts" in item.text(2) and not panel._tick.isActive()
 
 

@@ -21,8 +21,13 @@ def run_key(run_id: int) -> str:
 class MarkerTracker:
     """Feed it every RunInfo (ProcessManager.subscribe); it emits markers once each."""
 
-    def __init__(self, emit: Callable[[RunMarker], None], *, wall: Callable[[], float] = time.time,
-                 mono: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        emit: Callable[[RunMarker], None],
+        *,
+        wall: Callable[[], float] = time.time,
+        mono: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._emit = emit
         self._wall = wall
         self._mono = mono
@@ -47,9 +52,11 @@ class MarkerTracker:
         if info.stop_requested and (prev is None or not prev.stop_requested):
             self._emit(RunMarker(key, self._wall(), MarkerKind.STOP_REQUESTED, "stop requested"))
         before = prev.signals_sent if prev is not None else ()
-        for name in info.signals_sent[len(before):]:
+        for name in info.signals_sent[len(before) :]:
             self._emit(RunMarker(key, self._wall(), MarkerKind.SIGNAL, name))
-        if info.state in (RunState.EXITED, RunState.FAILED_TO_START) and (prev is None or prev.state != info.state):
+        if info.state in (RunState.EXITED, RunState.FAILED_TO_START) and (
+            prev is None or prev.state != info.state
+        ):
             text = "failed to start" if info.state is RunState.FAILED_TO_START else "exit"
             if info.outcome is not None:
                 text = f"exit {info.outcome.describe()}"

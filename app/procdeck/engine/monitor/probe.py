@@ -82,10 +82,18 @@ _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 # /proc/<pid>/stat state letters, named as psutil names them.
 _STATES = {
-    "R": psutil.STATUS_RUNNING, "S": psutil.STATUS_SLEEPING, "D": psutil.STATUS_DISK_SLEEP,
-    "T": psutil.STATUS_STOPPED, "t": psutil.STATUS_TRACING_STOP, "Z": psutil.STATUS_ZOMBIE,
-    "X": psutil.STATUS_DEAD, "x": psutil.STATUS_DEAD, "K": "wake-kill",
-    "W": psutil.STATUS_WAKING, "P": psutil.STATUS_PARKED, "I": psutil.STATUS_IDLE,
+    "R": psutil.STATUS_RUNNING,
+    "S": psutil.STATUS_SLEEPING,
+    "D": psutil.STATUS_DISK_SLEEP,
+    "T": psutil.STATUS_STOPPED,
+    "t": psutil.STATUS_TRACING_STOP,
+    "Z": psutil.STATUS_ZOMBIE,
+    "X": psutil.STATUS_DEAD,
+    "x": psutil.STATUS_DEAD,
+    "K": "wake-kill",
+    "W": psutil.STATUS_WAKING,
+    "P": psutil.STATUS_PARKED,
+    "I": psutil.STATUS_IDLE,
 }
 
 
@@ -206,7 +214,12 @@ class Probe:
         )
 
     def _tree(
-        self, target: TreeTarget, parents: dict[int, int], now: float, wall: float, stats: dict[int, StatLine] | None
+        self,
+        target: TreeTarget,
+        parents: dict[int, int],
+        now: float,
+        wall: float,
+        stats: dict[int, StatLine] | None,
     ) -> TreeSample:
         get = stats.get if stats is not None else (lambda _pid: None)
         root = self.sample(target.pid, now, wall, expect=target.create_time, stat=get(target.pid))
@@ -237,9 +250,13 @@ class Probe:
                     ident = _stat_ident(proc)
                     name = proc.name()
             except psutil.NoSuchProcess:
-                return ProcessSample(pid=pid, create_time=expect or 0.0, name="", t=wall, state=ProcState.GONE)
+                return ProcessSample(
+                    pid=pid, create_time=expect or 0.0, name="", t=wall, state=ProcState.GONE
+                )
             except psutil.AccessDenied:
-                return ProcessSample(pid=pid, create_time=expect or 0.0, name="", t=wall, state=ProcState.ACCESS_DENIED)
+                return ProcessSample(
+                    pid=pid, create_time=expect or 0.0, name="", t=wall, state=ProcState.ACCESS_DENIED
+                )
             tracked = _Tracked(proc, create_time, ident, name)
             self._tracked[pid] = tracked
         if expect is not None and abs(tracked.create_time - expect) > 0.05:
@@ -270,15 +287,26 @@ class Probe:
             return self._ended(pid, tracked, wall, ProcState.GONE)
         except psutil.AccessDenied:
             return ProcessSample(
-                pid=pid, create_time=tracked.create_time, name=tracked.name, t=wall, state=ProcState.ACCESS_DENIED
+                pid=pid,
+                create_time=tracked.create_time,
+                name=tracked.name,
+                t=wall,
+                state=ProcState.ACCESS_DENIED,
             )
         if status == psutil.STATUS_ZOMBIE:
             return self._ended(pid, tracked, wall, ProcState.ZOMBIE, forget=False)
         return self._measured(tracked, pid, wall, now, cpu.user + cpu.system, rss, threads, status)
 
     def _measured(
-        self, tracked: _Tracked, pid: int, wall: float, now: float, total: float,
-        rss: int | None, threads: int | None, status: str,
+        self,
+        tracked: _Tracked,
+        pid: int,
+        wall: float,
+        now: float,
+        total: float,
+        rss: int | None,
+        threads: int | None,
+        status: str,
     ) -> ProcessSample:
         percent: float | None = None
         if tracked.cpu_total is not None and now > tracked.mono:
@@ -298,10 +326,19 @@ class Probe:
             status=status,
         )
 
-    def _ended(self, pid: int, tracked: _Tracked, wall: float, state: ProcState, forget: bool = True) -> ProcessSample:
+    def _ended(
+        self, pid: int, tracked: _Tracked, wall: float, state: ProcState, forget: bool = True
+    ) -> ProcessSample:
         if forget:
             self._tracked.pop(pid, None)
-        return ProcessSample(pid=pid, create_time=tracked.create_time, name=tracked.name, t=wall, state=state, status=state.value)
+        return ProcessSample(
+            pid=pid,
+            create_time=tracked.create_time,
+            name=tracked.name,
+            t=wall,
+            state=state,
+            status=state.value,
+        )
 
     # -- the machine ---------------------------------------------------------------------
     def system_sample(self, wall: float) -> SystemSample:
@@ -313,7 +350,7 @@ class Probe:
         if prev is not None and len(prev) == len(current):
             values = []
             busy_sum = total_sum = 0.0
-            for (b0, t0), (b1, t1) in zip(prev, current):
+            for (b0, t0), (b1, t1) in zip(prev, current, strict=False):
                 d_total = t1 - t0
                 d_busy = max(0.0, b1 - b0)
                 values.append(min(100.0, 100.0 * d_busy / d_total) if d_total > 0 else 0.0)
@@ -354,7 +391,14 @@ def _busy_total(times: object) -> tuple[float, float]:
 
 def _empty_system(wall: float, cpu_count: int) -> SystemSample:
     return SystemSample(
-        t=wall, cpu_percent=None, per_core=(), mem_total=0, mem_used=0, mem_available=0,
-        swap_total=0, swap_used=0, load=(0.0, 0.0, 0.0), cpu_count=cpu_count,
+        t=wall,
+        cpu_percent=None,
+        per_core=(),
+        mem_total=0,
+        mem_used=0,
+        mem_available=0,
+        swap_total=0,
+        swap_used=0,
+        load=(0.0, 0.0, 0.0),
+        cpu_count=cpu_count,
     )
-

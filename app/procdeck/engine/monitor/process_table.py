@@ -22,7 +22,19 @@ import psutil
 from procdeck.core.samples import ProcessRow, ProcState
 from procdeck.engine.monitor.probe import _LINUX, scan_proc
 
-_ATTRS = ["pid", "ppid", "name", "username", "cpu_times", "memory_info", "num_threads", "status", "create_time", "cmdline", "uids"]
+_ATTRS = [
+    "pid",
+    "ppid",
+    "name",
+    "username",
+    "cpu_times",
+    "memory_info",
+    "num_threads",
+    "status",
+    "create_time",
+    "cmdline",
+    "uids",
+]
 
 
 class ProcessTable:

@@ -90,7 +90,9 @@ class Sampler:
     def set_worker_provider(self, provider: WorkerProvider | None) -> None:
         self._workers = provider
 
-    def set_run_provider(self, provider: RunProvider | None, run_label: Callable[[int], str] | None = None) -> None:
+    def set_run_provider(
+        self, provider: RunProvider | None, run_label: Callable[[int], str] | None = None
+    ) -> None:
         self._runs = provider
         if run_label is not None:
             self._run_label = run_label
@@ -98,7 +100,9 @@ class Sampler:
     def pin(self, pid: int, create_time: float, name: str = "") -> str:
         """Chart any process (and its descendants); returns its series group key."""
         key = pin_key(pid, create_time)
-        self._pinned[key] = TreeTarget(key=key, label=f"{name or 'pid'} {pid}", pid=pid, create_time=create_time)
+        self._pinned[key] = TreeTarget(
+            key=key, label=f"{name or 'pid'} {pid}", pid=pid, create_time=create_time
+        )
         return key
 
     def unpin(self, key: str) -> None:
@@ -195,14 +199,18 @@ class Sampler:
             cpu_known = False
             for label, sample in snap.workers:
                 group = f"worker/{label}"
-                hist.append(SeriesInfo(f"{group}/cpu", group, label, "%"), t, _live(sample, sample.cpu_percent))
+                hist.append(
+                    SeriesInfo(f"{group}/cpu", group, label, "%"), t, _live(sample, sample.cpu_percent)
+                )
                 hist.append(SeriesInfo(f"{group}/rss", group, label, "B"), t, _live(sample, sample.rss))
                 if sample.state.is_live and sample.cpu_percent is not None:
                     cpu_total += sample.cpu_percent
                     cpu_known = True
                 if sample.state.is_live and sample.rss is not None:
                     rss_total += sample.rss
-            hist.append(SeriesInfo("pool/cpu", "pool", "pool total", "%"), t, cpu_total if cpu_known else None)
+            hist.append(
+                SeriesInfo("pool/cpu", "pool", "pool total", "%"), t, cpu_total if cpu_known else None
+            )
             hist.append(SeriesInfo("pool/rss", "pool", "pool total", "B"), t, rss_total)
         for tree in snap.trees:
             g = tree.key

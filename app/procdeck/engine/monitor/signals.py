@@ -56,5 +56,7 @@ def send_signal(request: SignalRequest) -> SignalResult:
         except psutil.AccessDenied:
             denied.append(proc.pid)
         except OSError as exc:  # pragma: no cover - unexpected errno
-            return SignalResult(request, sent=tuple(sent), denied=tuple(denied), gone=tuple(gone), error=str(exc))
+            return SignalResult(
+                request, sent=tuple(sent), denied=tuple(denied), gone=tuple(gone), error=str(exc)
+            )
     return SignalResult(request, sent=tuple(sent), denied=tuple(denied), gone=tuple(gone))

@@ -40,7 +40,9 @@ class Utf8Transcoder:
 
     def __init__(self, encoding: str = "utf-8") -> None:
         self.encoding = canonical_encoding(encoding)
-        self._decoder = None if self.encoding == "utf-8" else codecs.getincrementaldecoder(self.encoding)("replace")
+        self._decoder = (
+            None if self.encoding == "utf-8" else codecs.getincrementaldecoder(self.encoding)("replace")
+        )
 
     @property
     def passthrough(self) -> bool:

@@ -22,11 +22,15 @@ class RunOutputFactory:
     def __init__(self, settings: OutputSettings | None = None) -> None:
         self.settings = settings or OutputSettings()
         self.spooler = (
-            Spooler(self.settings.directory(), total_cap=self.settings.total_log_bytes) if self.settings.spool else None
+            Spooler(self.settings.directory(), total_cap=self.settings.total_log_bytes)
+            if self.settings.spool
+            else None
         )
 
     def __call__(self, run_id: int, spec: ProcessSpec) -> RunOutput:
-        return RunOutput(run_id, label=spec.label, encoding=spec.encoding, settings=self.settings, spooler=self.spooler)
+        return RunOutput(
+            run_id, label=spec.label, encoding=spec.encoding, settings=self.settings, spooler=self.spooler
+        )
 
     async def aclose(self) -> None:
         """Write what is queued and stop the writer thread (off the event loop)."""

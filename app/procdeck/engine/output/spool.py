@@ -243,7 +243,7 @@ class Spooler:
             if fh is None:
                 f.path.parent.mkdir(parents=True, exist_ok=True)
                 # Unbuffered: the batch goes to the kernel in one writev, no extra copy.
-                fh = f._fh = open(f.path, "ab", buffering=0)  # noqa: SIM115 - closed in _close_file
+                fh = f._fh = open(f.path, "ab", buffering=0)
                 key = run_key(f.path)
                 self._open[key] = self._open.get(key, 0) + 1
                 self._files[id(f)] = f

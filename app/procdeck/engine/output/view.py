@@ -57,7 +57,9 @@ def _plain_fast(chunk: bytes) -> bool:
 class OutputView:
     """Rows of some streams of one run, for one viewer. Implements ``LineSource``."""
 
-    def __init__(self, owner: OutputOwner, kinds: frozenset[LineKind] = ALL_STREAMS, cap: int = DISPLAY_CAP) -> None:
+    def __init__(
+        self, owner: OutputOwner, kinds: frozenset[LineKind] = ALL_STREAMS, cap: int = DISPLAY_CAP
+    ) -> None:
         self._owner = owner
         self._store = owner.store
         self._cap = cap

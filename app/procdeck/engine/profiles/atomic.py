@@ -64,7 +64,7 @@ def remove_stale_temps(path: Path) -> list[Path]:
             name = entry.name
             if not (name.startswith(prefix) and name.endswith(TMP_SUFFIX)):
                 continue
-            pid_text = name[len(prefix):].split(".", 1)[0]
+            pid_text = name[len(prefix) :].split(".", 1)[0]
             if pid_text.isdigit() and (int(pid_text) == os.getpid() or _pid_alive(int(pid_text))):
                 continue
             with contextlib.suppress(OSError):

@@ -172,11 +172,15 @@ def dumps(profiles: Iterable[Profile], *, extra: Mapping[str, Any] | None = None
 # -- reading ---------------------------------------------------------------------------
 
 
-def _want(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], what: str, default: Any = None) -> Any:
+def _want(
+    table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], what: str, default: Any = None
+) -> Any:
     if key not in table:
         return default
     value = table[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))):
+    if not isinstance(value, kind) or (
+        isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))
+    ):
         raise _FieldError(key, f"must be {what}, not {type(value).__name__}.")
     return value
 
@@ -197,7 +201,7 @@ def _number(table: Mapping[str, Any], key: str, default: float, prefix: str = ""
 
 def _env(raw: Any) -> tuple[EnvVar, ...]:
     if not isinstance(raw, dict):
-        raise _FieldError("env", "must be a table of NAME = \"value\".")
+        raise _FieldError("env", 'must be a table of NAME = "value".')
     out = []
     for name, value in raw.items():
         if isinstance(value, str):
@@ -205,7 +209,9 @@ def _env(raw: Any) -> tuple[EnvVar, ...]:
         elif isinstance(value, dict):
             unknown = set(value) - {"value", "secret", "unset"}
             if unknown:
-                raise _FieldError(f"env.{name}", f"unknown key {sorted(unknown)[0]!r} (use value, secret or unset).")
+                raise _FieldError(
+                    f"env.{name}", f"unknown key {sorted(unknown)[0]!r} (use value, secret or unset)."
+                )
             secret = value.get("secret", False)
             if not isinstance(secret, bool):
                 raise _FieldError(f"env.{name}", "secret must be true or false.")
@@ -213,7 +219,7 @@ def _env(raw: Any) -> tuple[EnvVar, ...]:
                 out.append(EnvVar(name, None, secret))
                 continue
             if not isinstance(value.get("value"), str):
-                raise _FieldError(f"env.{name}", "needs value = \"...\" (or unset = true).")
+                raise _FieldError(f"env.{name}", 'needs value = "..." (or unset = true).')
             out.append(EnvVar(name, value["value"], secret))
         else:
             raise _FieldError(f"env.{name}", f"must be a string, not {type(value).__name__}.")
@@ -256,9 +262,13 @@ def _start_after(raw: Any) -> tuple[StartAfter, ...]:
             try:
                 out.append(StartAfter(item["profile"], StartCondition(condition)))
             except ValueError:
-                raise _FieldError("start_after", f"condition must be started or succeeded, not {condition!r}.") from None
+                raise _FieldError(
+                    "start_after", f"condition must be started or succeeded, not {condition!r}."
+                ) from None
         else:
-            raise _FieldError("start_after", "each entry is a name or { profile = \"...\", condition = \"...\" }.")
+            raise _FieldError(
+                "start_after", 'each entry is a name or { profile = "...", condition = "..." }.'
+            )
     return tuple(out)
 
 
@@ -271,22 +281,22 @@ def profile_from_table(table: Mapping[str, Any]) -> Profile:
     if "job" in table:
         raw = table["job"]
         if not isinstance(raw, dict) or not isinstance(raw.get("target"), str):
-            raise _FieldError("job", "needs target = \"package.module:function\".")
+            raise _FieldError("job", 'needs target = "package.module:function".')
         job = WorkerJob(raw["target"], _str_list(raw, "args"), _str_list(raw, "map_inputs"))
     has_argv, has_shell = "command" in table, "shell" in table
     if has_argv and has_shell:
-        raise _FieldError("command", "give either command = [argv...] or shell = \"line\", not both.")
+        raise _FieldError("command", 'give either command = [argv...] or shell = "line", not both.')
     command: str | tuple[str, ...]
     if has_shell:
         command, shell = _want(table, "shell", str, "a string"), True
     elif has_argv:
         if isinstance(table["command"], str):
-            raise _FieldError("command", "must be a list of arguments; for a shell line write shell = \"...\".")
+            raise _FieldError("command", 'must be a list of arguments; for a shell line write shell = "...".')
         command, shell = _str_list(table, "command"), False
     elif job is not None:
         command, shell = (), False
     else:
-        raise _FieldError("command", "is missing (command = [argv...] or shell = \"line\").")
+        raise _FieldError("command", 'is missing (command = [argv...] or shell = "line").')
     extra = {k: v for k, v in table.items() if k not in _KNOWN}
     return Profile(
         name=name,
@@ -294,7 +304,7 @@ def profile_from_table(table: Mapping[str, Any]) -> Profile:
         shell=shell,
         cwd=_want(table, "cwd", str, "a string"),
         env=_env(table.get("env", {})),
-        stop_signal=_want(table, "stop_signal", str, "a signal name like \"SIGTERM\"", "SIGTERM"),
+        stop_signal=_want(table, "stop_signal", str, 'a signal name like "SIGTERM"', "SIGTERM"),
         grace_s=_number(table, "grace_s", 5.0),
         restart=_restart(table.get("restart", {})),
         group=_want(table, "group", str, "a string"),
@@ -359,30 +369,57 @@ def loads(text: str, path: str, *, strict: bool = True) -> Document:
         raise ProfileFileError(path, f"is not valid TOML: {msg}.", line=line) from None
     schema = data.get("schema")
     if schema is None:
-        raise ProfileFileError(path, "has no schema = N line; it does not look like a Procdeck profiles file.", line=1, field="schema")
+        raise ProfileFileError(
+            path,
+            "has no schema = N line; it does not look like a Procdeck profiles file.",
+            line=1,
+            field="schema",
+        )
     if isinstance(schema, bool) or not isinstance(schema, int) or schema < 1:
-        raise ProfileFileError(path, f"must be a positive whole number, not {schema!r}.", line=locate(text, None, "schema"), field="schema")
+        raise ProfileFileError(
+            path,
+            f"must be a positive whole number, not {schema!r}.",
+            line=locate(text, None, "schema"),
+            field="schema",
+        )
     newer = schema > SCHEMA_VERSION
     strict = strict and not newer
     raw_profiles = data.get("profiles", [])
     if not isinstance(raw_profiles, list) or not all(isinstance(t, dict) for t in raw_profiles):
-        raise ProfileFileError(path, "must be [[profiles]] tables.", line=locate(text, None, "profiles"), field="profiles")
+        raise ProfileFileError(
+            path, "must be [[profiles]] tables.", line=locate(text, None, "profiles"), field="profiles"
+        )
     profiles: list[Profile] = []
     warnings: list[str] = []
     names: dict[str, int] = {}
     for index, table in enumerate(raw_profiles):
-        label = f"profile #{index + 1}" + (f" ({table['name']!r})" if isinstance(table.get("name"), str) else "")
+        label = f"profile #{index + 1}" + (
+            f" ({table['name']!r})" if isinstance(table.get("name"), str) else ""
+        )
         try:
             profile = profile_from_table(table)
             problems: list[Problem] = profile.problems()
             if profile.name in names:
-                problems.insert(0, Problem("name", f"{profile.name!r} is used by two profiles (#{names[profile.name] + 1} and #{index + 1})."))
+                problems.insert(
+                    0,
+                    Problem(
+                        "name",
+                        f"{profile.name!r} is used by two profiles (#{names[profile.name] + 1} and #{index + 1}).",
+                    ),
+                )
         except _FieldError as exc:
-            problems = [Problem(exc.field, exc.message if exc.message[0].isupper() else f"{exc.field} {exc.message}")]
+            problems = [
+                Problem(exc.field, exc.message if exc.message[0].isupper() else f"{exc.field} {exc.message}")
+            ]
         if problems:
             first = problems[0]
             if strict:
-                raise ProfileFileError(path, f"{label}: {first.message}", line=locate(text, index, first.field), field=first.field)
+                raise ProfileFileError(
+                    path,
+                    f"{label}: {first.message}",
+                    line=locate(text, index, first.field),
+                    field=first.field,
+                )
             warnings.append(f"{label} skipped: {first}")
             continue
         names[profile.name] = index

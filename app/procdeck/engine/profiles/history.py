@@ -40,16 +40,27 @@ def load_history(folder: Path) -> dict[str, list[RunSummary]]:
             if not isinstance(run, dict) or not isinstance(run.get("status"), str):
                 continue
             out.setdefault(name, []).append(
-                RunSummary(0, _number(run.get("started_at")), _number(run.get("duration_s")), run["status"], run.get("ok") is True)
+                RunSummary(
+                    0,
+                    _number(run.get("started_at")),
+                    _number(run.get("duration_s")),
+                    run["status"],
+                    run.get("ok") is True,
+                )
             )
     return out
 
 
 def save_history(folder: Path, history: Mapping[str, Sequence[RunSummary]]) -> None:
     runs = {
-        name: [{"started_at": r.started_at, "duration_s": r.duration_s, "status": r.status, "ok": r.ok} for r in items]
+        name: [
+            {"started_at": r.started_at, "duration_s": r.duration_s, "status": r.status, "ok": r.ok}
+            for r in items
+        ]
         for name, items in history.items()
         if items
     }
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    atomic_write(folder / HISTORY_FILE, json.dumps({"version": VERSION, "runs": runs}, indent=1).encode("utf-8"))
+    atomic_write(
+        folder / HISTORY_FILE, json.dumps({"version": VERSION, "runs": runs}, indent=1).encode("utf-8")
+    )

@@ -157,7 +157,11 @@ def import_process_compose(path: Path) -> ImportResult:
         depends = proc.get("depends_on") or {}
         if isinstance(depends, dict):
             for dep, spec in depends.items():
-                raw = (spec or {}).get("condition", "process_started") if isinstance(spec, dict) else "process_started"
+                raw = (
+                    (spec or {}).get("condition", "process_started")
+                    if isinstance(spec, dict)
+                    else "process_started"
+                )
                 condition = _PC_CONDITIONS.get(raw)
                 if condition is None:
                     condition = StartCondition.STARTED

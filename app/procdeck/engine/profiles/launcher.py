@@ -211,7 +211,12 @@ class ProfileLauncher:
                 if t.finished:
                     return f"{name!r} failed to start"
             else:
-                if info.state is RunState.EXITED and info.outcome is not None and info.outcome.ok and not t.awaiting_exit:
+                if (
+                    info.state is RunState.EXITED
+                    and info.outcome is not None
+                    and info.outcome.ok
+                    and not t.awaiting_exit
+                ):
                     return None
                 if t.finished:
                     return f"{name!r} did not exit successfully ({info.outcome.describe() if info.outcome else info.state.value})"
@@ -273,8 +278,13 @@ class ProfileLauncher:
     def _decide(self, t: _Tracked, info: RunInfo) -> None:
         now = self._clock()
         ok = info.state is RunState.EXITED and info.outcome is not None and info.outcome.ok
-        decision = decide(t.profile.restart, ok=ok, stop_requested=info.stop_requested or self._closed, now=now,
-                          restart_times=t.restart_times)
+        decision = decide(
+            t.profile.restart,
+            ok=ok,
+            stop_requested=info.stop_requested or self._closed,
+            now=now,
+            restart_times=t.restart_times,
+        )
         if not decision.restart:
             gave_up = decision.reason if decision.reason.startswith("gave up") else None
             t.status = dataclasses.replace(t.status, next_restart_at=None, gave_up=gave_up)
@@ -286,7 +296,9 @@ class ProfileLauncher:
         t.status = dataclasses.replace(t.status, next_restart_at=now + decision.delay_s, gave_up=None)
         scope = anyio.CancelScope()
         t.pending = scope
-        self._tg.start_soon(self._restart_later, t, scope, decision.delay_s, name=f"procdeck restart {t.run_id}")
+        self._tg.start_soon(
+            self._restart_later, t, scope, decision.delay_s, name=f"procdeck restart {t.run_id}"
+        )
         self._notify(t)
 
     async def _restart_later(self, t: _Tracked, scope: anyio.CancelScope, delay: float) -> None:

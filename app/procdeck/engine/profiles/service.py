@@ -51,9 +51,13 @@ class ProfilesService:
         if self._watch_scope is None:
             self._watch_scope = anyio.CancelScope()
             if not self._history_loaded:
-                self.launcher.seed_history(await anyio.to_thread.run_sync(load_history, self.store.config_dir))
+                self.launcher.seed_history(
+                    await anyio.to_thread.run_sync(load_history, self.store.config_dir)
+                )
                 self._history_loaded = True
-            self._tg.start_soon(self._watch, self._watch_scope, watch_interval_s, name="procdeck profiles watcher")
+            self._tg.start_soon(
+                self._watch, self._watch_scope, watch_interval_s, name="procdeck profiles watcher"
+            )
         return state
 
     async def _watch(self, scope: anyio.CancelScope, interval_s: float) -> None:

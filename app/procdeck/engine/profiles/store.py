@@ -97,12 +97,18 @@ def _read(path: Path) -> bytes | None:
 
 def _decode(data: bytes, path: Path) -> str:
     if b"\0" in data:
-        raise ProfileFileError(str(path), "is not a text file (contains NUL bytes).", line=data[: data.index(b"\0")].count(b"\n") + 1)
+        raise ProfileFileError(
+            str(path),
+            "is not a text file (contains NUL bytes).",
+            line=data[: data.index(b"\0")].count(b"\n") + 1,
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ProfileFileError(str(path), "is not UTF-8 text (a binary or damaged file).", line=line) from None
+        raise ProfileFileError(
+            str(path), "is not UTF-8 text (a binary or damaged file).", line=line
+        ) from None
 
 
 def parse_bytes(data: bytes, path: Path) -> codec.Document:
@@ -139,7 +145,9 @@ class ProfileStore:
                 sig = _signature(self.path)
             except OSError as exc:  # a folder in its place, no permission, I/O error
                 error = ProfileFileError(str(self.path), f"cannot be read: {exc.strerror or exc}.")
-                self.state = LoadState(self.path, error=error, exists=True, backup_profiles=self._backup_count())
+                self.state = LoadState(
+                    self.path, error=error, exists=True, backup_profiles=self._backup_count()
+                )
                 return self.state
             state = self._state_for(data)
             self._known_bytes, self._known_sig = data, sig
@@ -222,7 +230,9 @@ class ProfileStore:
             atomic_write(self.path, data)
             self._known_bytes, self._known_sig = data, _signature(self.path)
             warnings = (f"The unreadable file was kept as {moved}.",) if moved else ()
-            self.state = LoadState(self.path, profiles=profiles, exists=True, warnings=warnings, extra=self.state.extra)
+            self.state = LoadState(
+                self.path, profiles=profiles, exists=True, warnings=warnings, extra=self.state.extra
+            )
             return self.state
 
     def _is_good(self, data: bytes) -> bool:

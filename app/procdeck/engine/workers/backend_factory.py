@@ -18,8 +18,9 @@ from procdeck.engine.workers.backend import Backend
 from procdeck.engine.workers.local import LocalBackend
 
 
-async def create_backend(choice: BackendChoice, task_group: TaskGroup,
-                         capacity: int | None = None) -> Backend:
+async def create_backend(
+    choice: BackendChoice, task_group: TaskGroup, capacity: int | None = None
+) -> Backend:
     """A started backend for ``choice``; its connection task (Dask) runs in ``task_group``.
 
     Raises `BackendChoiceError` (a message for the window) when Dask is chosen but not

@@ -60,9 +60,9 @@ from procdeck.core.jobs import FailureKind, JobFailure, WorkerInfo
 from procdeck.engine.workers.backend import CallOutcome
 from procdeck.engine.workers.board import SlotBoard
 from procdeck.engine.workers.dask_cluster import DaskConnection
+from procdeck.engine.workers.dask_task import run_dask_job
 from procdeck.engine.workers.local import MAX_SLOTS, _not_sent
 from procdeck.engine.workers.pool import JobPool
-from procdeck.engine.workers.dask_task import run_dask_job
 
 #: How long a job waits for a cluster that is still starting or connecting.
 SETTLE_TIMEOUT = 90.0
@@ -87,8 +87,9 @@ class DaskBackend:
 
     name = "dask"
 
-    def __init__(self, connection: DaskConnection, capacity: int | None = None,
-                 resubmit_lost: bool = False) -> None:
+    def __init__(
+        self, connection: DaskConnection, capacity: int | None = None, resubmit_lost: bool = False
+    ) -> None:
         self.connection = connection
         self._capacity = None if capacity is None else _clamp(capacity)
         self._resubmit_lost = resubmit_lost
@@ -104,9 +105,15 @@ class DaskBackend:
             connection.on_poll(self._locate)
 
     @classmethod
-    async def start(cls, choice: BackendChoice, task_group: TaskGroup, *,
-                    capacity: int | None = None, resubmit_lost: bool = False,
-                    **connection_options: Any) -> DaskBackend:
+    async def start(
+        cls,
+        choice: BackendChoice,
+        task_group: TaskGroup,
+        *,
+        capacity: int | None = None,
+        resubmit_lost: bool = False,
+        **connection_options: Any,
+    ) -> DaskBackend:
         """Create the backend and start its connection task in ``task_group``.
 
         Returns at once: the cluster starts (or the scheduler is reached) in the
@@ -147,21 +154,39 @@ class DaskBackend:
         # Dask cannot stop a running task; only the hard kill (restart its worker) can.
         return False
 
-    async def run(self, target: str, args: tuple[Any, ...], kwargs: Any,
-                  extra_path: tuple[str, ...], slot: int, job_id: int,
-                  cancellable: bool) -> CallOutcome:
+    async def run(
+        self,
+        target: str,
+        args: tuple[Any, ...],
+        kwargs: Any,
+        extra_path: tuple[str, ...],
+        slot: int,
+        job_id: int,
+        cancellable: bool,
+    ) -> CallOutcome:
         connection = self.connection
         state = await connection.wait_settled(SETTLE_TIMEOUT)
         client = connection.client
         if client is None or state.status is not ClusterStatus.CONNECTED:
-            return CallOutcome(failure=JobFailure(
-                FailureKind.INTERNAL, f"Not sent to Dask: {state.describe()}"))
+            return CallOutcome(
+                failure=JobFailure(FailureKind.INTERNAL, f"Not sent to Dask: {state.describe()}")
+            )
         board_path = self._board.path if self._board is not None else None
         name = target.rpartition(":")[2].rpartition(".")[2] or "job"
         key = f"{name}-procdeck-{job_id}-{uuid.uuid4().hex[:8]}"
         try:
-            future = client.submit(run_dask_job, target, tuple(args), dict(kwargs), tuple(extra_path),
-                                   board_path, slot, job_id, key=key, pure=False)
+            future = client.submit(
+                run_dask_job,
+                target,
+                tuple(args),
+                dict(kwargs),
+                tuple(extra_path),
+                board_path,
+                slot,
+                job_id,
+                key=key,
+                pure=False,
+            )
         except Exception as exc:
             return CallOutcome(failure=_not_sent(args, kwargs, exc))
         call = _Call(job_id, slot, key, future)
@@ -174,16 +199,19 @@ class DaskBackend:
             if call.ended is not None:
                 return CallOutcome(failure=call.ended, pid=self.running_pid(slot, job_id))
             if reply is None:  # the call's scope was cancelled without a reason (a bug)
-                return CallOutcome(failure=JobFailure(FailureKind.INTERNAL,
-                                                      "The Dask call ended without a result."))
+                return CallOutcome(
+                    failure=JobFailure(FailureKind.INTERNAL, "The Dask call ended without a result.")
+                )
         except FutureCancelledError as exc:
             if call.ended is not None:
                 return CallOutcome(failure=call.ended, pid=self.running_pid(slot, job_id))
-            return CallOutcome(failure=JobFailure(
-                FailureKind.WORKER_DIED,
-                "The connection to the Dask scheduler was lost while the job ran; "
-                f"its result cannot come back ({_reason(exc)}).",
-            ))
+            return CallOutcome(
+                failure=JobFailure(
+                    FailureKind.WORKER_DIED,
+                    "The connection to the Dask scheduler was lost while the job ran; "
+                    f"its result cannot come back ({_reason(exc)}).",
+                )
+            )
         except KilledWorker as exc:
             pid = self.running_pid(slot, job_id)
             if call.ended is not None:
@@ -191,8 +219,9 @@ class DaskBackend:
             if call.kill_note is not None:
                 return CallOutcome(failure=_killed(call.kill_note), pid=pid)
             last = getattr(getattr(exc, "last_worker", None), "address", None) or call.worker
-            return CallOutcome(failure=_lost(last, self.connection.known_pids.get(last or ""),
-                                             expected=False), pid=pid)
+            return CallOutcome(
+                failure=_lost(last, self.connection.known_pids.get(last or ""), expected=False), pid=pid
+            )
         except Exception as exc:
             return CallOutcome(failure=_task_failure(exc))
         finally:
@@ -226,8 +255,9 @@ class DaskBackend:
         address = await self._where(call)
         if address is None:
             # Not started on any worker yet: releasing the task is enough.
-            call.ended = JobFailure(FailureKind.INTERNAL,
-                                    "Stopped on request before it started on a Dask worker.")
+            call.ended = JobFailure(
+                FailureKind.INTERNAL, "Stopped on request before it started on a Dask worker."
+            )
             if call.scope is not None:
                 call.scope.cancel()
             return True
@@ -327,16 +357,22 @@ class DaskBackend:
             if job is None:
                 job = by_worker.get(address)
             name = info.get("name", "")
-            result.append(ClusterWorkerInfo(
-                pid=pid, busy=job is not None, job_id=job,
-                cpu_percent=float(metrics.get("cpu", 0.0) or 0.0),
-                rss=int(metrics.get("memory", 0) or 0),
-                age_s=now - connection.first_seen.get(address, now),
-                address=address, name=str(name), host=str(info.get("host", "")),
-                nthreads=int(info.get("nthreads", 1) or 1),
-                memory_limit=int(info.get("memory_limit", 0) or 0),
-                local=connection.local,
-            ))
+            result.append(
+                ClusterWorkerInfo(
+                    pid=pid,
+                    busy=job is not None,
+                    job_id=job,
+                    cpu_percent=float(metrics.get("cpu", 0.0) or 0.0),
+                    rss=int(metrics.get("memory", 0) or 0),
+                    age_s=now - connection.first_seen.get(address, now),
+                    address=address,
+                    name=str(name),
+                    host=str(info.get("host", "")),
+                    nthreads=int(info.get("nthreads", 1) or 1),
+                    memory_limit=int(info.get("memory_limit", 0) or 0),
+                    local=connection.local,
+                )
+            )
         return result
 
     def worker_pids(self) -> list[tuple[str, int]]:
@@ -428,8 +464,9 @@ def _task_failure(exc: BaseException) -> JobFailure:
 
 
 @asynccontextmanager
-async def open_dask_pool(choice: BackendChoice, max_workers: int | None = None,
-                         cancellable: bool = True, **options: Any) -> AsyncIterator[JobPool]:
+async def open_dask_pool(
+    choice: BackendChoice, max_workers: int | None = None, cancellable: bool = True, **options: Any
+) -> AsyncIterator[JobPool]:
     """A job pool on a Dask cluster with its own task group (scripts, tests, the CLI).
 
     The app's Engine builds it under its own task group instead (see `DaskBackend.start`).
@@ -441,4 +478,3 @@ async def open_dask_pool(choice: BackendChoice, max_workers: int | None = None,
             yield pool
         finally:
             await pool.shutdown()
-

@@ -59,10 +59,14 @@ class DaskConnection:
         self.retry_s = retry_s
         self.allowed_failures = allowed_failures
         self.local = choice.dask_mode is DaskMode.LOCAL_CLUSTER
-        target = (f"local cluster ({choice.n_workers} worker{'s' if choice.n_workers != 1 else ''})"
-                  if self.local else choice.address)
+        target = (
+            f"local cluster ({choice.n_workers} worker{'s' if choice.n_workers != 1 else ''})"
+            if self.local
+            else choice.address
+        )
         self._state = ClusterState(
-            ClusterStatus.STARTING if self.local else ClusterStatus.CONNECTING, target,
+            ClusterStatus.STARTING if self.local else ClusterStatus.CONNECTING,
+            target,
             since_mono=time.monotonic(),
         )
         self.client: Client | None = None
@@ -125,8 +129,7 @@ class DaskConnection:
                 await self._changed.wait()
         return self._state
 
-    async def wait_for(self, predicate: Callable[[ClusterState], bool],
-                       timeout: float) -> ClusterState:
+    async def wait_for(self, predicate: Callable[[ClusterState], bool], timeout: float) -> ClusterState:
         """Wait until ``predicate(state)``; raises TimeoutError after ``timeout``."""
         with anyio.fail_after(timeout):
             while not predicate(self._state):
@@ -174,23 +177,28 @@ class DaskConnection:
                     if self.cluster is None:
                         self._publish(status=ClusterStatus.STARTING, message="")
                         self.cluster = await LocalCluster(
-                            n_workers=choice.n_workers, threads_per_worker=1, processes=True,
-                            asynchronous=True, dashboard_address="127.0.0.1:0",
+                            n_workers=choice.n_workers,
+                            threads_per_worker=1,
+                            processes=True,
+                            asynchronous=True,
+                            dashboard_address="127.0.0.1:0",
                             # A task whose worker dies fails at once (KilledWorker)
                             # instead of running again elsewhere behind our back; with
                             # a remote scheduler its own allowed-failures rule applies.
                             scheduler_kwargs={"allowed_failures": self.allowed_failures},
                         )
                         self._note_spawned()
-                    self.client = await Client(self.cluster, asynchronous=True,
-                                               set_as_default=False)
+                    self.client = await Client(self.cluster, asynchronous=True, set_as_default=False)
                 else:
                     kwargs: dict[str, Any] = {}
                     if choice.security.enabled:
                         kwargs["security"] = _security(choice)
                     self.client = await Client(
-                        choice.address, asynchronous=True, set_as_default=False,
-                        timeout=self.connect_timeout, **kwargs,
+                        choice.address,
+                        asynchronous=True,
+                        set_as_default=False,
+                        timeout=self.connect_timeout,
+                        **kwargs,
                     )
         except Exception as exc:
             await self._drop_client()
@@ -198,10 +206,12 @@ class DaskConnection:
                 await self._close_cluster()
             status = self._state.status
             self._publish(
-                status=ClusterStatus.RECONNECTING if status is ClusterStatus.RECONNECTING
+                status=ClusterStatus.RECONNECTING
+                if status is ClusterStatus.RECONNECTING
                 else ClusterStatus.FAILED,
                 message=f"{_why(exc)} Retrying every {self.retry_s:g} s.",
-                workers=0, threads=0,
+                workers=0,
+                threads=0,
             )
             return
         self._subscribed = None
@@ -219,8 +229,7 @@ class DaskConnection:
         if client.status != "running":
             if self._state.status is ClusterStatus.CONNECTED:
                 self._lost_everything("the connection to the scheduler was lost")
-            self._publish(status=ClusterStatus.RECONNECTING,
-                          message="The scheduler does not answer.")
+            self._publish(status=ClusterStatus.RECONNECTING, message="The scheduler does not answer.")
             return
         try:
             if self._subscribed is not client.scheduler_comm:
@@ -371,8 +380,11 @@ def _security(choice: BackendChoice) -> Any:
     from distributed.security import Security
 
     sec = choice.security
-    for what, path in (("CA file", sec.ca_file), ("client certificate", sec.client_cert),
-                       ("client key", sec.client_key)):
+    for what, path in (
+        ("CA file", sec.ca_file),
+        ("client certificate", sec.client_cert),
+        ("client key", sec.client_key),
+    ):
         if path and not os.path.isfile(path):
             raise FileNotFoundError(f"TLS {what} not found: {path}")
     return Security(

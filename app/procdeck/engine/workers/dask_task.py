@@ -18,9 +18,15 @@ from procdeck.engine.workers.trampoline import _Pickled, run_job
 DaskReply = tuple[bool, Any, str, str, int, bool]
 
 
-def run_dask_job(target: str, args: tuple[Any, ...], kwargs: dict[str, Any],
-                 extra_path: tuple[str, ...], board_path: str | None, slot: int,
-                 job_id: int) -> DaskReply:
+def run_dask_job(
+    target: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    extra_path: tuple[str, ...],
+    board_path: str | None,
+    slot: int,
+    job_id: int,
+) -> DaskReply:
     reply = run_job(target, args, kwargs, extra_path, board_path, slot, job_id)
     if type(reply) is not tuple:  # the trampoline's lean form: a plain result, nothing printed
         reply = (True, reply, "", "", os.getpid())

@@ -67,8 +67,16 @@ class LocalBackend:
     ) -> CallOutcome:
         try:
             reply = await to_process.run_sync(
-                run_job, target, args, kwargs, extra_path, self._board_path, slot, job_id,
-                cancellable=cancellable, limiter=self._limiter,
+                run_job,
+                target,
+                args,
+                kwargs,
+                extra_path,
+                self._board_path,
+                slot,
+                job_id,
+                cancellable=cancellable,
+                limiter=self._limiter,
             )
             if type(reply) is not tuple:  # a plain result, nothing printed
                 return CallOutcome(reply)
@@ -133,9 +141,7 @@ class LocalBackend:
         for pid, started in live:
             cpu, rss = samples.get(pid, (0.0, 0))
             job = busy.get(pid)
-            result.append(
-                WorkerInfo(pid, job is not None, job, cpu, rss, now - started if started else 0.0)
-            )
+            result.append(WorkerInfo(pid, job is not None, job, cpu, rss, now - started if started else 0.0))
         return result
 
     def _sample(self, pids: list[int]) -> dict[int, tuple[float, int]]:
@@ -179,9 +185,7 @@ def _not_sent(args: tuple[Any, ...], kwargs: Any, exc: Exception) -> JobFailure:
 
 
 @asynccontextmanager
-async def open_local_pool(
-    max_workers: int | None = None, cancellable: bool = True
-) -> AsyncIterator[JobPool]:
+async def open_local_pool(max_workers: int | None = None, cancellable: bool = True) -> AsyncIterator[JobPool]:
     """A job pool on local workers with its own task group (scripts, tests, the CLI).
 
     The app's Engine builds the pool under its own task group instead.

@@ -35,7 +35,11 @@ from procdeck.core.jobs import (
 from procdeck.engine.workers.backend import Backend, CallOutcome
 
 _QUEUED, _RUNNING, _DONE, _FAILED, _CANCELLED = (
-    JobState.QUEUED, JobState.RUNNING, JobState.DONE, JobState.FAILED, JobState.CANCELLED,
+    JobState.QUEUED,
+    JobState.RUNNING,
+    JobState.DONE,
+    JobState.FAILED,
+    JobState.CANCELLED,
 )
 
 Listener = Callable[[], None]
@@ -58,13 +62,42 @@ class _Source:
     source are the contiguous range ``first_id .. first_id + n - 1``.
     """
 
-    __slots__ = ("batch_id", "spec", "single", "first_id", "n", "inputs", "states", "values",
-                 "pids", "started", "ended", "failures", "outputs", "cancel_requested",
-                 "cancellable", "queued_mono", "cursor", "done", "failed", "cancelled",
-                 "running", "ended_mono", "event", "job_events")
+    __slots__ = (
+        "batch_id",
+        "spec",
+        "single",
+        "first_id",
+        "n",
+        "inputs",
+        "states",
+        "values",
+        "pids",
+        "started",
+        "ended",
+        "failures",
+        "outputs",
+        "cancel_requested",
+        "cancellable",
+        "queued_mono",
+        "cursor",
+        "done",
+        "failed",
+        "cancelled",
+        "running",
+        "ended_mono",
+        "event",
+        "job_events",
+    )
 
-    def __init__(self, batch_id: int | None, spec: JobSpec, first_id: int, inputs: list[Any],
-                 cancellable: bool, now: float) -> None:
+    def __init__(
+        self,
+        batch_id: int | None,
+        spec: JobSpec,
+        first_id: int,
+        inputs: list[Any],
+        cancellable: bool,
+        now: float,
+    ) -> None:
         n = len(inputs)
         self.batch_id = batch_id
         self.spec = spec
@@ -90,8 +123,17 @@ class _Source:
         self.job_events: dict[int, anyio.Event] = {}
 
     def info(self) -> BatchInfo:
-        return BatchInfo(self.batch_id or 0, self.spec.target, self.n, self.done, self.failed,
-                         self.cancelled, self.running, self.queued_mono, self.ended_mono)
+        return BatchInfo(
+            self.batch_id or 0,
+            self.spec.target,
+            self.n,
+            self.done,
+            self.failed,
+            self.cancelled,
+            self.running,
+            self.queued_mono,
+            self.ended_mono,
+        )
 
     @property
     def complete(self) -> bool:
@@ -273,8 +315,9 @@ class JobPool:
         try:
             spec = source.spec
             args = spec.args if source.single else (source.inputs[i], *spec.args)
-            outcome = await self.backend.run(spec.target, args, spec.kwargs, spec.extra_path,
-                                             slot, job_id, source.cancellable)
+            outcome = await self.backend.run(
+                spec.target, args, spec.kwargs, spec.extra_path, slot, job_id, source.cancellable
+            )
         finally:
             # Also runs when the engine's task group is cancelled (shutdown).
             del self._running[slot]
@@ -422,8 +465,7 @@ class JobPool:
             found = self._locate(job_id)
             if found is not None:
                 infos.append(self._info(*found))
-        batches = [self._batches[b].info() for b in sorted(self._dirty_batches)
-                   if b in self._batches]
+        batches = [self._batches[b].info() for b in sorted(self._dirty_batches) if b in self._batches]
         self._dirty_batches = set()
         if not self._dirty_jobs:
             self._woken = False
@@ -452,16 +494,29 @@ class JobPool:
         result = None
         if code == _D:
             value = source.values[i]
-            result = format_repr(value) if full else clip_text(
-                format_repr(value, TABLE_REPR_LIMIT * 4), TABLE_REPR_LIMIT)
+            result = (
+                format_repr(value)
+                if full
+                else clip_text(format_repr(value, TABLE_REPR_LIMIT * 4), TABLE_REPR_LIMIT)
+            )
         out, err = source.outputs.get(i, ("", ""))
         single = source.single
         return JobInfo(
-            job_id, source.spec.target, _STATE_OF[code],
-            None if single else source.batch_id, None if single else i,
+            job_id,
+            source.spec.target,
+            _STATE_OF[code],
+            None if single else source.batch_id,
+            None if single else i,
             "" if single else format_repr(source.inputs[i], TABLE_REPR_LIMIT),
-            pid, source.queued_mono, source.started[i] or None, source.ended[i] or None,
-            result, source.failures.get(i), out, err, i in source.cancel_requested,
+            pid,
+            source.queued_mono,
+            source.started[i] or None,
+            source.ended[i] or None,
+            result,
+            source.failures.get(i),
+            out,
+            err,
+            i in source.cancel_requested,
         )
 
     def jobs(self) -> list[JobInfo]:
@@ -612,4 +667,3 @@ class JobPool:
                     await self.kill(source.first_id + i)
                 with anyio.move_on_after(0.05):
                     await self._idle.wait()
-

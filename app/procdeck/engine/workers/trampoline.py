@@ -67,21 +67,20 @@ def run_job(
             # Plain values always pickle: send them as they are (anyio pickles the reply).
             # Anything else is pickled here, so a result that cannot be sent is a clear
             # failure with the job's output kept, not a broken reply.
-            payload = value if type(value) in _PLAIN else _Pickled(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+            payload = (
+                value if type(value) in _PLAIN else _Pickled(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+            )
             ok = True
         except BaseException as exc:
             payload = JobFailure(
                 FailureKind.BAD_RESULT,
-                f"The result ({_type_name(value)}) cannot be sent back from the worker: "
-                f"{_describe(exc)}",
+                f"The result ({_type_name(value)}) cannot be sent back from the worker: {_describe(exc)}",
                 _format(exc),
             )
     except _Failed as failed:
         payload = failed.failure
     except SystemExit as exc:
-        payload = JobFailure(
-            FailureKind.EXIT, f"The job called sys.exit({exc.code!r}).", _format(exc)
-        )
+        payload = JobFailure(FailureKind.EXIT, f"The job called sys.exit({exc.code!r}).", _format(exc))
     except KeyboardInterrupt as exc:
         payload = JobFailure(FailureKind.INTERRUPT, "The job raised KeyboardInterrupt.", _format(exc))
     except BaseException as exc:

@@ -106,8 +106,12 @@ class RunsChart(TimeChart):
         specs: list[CurveSpec] = []
         for group in self.selected_groups():
             label = _short(self._items[group].text())
-            specs.append(CurveSpec(f"{group}/{part}/cpu", label, plot=0, unit="%", color=self._group_color(group)))
-            specs.append(CurveSpec(f"{group}/{part}/rss", label, plot=1, unit="B", color=self._group_color(group)))
+            specs.append(
+                CurveSpec(f"{group}/{part}/cpu", label, plot=0, unit="%", color=self._group_color(group))
+            )
+            specs.append(
+                CurveSpec(f"{group}/{part}/rss", label, plot=1, unit="B", color=self._group_color(group))
+            )
         return specs
 
     def _group_color(self, group: str) -> object:
@@ -125,7 +129,7 @@ class RunsChart(TimeChart):
                 for marker in self.source.markers(group):
                     wanted.add((group, marker.t, marker.kind.value, marker.text))
         for key in [k for k in self._marker_lines if k not in wanted]:
-            for plot, line in zip(self.plots, self._marker_lines.pop(key)):
+            for plot, line in zip(self.plots, self._marker_lines.pop(key), strict=False):
                 plot.removeItem(line)
         for key in wanted - self._marker_lines.keys():
             group, t, kind, text = key
@@ -133,9 +137,16 @@ class RunsChart(TimeChart):
             lines = []
             for i, plot in enumerate(self.plots):
                 line = pg.InfiniteLine(
-                    pos=t, angle=90, movable=False, pen=pen,
+                    pos=t,
+                    angle=90,
+                    movable=False,
+                    pen=pen,
                     label=text if i == 0 else None,
-                    labelOpts={"position": 0.9, "color": MARKER_COLORS[MarkerKind(kind)], "rotateAxis": (1, 0)},
+                    labelOpts={
+                        "position": 0.9,
+                        "color": MARKER_COLORS[MarkerKind(kind)],
+                        "rotateAxis": (1, 0),
+                    },
                 )
                 plot.addItem(line, ignoreBounds=True)
                 lines.append(line)

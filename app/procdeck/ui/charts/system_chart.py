@@ -28,12 +28,18 @@ class SystemChart(TimeChart):
         if "sys/cpu" in keys:
             specs.append(CurveSpec("sys/cpu", "total", width=3.0, color=(230, 230, 230)))
         if self.cores_box.isChecked():
-            cores = sorted((k for k in keys if k.startswith("sys/core/")), key=lambda k: int(k.rsplit("/", 1)[1]))
+            cores = sorted(
+                (k for k in keys if k.startswith("sys/core/")), key=lambda k: int(k.rsplit("/", 1)[1])
+            )
             specs.extend(CurveSpec(k, keys[k].label, width=1.0) for k in cores)
         if "sys/mem" in keys:
-            specs.append(CurveSpec("sys/mem", "memory used", plot=1, unit="B", width=2.0, color=(80, 170, 255)))
+            specs.append(
+                CurveSpec("sys/mem", "memory used", plot=1, unit="B", width=2.0, color=(80, 170, 255))
+            )
         if "sys/swap" in keys:
-            specs.append(CurveSpec("sys/swap", "swap used", plot=1, unit="B", width=1.5, color=(255, 140, 60)))
+            specs.append(
+                CurveSpec("sys/swap", "swap used", plot=1, unit="B", width=1.5, color=(255, 140, 60))
+            )
         return specs
 
     def after_refresh(self, t0: float, t1: float) -> None:

@@ -73,7 +73,7 @@ def format_value(value: float, unit: str) -> str:
 class _BytesAxis(pg.AxisItem):
     """Left axis for memory plots: 1.5 GiB, not 1.5e9."""
 
-    def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+    def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:
         return [format_bytes(v * scale) for v in values]
 
 
@@ -117,7 +117,9 @@ class TimeChart(QWidget):
         for text, seconds in WINDOWS_S:
             self.window_combo.addItem(text, seconds)
         self.window_combo.setCurrentIndex(2)
-        self.window_combo.currentIndexChanged.connect(lambda _i: self.set_window(float(self.window_combo.currentData())))
+        self.window_combo.currentIndexChanged.connect(
+            lambda _i: self.set_window(float(self.window_combo.currentData()))
+        )
         self.png_button = QPushButton("PNG…")
         self.png_button.clicked.connect(self._ask_png)
         self.csv_button = QPushButton("CSV…")
@@ -153,7 +155,9 @@ class TimeChart(QWidget):
             if self.plots:
                 plot.setXLink(self.plots[0])
             plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
-            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
+            line = pg.InfiniteLine(
+                angle=90, movable=False, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine)
+            )
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
             plot._procdeck_crosshair = line  # type: ignore[attr-defined]
@@ -354,7 +358,7 @@ class TimeChart(QWidget):
             if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
                 i -= 1
             parts.append(f"{spec.label}: {format_value(float(ys[i]), spec.unit)}")
-        for index, plot in enumerate(self.plots):
+        for plot in self.plots:
             line = plot._procdeck_crosshair  # type: ignore[attr-defined]
             line.setPos(x)
             line.setVisible(True)
@@ -381,11 +385,13 @@ class TimeChart(QWidget):
         rows: dict[float, dict[str, float]] = {}
         for key, _spec in columns:
             xs, ys = self.curve_data(key)
-            for x, y in zip(xs.tolist(), ys.tolist()):
+            for x, y in zip(xs.tolist(), ys.tolist(), strict=False):
                 rows.setdefault(x, {})[key] = y
         with path.open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
-            writer.writerow(["time", "epoch_s"] + [f"{s.label} ({s.unit})" if s.unit else s.label for _k, s in columns])
+            writer.writerow(
+                ["time", "epoch_s"] + [f"{s.label} ({s.unit})" if s.unit else s.label for _k, s in columns]
+            )
             for x in sorted(rows):
                 stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(x)) + f".{int((x % 1) * 1000):03d}"
                 values = rows[x]
@@ -398,7 +404,9 @@ class TimeChart(QWidget):
             self._export(self.export_png, path)
 
     def _ask_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export chart data as CSV", "chart.csv", "CSV files (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export chart data as CSV", "chart.csv", "CSV files (*.csv)"
+        )
         if path:
             self._export(self.export_csv, path)
 

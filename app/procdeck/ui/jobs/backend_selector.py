@@ -161,9 +161,12 @@ class BackendSelector(QWidget):
             return BackendChoice.dask_local_cluster(self.n_workers.value())
         security = DaskSecurity()
         if self.tls.isChecked():
-            security = DaskSecurity(self.ca_file.text().strip(), self.client_cert.text().strip(),
-                                    self.client_key.text().strip(),
-                                    self.require_encryption.isChecked())
+            security = DaskSecurity(
+                self.ca_file.text().strip(),
+                self.client_cert.text().strip(),
+                self.client_key.text().strip(),
+                self.require_encryption.isChecked(),
+            )
         return BackendChoice.dask_scheduler(self.address.text(), security)
 
     def set_choice(self, choice: BackendChoice) -> None:

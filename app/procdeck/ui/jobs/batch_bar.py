@@ -30,8 +30,12 @@ class BatchBar(QWidget):
         self.copy_json = QPushButton("Copy JSON")
         self.save = QPushButton("Save…")
         self.cancel.clicked.connect(lambda: self.batch and self.cancelRequested.emit(self.batch.batch_id))
-        self.copy_csv.clicked.connect(lambda: self.batch and self.copyRequested.emit(self.batch.batch_id, "csv"))
-        self.copy_json.clicked.connect(lambda: self.batch and self.copyRequested.emit(self.batch.batch_id, "json"))
+        self.copy_csv.clicked.connect(
+            lambda: self.batch and self.copyRequested.emit(self.batch.batch_id, "csv")
+        )
+        self.copy_json.clicked.connect(
+            lambda: self.batch and self.copyRequested.emit(self.batch.batch_id, "json")
+        )
         self.save.clicked.connect(lambda: self.batch and self.saveRequested.emit(self.batch.batch_id))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -28,7 +28,6 @@ _STATE_COLORS = {
 }
 
 
-
 def job_duration(seconds: float | None) -> str:
     """Jobs are often short: milliseconds under a second, then as for runs."""
     if seconds is not None and seconds < 1.0:
@@ -60,7 +59,11 @@ class JobsModel(KeyedRowsModel[JobInfo]):
     @staticmethod
     def _display(info: JobInfo, column: int) -> str:
         if column == JOB:
-            return str(info.job_id) if info.batch_id is None else f"{info.job_id} (#{info.batch_id}.{info.index})"
+            return (
+                str(info.job_id)
+                if info.batch_id is None
+                else f"{info.job_id} (#{info.batch_id}.{info.index})"
+            )
         if column == FUNCTION:
             return info.target
         if column == INPUT:
@@ -108,8 +111,11 @@ class JobsModel(KeyedRowsModel[JobInfo]):
     def tick(self) -> None:
         """Repaint the duration column (running jobs' durations grow)."""
         if self._rows:
-            self.dataChanged.emit(self.index(0, DURATION), self.index(len(self._rows) - 1, DURATION),
-                                  [Qt.ItemDataRole.DisplayRole])
+            self.dataChanged.emit(
+                self.index(0, DURATION),
+                self.index(len(self._rows) - 1, DURATION),
+                [Qt.ItemDataRole.DisplayRole],
+            )
 
     def remove_finished(self) -> None:
         keep = [info for info in self._rows if not info.state.is_final]
@@ -118,10 +124,8 @@ class JobsModel(KeyedRowsModel[JobInfo]):
         self._row_of = {info.job_id: row for row, info in enumerate(keep)}
         self.endResetModel()
 
-
     def info_at(self, row: int) -> JobInfo:
         return self._rows[row]
 
     def row_of(self, job_id: int) -> int | None:
         return self._row_of.get(job_id)
-

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from procdeck.core.jobs import BatchInfo, JobInfo, PoolSettings, WorkerInfo
+from procdeck.ui.jobs.backend_selector import BackendSelector
 from procdeck.ui.jobs.batch_bar import BatchBar
 from procdeck.ui.jobs.dispatch_form import DispatchForm
 from procdeck.ui.jobs.job_details import JobDetails
 from procdeck.ui.jobs.jobs_model import COLUMNS, JOB_ID_ROLE, JobsModel
-from procdeck.ui.jobs.backend_selector import BackendSelector
 from procdeck.ui.jobs.pool_view import PoolView
 
 
@@ -214,4 +214,3 @@ class JobsPanel(QWidget):
         if self.isVisible():
             self.model.tick()
             self.batch_bar.refresh()
-

@@ -20,7 +20,9 @@ Key = tuple[int, float]
 Index = QModelIndex | QPersistentModelIndex
 
 COLUMNS = ("PID", "Name", "User", "CPU %", "Memory", "Threads", "Status", "Started", "Command")
-COL_PID, COL_NAME, COL_USER, COL_CPU, COL_MEM, COL_THREADS, COL_STATUS, COL_STARTED, COL_CMD = range(len(COLUMNS))
+COL_PID, COL_NAME, COL_USER, COL_CPU, COL_MEM, COL_THREADS, COL_STATUS, COL_STARTED, COL_CMD = range(
+    len(COLUMNS)
+)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -189,7 +191,9 @@ class ProcessModel(QAbstractItemModel):
             stack.extend(n.children)
         self.endRemoveRows()
 
-    def _insert(self, row: ProcessRow, by_key: dict[Key, ProcessRow], parent_of: dict[Key, Key | None]) -> None:
+    def _insert(
+        self, row: ProcessRow, by_key: dict[Key, ProcessRow], parent_of: dict[Key, Key | None]
+    ) -> None:
         if row.key in self._nodes:
             return
         pkey = parent_of[row.key]
@@ -229,13 +233,17 @@ class ProcessModel(QAbstractItemModel):
         return QModelIndex()
 
     # -- QAbstractItemModel --------------------------------------------------------------
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
         pnode = parent.internalPointer() if parent.isValid() else self._root
-        if not isinstance(pnode, _Node) or not (0 <= row < len(pnode.children)) or not (0 <= column < len(COLUMNS)):
+        if (
+            not isinstance(pnode, _Node)
+            or not (0 <= row < len(pnode.children))
+            or not (0 <= column < len(COLUMNS))
+        ):
             return QModelIndex()
         return self.createIndex(row, column, pnode.children[row])
 
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
             return QModelIndex()
         node = index.internalPointer()
@@ -243,7 +251,7 @@ class ProcessModel(QAbstractItemModel):
             return QModelIndex()
         return self._index_of(node.parent)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         if parent.isValid():
             if parent.column() != 0:
                 return 0
@@ -251,11 +259,17 @@ class ProcessModel(QAbstractItemModel):
             return len(node.children) if isinstance(node, _Node) else 0
         return len(self._root.children)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
             return COLUMNS[section]
         return None
 

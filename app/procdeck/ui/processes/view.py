@@ -100,7 +100,13 @@ class ProcessesView(QWidget):
         top.addWidget(self.tree_box)
         top.addWidget(self.count_label)
         actions = QHBoxLayout()
-        for w in (self.terminate_button, self.kill_button, self.signal_combo, self.send_button, self.children_box):
+        for w in (
+            self.terminate_button,
+            self.kill_button,
+            self.signal_combo,
+            self.send_button,
+            self.children_box,
+        ):
             actions.addWidget(w)
         actions.addStretch(1)
         actions.addWidget(self.chart_button)
@@ -117,7 +123,9 @@ class ProcessesView(QWidget):
         self.model.set_rows(rows)
         if self.model.tree_mode and self.filter_edit.text():
             self.view.expandAll()
-        self.count_label.setText(f"{self.proxy.rowCount() if not self.model.tree_mode else len(rows)} processes")
+        self.count_label.setText(
+            f"{self.proxy.rowCount() if not self.model.tree_mode else len(rows)} processes"
+        )
         self._update_actions()
 
     def set_tree_mode(self, tree: bool) -> None:
@@ -176,7 +184,9 @@ class ProcessesView(QWidget):
             w.setEnabled(can)
         self.chart_button.setEnabled(row is not None and row.state.is_live)
         if row is not None and not row.can_signal:
-            self.status_label.setText(f"{row.name} ({row.pid}) belongs to {row.user or 'another user'}: access denied.")
+            self.status_label.setText(
+                f"{row.name} ({row.pid}) belongs to {row.user or 'another user'}: access denied."
+            )
 
     # -- intents -------------------------------------------------------------------------
     def confirm(self, request: SignalRequest) -> bool:
@@ -198,10 +208,16 @@ class ProcessesView(QWidget):
             self.status_label.setText("Select a process first.")
             return None
         if not row.can_signal:
-            self.status_label.setText(f"{row.name} ({row.pid}) belongs to {row.user or 'another user'}: access denied.")
+            self.status_label.setText(
+                f"{row.name} ({row.pid}) belongs to {row.user or 'another user'}: access denied."
+            )
             return None
         request = SignalRequest(
-            pid=row.pid, create_time=row.create_time, signum=signum, tree=self.children_box.isChecked(), name=row.name
+            pid=row.pid,
+            create_time=row.create_time,
+            signum=signum,
+            tree=self.children_box.isChecked(),
+            name=row.name,
         )
         if not self.confirm(request):
             self.status_label.setText("Cancelled.")
@@ -220,11 +236,10 @@ class ProcessesView(QWidget):
             self.status_label.setText(f"{row.name} ({row.pid}) is now in the Runs chart.")
 
     # -- visibility ----------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.activeChanged.emit(True)
 
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+    def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self.activeChanged.emit(False)
-

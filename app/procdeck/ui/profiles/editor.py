@@ -195,16 +195,24 @@ class ProfileEditor(QDialog):
 
         self.name = QLineEdit()
         self.kind = QComboBox()
-        self.kind.addItems(["Arguments (argv, no shell)", "Shell line (/bin/sh -c)", "Worker job (Python function)"])
+        self.kind.addItems(
+            ["Arguments (argv, no shell)", "Shell line (/bin/sh -c)", "Worker job (Python function)"]
+        )
         # Worker-job fields, shown instead of the command when the kind is a worker job.
         self.job_target = QLineEdit()
-        self.job_target.setPlaceholderText("package.module:function, e.g. procdeck.tasks.builtin:count_primes")
+        self.job_target.setPlaceholderText(
+            "package.module:function, e.g. procdeck.tasks.builtin:count_primes"
+        )
         self.job_args = QPlainTextEdit()
         self.job_args.setMaximumHeight(60)
-        self.job_args.setPlaceholderText("one argument per line: a Python literal (2000000, 'text', [1, 2]) or plain text")
+        self.job_args.setPlaceholderText(
+            "one argument per line: a Python literal (2000000, 'text', [1, 2]) or plain text"
+        )
         self.job_inputs = QPlainTextEdit()
         self.job_inputs.setMaximumHeight(60)
-        self.job_inputs.setPlaceholderText("optional: one input per line; the function runs once per input, f(input, *arguments)")
+        self.job_inputs.setPlaceholderText(
+            "optional: one input per line; the function runs once per input, f(input, *arguments)"
+        )
         self.command = QPlainTextEdit()
         self.command.setFont(mono)
         self.command.setMaximumHeight(70)
@@ -262,7 +270,10 @@ class ProfileEditor(QDialog):
         self.notes = QPlainTextEdit()
         self.notes.setMaximumHeight(70)
 
-        self.errors = {key: _error_label() for key in ("name", "command", "cwd", "env", "stop", "restart", "group", "start_after")}
+        self.errors = {
+            key: _error_label()
+            for key in ("name", "command", "cwd", "env", "stop", "restart", "group", "start_after")
+        }
 
         form = QFormLayout()
         form.addRow("Name", self.name)
@@ -328,7 +339,9 @@ class ProfileEditor(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self._try_accept)
         self.buttons.rejected.connect(self.reject)
         self.notice = QLabel()
@@ -489,4 +502,3 @@ class ProfileEditor(QDialog):
         folder = QFileDialog.getExistingDirectory(self, "Working folder", self.cwd.text())
         if folder:
             self.cwd.setText(folder)
-

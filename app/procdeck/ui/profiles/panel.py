@@ -213,7 +213,7 @@ class ProfilesPanel(QWidget):
         editor = ProfileEditor(profile, taken_names=taken, groups=groups, parent=self)
         if as_new:
             editor.original = None
-            editor._taken = set(taken)  # noqa: SLF001 - a copy must not reuse any name
+            editor._taken = set(taken)
             editor.setWindowTitle("New profile")
             editor.validate()
         replacing = editing.name if editing else None
@@ -228,7 +228,9 @@ class ProfilesPanel(QWidget):
         profile = self.current_profile()
         if profile is None:
             return
-        copy = profile.with_changes(name=unique_name(f"{profile.name} copy", [p.name for p in self._profiles]))
+        copy = profile.with_changes(
+            name=unique_name(f"{profile.name} copy", [p.name for p in self._profiles])
+        )
         self.open_editor(copy, as_new=True)
 
     def delete_current(self) -> None:
@@ -260,7 +262,9 @@ class ProfilesPanel(QWidget):
             self.banner_box.hide()
             self.restoreRequested.emit(profile, index)
 
-    def _show_banner(self, text: str, *, undo: bool = False, restore: bool = False, reload: bool = False) -> None:
+    def _show_banner(
+        self, text: str, *, undo: bool = False, restore: bool = False, reload: bool = False
+    ) -> None:
         self.banner.setText(text)
         self.undo_button.setVisible(undo)
         self.restore_button.setVisible(restore)
@@ -278,7 +282,9 @@ class ProfilesPanel(QWidget):
     def _matches(self, p: Profile, needle: str) -> bool:
         if not needle:
             return True
-        hay = " ".join([p.name, p.group or "", " ".join(p.tags), p.command_text, p.notes, p.cwd or ""]).lower()
+        hay = " ".join(
+            [p.name, p.group or "", " ".join(p.tags), p.command_text, p.notes, p.cwd or ""]
+        ).lower()
         return all(word in hay for word in needle.lower().split())
 
     def _rebuild(self) -> None:
@@ -365,9 +371,13 @@ class ProfilesPanel(QWidget):
         if profile.cwd:
             lines.append(f"In: {profile.cwd}")
         if profile.env:
-            lines.append("Env: " + ", ".join(
-                f"{v.name}={v.shown_value()}" if v.value is not None else f"unset {v.name}" for v in profile.env
-            ))
+            lines.append(
+                "Env: "
+                + ", ".join(
+                    f"{v.name}={v.shown_value()}" if v.value is not None else f"unset {v.name}"
+                    for v in profile.env
+                )
+            )
         lines.append(f"Restart: {profile.restart.describe()}")
         for dep in profile.start_after:
             lines.append(f"Starts after {dep.profile!r} {dep.condition.label}")
@@ -390,7 +400,9 @@ class ProfilesPanel(QWidget):
             self.open_editor(self.current_profile())
 
     def _ask_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import profiles", "", "Profiles (*.toml *.yaml *.yml Procfile*);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import profiles", "", "Profiles (*.toml *.yaml *.yml Procfile*);;All files (*)"
+        )
         if path:
             self.importRequested.emit(path)
 
@@ -400,6 +412,8 @@ class ProfilesPanel(QWidget):
         names = [profile.name] if profile else [p.name for p in self._profiles if group and p.group == group]
         if not names:
             names = [p.name for p in self._profiles]
-        path, _ = QFileDialog.getSaveFileName(self, "Export profiles", "profiles-export.toml", "TOML (*.toml)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export profiles", "profiles-export.toml", "TOML (*.toml)"
+        )
         if path:
             self.exportRequested.emit(path, names)

@@ -253,7 +253,9 @@ class LineView(QAbstractScrollArea):
             else:
                 sb.setValue(max(0, min(self._pos_of(self._top), maxv)))
                 end = self._bounds()[1]
-                self._set_new_rows(max(0, count - self._pos_of(self._paused_end)) if end > self._paused_end else 0)
+                self._set_new_rows(
+                    max(0, count - self._pos_of(self._paused_end)) if end > self._paused_end else 0
+                )
             self._top = self._row_at(sb.value()) if count else self._bounds()[0]
         finally:
             self._programmatic = False
@@ -283,7 +285,7 @@ class LineView(QAbstractScrollArea):
         super().resizeEvent(event)
         self._sync_scrollbar()
 
-    def changeEvent(self, event) -> None:  # noqa: ANN001 - QEvent
+    def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             self._metrics()
@@ -401,7 +403,7 @@ class LineView(QAbstractScrollArea):
                 hs = self.horizontalScrollBar()
                 hs.setRange(0, max(0, widest - cols + 2))
 
-    def _draw_text(self, painter, dl, lo, hi, col_x, y, text_color, marker_color) -> None:  # noqa: ANN001
+    def _draw_text(self, painter, dl, lo, hi, col_x, y, text_color, marker_color) -> None:
         if hi <= lo:
             return
         base_y = y + self._ascent

@@ -176,7 +176,9 @@ class OutputViewer(QWidget):
         if src is None:
             return
         kinds = frozenset(
-            k for box, k in ((self.stdout_box, LineKind.STDOUT), (self.stderr_box, LineKind.STDERR)) if box.isChecked()
+            k
+            for box, k in ((self.stdout_box, LineKind.STDOUT), (self.stderr_box, LineKind.STDERR))
+            if box.isChecked()
         )
         src.set_streams(kinds)
         self.view.set_source(src)
@@ -189,7 +191,9 @@ class OutputViewer(QWidget):
             return None
         return SearchQuery(text, regex=self.regex_box.isChecked(), case_sensitive=self.case_box.isChecked())
 
-    def search(self, text: str, *, regex: bool = False, case: bool = False, filter: bool | None = None) -> None:
+    def search(
+        self, text: str, *, regex: bool = False, case: bool = False, filter: bool | None = None
+    ) -> None:
         """Set the search (as if typed) and start it now."""
         for box, on in ((self.regex_box, regex), (self.case_box, case)):
             box.blockSignals(True)
@@ -238,7 +242,9 @@ class OutputViewer(QWidget):
         where = f"{idx + 1} of " if idx is not None else ""
         more = "\u2026" if runner.searching else ""
         self.match_label.setText(
-            f"{where}{len(rows):,} lines{more} ({runner.occurrences:,} matches)" if rows else f"no matches{more}"
+            f"{where}{len(rows):,} lines{more} ({runner.occurrences:,} matches)"
+            if rows
+            else f"no matches{more}"
         )
 
     def match_count(self) -> int:
@@ -294,7 +300,7 @@ class OutputViewer(QWidget):
         size: QSize = self.new_lines_button.sizeHint()
         self.new_lines_button.move(vp.width() - size.width() - 12, vp.height() - size.height() - 8)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._place_new_lines_button()
         return super().eventFilter(obj, event)
@@ -349,7 +355,7 @@ class OutputViewer(QWidget):
         QTimer.singleShot(6000, self.status_label.hide)
         self.saveFinished.emit(message)
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def closeEvent(self, event) -> None:
         self.search_runner.stop()
         self.closed.emit()
         super().closeEvent(event)

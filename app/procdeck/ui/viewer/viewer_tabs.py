@@ -16,7 +16,7 @@ class ViewerDock(QDockWidget):
 
     closing = Signal()
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def closeEvent(self, event) -> None:
         self.closing.emit()
         super().closeEvent(event)
 
