@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from procdeck.core.profile import Profile
@@ -42,7 +43,7 @@ def add_config_dir_option(parser: argparse.ArgumentParser, *, top_level: bool = 
     )
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "profiles", help="list, show, import and export launch profiles", description="Saved launch profiles."
     )
@@ -79,9 +80,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=lambda args: _guard(cmd_path, args))
 
 
-def _guard(fn, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _guard(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
-        return int(fn(args))
+        return fn(args)
     except CommandError as exc:
         print(f"procdeck: {exc}", file=sys.stderr)
         return EXIT_PROBLEM

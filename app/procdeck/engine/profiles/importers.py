@@ -103,8 +103,7 @@ def _env_items(value: Any, where: str, skipped: list[str]) -> list[EnvVar]:
     else:
         skipped.append(f"{where}: environment is neither a list nor a mapping")
         return out
-    for key, val in items:
-        out.append(EnvVar(key, val))
+    out.extend(EnvVar(name, text) for name, text in items)
     return out
 
 
