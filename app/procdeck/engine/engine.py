@@ -72,8 +72,7 @@ class Engine:
         return [(info.run_id, info.pid) for info in self.processes.runs() if info.state.is_live and info.pid]
 
     def _worker_pids(self) -> list[tuple[str, int]]:
-        live = getattr(self.jobs.backend, "live_pids", None)  # backends without processes have none
-        return [(f"worker {pid}", pid) for pid in live()] if live is not None else []
+        return [(f"worker {pid}", pid) for pid in self.jobs.backend.live_pids()]
 
     def _run_label(self, run_id: int) -> str:
         try:

@@ -86,6 +86,8 @@ class DaskBackend:
     """Runs each call as one Dask task. Create with `start` (inside the running loop)."""
 
     name = "dask"
+    label = "Dask"
+    max_slots = MAX_SLOTS
 
     def __init__(
         self, connection: DaskConnection, capacity: int | None = None, resubmit_lost: bool = False
