@@ -1,7 +1,7 @@
 """Runs table and commands between the process engine and the window.
 
 Engine changes arrive at any rate (one per state change, output at pipe speed); the bridge
-collects them and emits at most ``UI_HZ`` times per second, so the window repaints at
+collects them and emits at most ``UI_HZ`` times per second (``bridge/coalescer.py``), so the window repaints at
 display rate whatever the children do.
 """
 
@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
+from procdeck.bridge.coalescer import UI_INTERVAL_MS, Coalescer
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.core.run_state import RunInfo
 from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.process_manager import ProcessManager, UnknownRun
-
-UI_HZ = 30
 
 
 class EngineBridge(QObject):
@@ -36,10 +35,7 @@ class EngineBridge(QObject):
         self._dirty: dict[int, RunInfo] = {}
         self._output_dirty: set[int] = set()
         self._output_hooks: dict[int, object] = {}
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(int(1000 / UI_HZ))
-        self._timer.timeout.connect(self._flush)
+        self._coalescer = Coalescer(self, self._flush, UI_INTERVAL_MS)
         self._unsubscribe = processes.subscribe(self._on_change, self._on_remove)
 
     # -- engine -> Qt -----------------------------------------------------------------
@@ -50,7 +46,7 @@ class EngineBridge(QObject):
                 functools.partial(self._on_output, info.run_id)
             )
         self._dirty[info.run_id] = info
-        self._schedule()
+        self._coalescer.poke()
 
     def _on_remove(self, run_id: int) -> None:
         self._dirty.pop(run_id, None)
@@ -62,11 +58,7 @@ class EngineBridge(QObject):
 
     def _on_output(self, run_id: int) -> None:
         self._output_dirty.add(run_id)
-        self._schedule()
-
-    def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
+        self._coalescer.poke()
 
     def _flush(self) -> None:
         if self._dirty:
@@ -78,8 +70,7 @@ class EngineBridge(QObject):
 
     def flush_now(self) -> None:
         """Emit pending changes immediately (tests, shutdown)."""
-        self._timer.stop()
-        self._flush()
+        self._coalescer.flush_now()
 
     # -- queries ----------------------------------------------------------------------
     def runs(self) -> list[RunInfo]:
@@ -120,4 +111,4 @@ class EngineBridge(QObject):
             if callable(unsubscribe):
                 unsubscribe()
         self._output_hooks.clear()
-        self._timer.stop()
+        self._coalescer.close()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from procdeck.bridge.coalescer import UI_INTERVAL_MS, Coalescer
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.core.cluster_state import BackendChoice, BackendChoiceError
 from procdeck.core.jobs import DispatchMode, DispatchRequest, JobSpecError
@@ -19,7 +20,6 @@ from procdeck.engine.workers.backend_factory import create_backend
 from procdeck.engine.workers.files import read_inputs_file, render_results_async, save_results
 from procdeck.engine.workers.pool import JobPool, PoolClosed
 
-UI_HZ = 30
 #: Job snapshots per UI tick at most; a bigger backlog is spread over the next ticks.
 ROWS_PER_TICK = 1000
 WORKERS_INTERVAL_MS = 1000
@@ -44,35 +44,30 @@ class JobsBridge(QObject):
         super().__init__(parent)
         self._pool = pool
         self._spawner = spawner
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(int(1000 / UI_HZ))
-        self._timer.timeout.connect(self.flush_now)
+        self._coalescer = Coalescer(self, self._emit_changes, UI_INTERVAL_MS)
         self._workers_timer = QTimer(self)
         self._workers_timer.setInterval(WORKERS_INTERVAL_MS)
         self._workers_timer.timeout.connect(self.refresh_workers)
         self._workers_timer.start()
         self._refreshing = False
         self._closed = False
-        self._unsubscribe = pool.subscribe(self._wake)
+        self._unsubscribe = pool.subscribe(self._coalescer.poke)
         self._unsubscribe_state: Callable[[], None] | None = None
         self._switching = False
 
     # -- engine -> Qt -----------------------------------------------------------------
-    def _wake(self) -> None:
-        if not self._timer.isActive() and not self._closed:
-            self._timer.start()
-
     def flush_now(self) -> None:
-        """Emit what changed since the last flush (the timer's job; tests call it too)."""
-        self._timer.stop()
+        """Emit what changed since the last flush at once (tests call it)."""
+        self._coalescer.flush_now()
+
+    def _emit_changes(self) -> None:
         jobs, batches = self._pool.take_changes(ROWS_PER_TICK)
         if jobs:
             self.jobsChanged.emit(jobs)
         if batches:
             self.batchesChanged.emit(batches)
-        if self._pool.has_changes and not self._closed:
-            self._timer.start()
+        if self._pool.has_changes:
+            self._coalescer.poke()  # the rest of a big backlog goes out next tick
 
     def refresh_workers(self) -> None:
         if not self._refreshing and not self._closed:
@@ -204,7 +199,7 @@ class JobsBridge(QObject):
 
     def close(self) -> None:
         self._closed = True
-        self._timer.stop()
+        self._coalescer.close()
         self._workers_timer.stop()
         self._unsubscribe()
         if self._unsubscribe_state is not None:

@@ -10,10 +10,9 @@
 
 from __future__ import annotations
 
-from time import monotonic
-
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from procdeck.bridge.coalescer import Coalescer
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.core.samples import MonitorSnapshot, SeriesSource, SignalRequest
 from procdeck.engine.monitor.sampler import Sampler
@@ -40,11 +39,9 @@ class MonitorBridge(QObject):
         self._sampler = sampler
         self._spawner = spawner
         self._pending: MonitorSnapshot | None = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._min_gap_ms = int(1000 / CHART_HZ)
-        self._timer.timeout.connect(self._flush)
-        self._last_flush_ms = -1_000_000
+        # At most one emit per interval: the first sample after a quiet spell goes out at
+        # once, a burst waits for the rest of the interval.
+        self._coalescer = Coalescer(self, self._flush, 1000 // CHART_HZ, leading=True)
         self._table_timer = QTimer(self)
         self._table_timer.setInterval(table_interval_ms)
         self._table_timer.timeout.connect(self.refresh_table)
@@ -64,17 +61,12 @@ class MonitorBridge(QObject):
     # -- samples -> charts ---------------------------------------------------------------
     def _on_snapshot(self, snap: MonitorSnapshot) -> None:
         self._pending = snap
-        if not self._timer.isActive():
-            # At most one emit per interval: the first sample after a quiet spell goes out
-            # at once, a burst waits for the rest of the interval.
-            since = int(monotonic() * 1000) - self._last_flush_ms
-            self._timer.start(max(0, self._min_gap_ms - since))  # start(ms) also sets the interval
+        self._coalescer.poke()
 
     def _flush(self) -> None:
         snap, self._pending = self._pending, None
         if snap is None or self._closed:
             return
-        self._last_flush_ms = int(monotonic() * 1000)
         self.snapshot.emit(snap)
         self.updated.emit()
 
@@ -132,5 +124,5 @@ class MonitorBridge(QObject):
     def close(self) -> None:
         self._closed = True
         self._unsubscribe()
-        self._timer.stop()
+        self._coalescer.close()
         self._table_timer.stop()

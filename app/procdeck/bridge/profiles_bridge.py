@@ -12,8 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
+from procdeck.bridge.coalescer import Coalescer
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.core.jobs import DispatchRequest, JobSpecError, request_from_profile
 from procdeck.core.process_spec import SpecError
@@ -47,10 +48,7 @@ class ProfilesBridge(QObject):
         self._launcher = service.launcher
         self._spawner = spawner
         self._dispatch_job: Callable[[DispatchRequest], None] | None = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(int(1000 / STATUS_HZ))
-        self._timer.timeout.connect(self._flush_runs)
+        self._coalescer = Coalescer(self, self._flush_runs, 1000 // STATUS_HZ)
         self._unsubscribe_runs = self._launcher.subscribe(self._on_run)
         self._unsubscribe_file = service.on_external_change(self._on_external)
 
@@ -65,8 +63,7 @@ class ProfilesBridge(QObject):
         self.message.emit(f"Profiles reloaded: {state.path} changed on disk.")
 
     def _on_run(self, _run: ProfileRun) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
+        self._coalescer.poke()
 
     def _flush_runs(self) -> None:
         runs = self._launcher.profile_runs()
@@ -74,8 +71,7 @@ class ProfilesBridge(QObject):
         self.runsChanged.emit(runs, {name: self._launcher.last_runs(name) for name in names})
 
     def flush_now(self) -> None:
-        self._timer.stop()
-        self._flush_runs()
+        self._coalescer.flush_now()
 
     @property
     def state(self) -> LoadState:
@@ -263,4 +259,4 @@ class ProfilesBridge(QObject):
     def close(self) -> None:
         self._unsubscribe_runs()
         self._unsubscribe_file()
-        self._timer.stop()
+        self._coalescer.close()
