@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from procdeck.core.series_keys import SeriesGroup, SeriesKey
+
 
 class ProcState(enum.Enum):
     """Whether a sample holds live numbers, and if not, why."""
@@ -225,8 +227,8 @@ class SignalResult:
 class SeriesInfo:
     """Describes one history series; the data itself is read from a SeriesSource."""
 
-    key: str  # e.g. "sys/cpu", "worker/w1/cpu", "run/3/tree/rss"
-    group: str  # e.g. "sys", "worker/w1", "run/3", "pid/123@1700000000.5"
+    key: SeriesKey  # e.g. "sys/cpu", "worker/w1/cpu", "run/3/tree/rss" (see core/series_keys.py)
+    group: SeriesGroup  # e.g. "sys", "worker/w1", "run/3", "pid/123@1700000000.5"
     label: str  # legend text
     unit: str  # "%" or "B"
 
@@ -292,7 +294,7 @@ class SeriesSource(Protocol):
 
     def series(self, prefix: str = "") -> list[SeriesInfo]: ...
 
-    def window(self, key: str, t0: float, t1: float) -> tuple[FloatArray, FloatArray]: ...
+    def window(self, key: SeriesKey, t0: float, t1: float) -> tuple[FloatArray, FloatArray]: ...
 
     def markers(self, group: str) -> list[RunMarker]: ...
 

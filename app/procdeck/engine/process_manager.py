@@ -29,6 +29,7 @@ from procdeck.core.run_state import ExitOutcome, RunInfo, RunState, signal_name
 from procdeck.engine import process_tree
 from procdeck.engine.child_env import child_environment
 from procdeck.engine.launch_errors import check_cwd, describe_start_error
+from procdeck.engine.listeners import Listeners, unsubscribe_all
 from procdeck.engine.output.run_output import RunOutput
 
 READ_SIZE = 1 << 16
@@ -84,8 +85,8 @@ class ProcessManager:
         self._tg = task_group
         self._runs: dict[int, _Run] = {}
         self._ids = itertools.count(1)
-        self._change_listeners: list[ChangeListener] = []
-        self._remove_listeners: list[RemoveListener] = []
+        self._change_listeners = Listeners[[RunInfo]]()
+        self._remove_listeners = Listeners[[int]]()
         self._output_factory = output_factory or (lambda _id, spec: RunOutput(encoding=spec.encoding))
         self._closed = False
 
@@ -117,17 +118,11 @@ class ProcessManager:
     def subscribe(
         self, on_change: ChangeListener, on_remove: RemoveListener | None = None
     ) -> Callable[[], None]:
-        self._change_listeners.append(on_change)
-        if on_remove is not None:
-            self._remove_listeners.append(on_remove)
-
-        def unsubscribe() -> None:
-            if on_change in self._change_listeners:
-                self._change_listeners.remove(on_change)
-            if on_remove is not None and on_remove in self._remove_listeners:
-                self._remove_listeners.remove(on_remove)
-
-        return unsubscribe
+        """``on_change(info)`` on every change of a run, ``on_remove(run_id)`` when one is removed;
+        returns the function that unsubscribes both."""
+        if on_remove is None:
+            return self._change_listeners.add(on_change)
+        return unsubscribe_all(self._change_listeners.add(on_change), self._remove_listeners.add(on_remove))
 
     # -- commands ---------------------------------------------------------------------
     def launch(self, spec: ProcessSpec) -> int:
@@ -187,8 +182,7 @@ class ProcessManager:
         run = self._get(run_id)
         await self._stop(run, kill=False)
         self._runs.pop(run_id, None)
-        for listener in list(self._remove_listeners):
-            listener(run_id)
+        self._remove_listeners(run_id)
 
     async def shutdown(self) -> None:
         """Stop every run (ladders run concurrently); no new launches afterwards."""
@@ -209,8 +203,7 @@ class ProcessManager:
         self._publish(run)
 
     def _publish(self, run: _Run) -> None:
-        for listener in list(self._change_listeners):
-            listener(run.info)
+        self._change_listeners(run.info)
 
     async def _supervise(self, run: _Run) -> None:
         spec = run.spec

@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 from procdeck.core.run_state import RunInfo, RunState
 from procdeck.core.samples import MarkerKind, RunMarker
+from procdeck.core.series_keys import SeriesGroup, run_group
 
 
-def run_key(run_id: int) -> str:
-    return f"run/{run_id}"
+def run_key(run_id: int) -> SeriesGroup:
+    return run_group(run_id)
 
 
 class MarkerTracker:

@@ -24,6 +24,7 @@ import anyio
 import anyio.abc
 import anyio.to_thread
 
+from procdeck.core import series_keys as keys
 from procdeck.core.run_state import RunInfo
 from procdeck.core.samples import (
     HistorySettings,
@@ -35,19 +36,23 @@ from procdeck.core.samples import (
     SignalRequest,
     SignalResult,
 )
+from procdeck.engine.listeners import Listeners
 from procdeck.engine.monitor.history import History
 from procdeck.engine.monitor.markers import MarkerTracker, run_key
 from procdeck.engine.monitor.probe import Probe, TickRequest, TreeTarget
 from procdeck.engine.monitor.process_table import ProcessTable
 from procdeck.engine.monitor.signals import send_signal
 
+CPU, RSS = keys.Metric.CPU, keys.Metric.RSS
+TREE, PARENT = keys.TreePart.TREE, keys.TreePart.PARENT
+
 WorkerProvider = Callable[[], Iterable[tuple[str, int]]]
 RunProvider = Callable[[], Iterable[tuple[int, int]]]
 SnapshotCallback = Callable[[MonitorSnapshot], None]
 
 
-def pin_key(pid: int, create_time: float) -> str:
-    return f"pid/{pid}@{create_time:.2f}"
+def pin_key(pid: int, create_time: float) -> keys.SeriesGroup:
+    return keys.pin_group(pid, create_time)
 
 
 class Sampler:
@@ -67,7 +72,7 @@ class Sampler:
         self._runs = runs
         self._run_label = run_label or (lambda run_id: f"run {run_id}")
         self._pinned: dict[str, TreeTarget] = {}
-        self._subscribers: list[SnapshotCallback] = []
+        self._subscribers = Listeners[[MonitorSnapshot]]()
         self._scope: anyio.CancelScope | None = None
         self._stopped = False
         self._rate_changed: anyio.Event | None = None  # created inside run(): needs a loop
@@ -125,13 +130,7 @@ class Sampler:
         self.history.add_marker(marker)
 
     def subscribe(self, callback: SnapshotCallback) -> Callable[[], None]:
-        self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.add(callback)
 
     # -- sampling ------------------------------------------------------------------------
     def _request(self) -> TickRequest:
@@ -152,8 +151,7 @@ class Sampler:
         self._record(snapshot)
         self.last = snapshot
         self.ticks += 1
-        for callback in list(self._subscribers):
-            callback(snapshot)
+        self._subscribers(snapshot)
         return snapshot
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -188,37 +186,44 @@ class Sampler:
         t = snap.t
         sys = snap.system
         if sys.mem_total:
-            hist.append(SeriesInfo("sys/cpu", "sys", "CPU total", "%"), t, sys.cpu_percent)
+            hist.append(SeriesInfo(keys.SYS_CPU, keys.SYSTEM, "CPU total", "%"), t, sys.cpu_percent)
             for i, value in enumerate(sys.per_core):
-                hist.append(SeriesInfo(f"sys/core/{i}", "sys", f"core {i}", "%"), t, value)
-            hist.append(SeriesInfo("sys/mem", "sys", "memory used", "B"), t, sys.mem_used)
-            hist.append(SeriesInfo("sys/swap", "sys", "swap used", "B"), t, sys.swap_used)
-            hist.append(SeriesInfo("sys/load1", "sys", "load 1 min", ""), t, sys.load[0])
+                hist.append(SeriesInfo(keys.core_key(i), keys.SYSTEM, f"core {i}", "%"), t, value)
+            hist.append(SeriesInfo(keys.SYS_MEM, keys.SYSTEM, "memory used", "B"), t, sys.mem_used)
+            hist.append(SeriesInfo(keys.SYS_SWAP, keys.SYSTEM, "swap used", "B"), t, sys.swap_used)
+            hist.append(SeriesInfo(keys.SYS_LOAD1, keys.SYSTEM, "load 1 min", ""), t, sys.load[0])
         if snap.workers:
             cpu_total = rss_total = 0.0
             cpu_known = False
             for label, sample in snap.workers:
-                group = f"worker/{label}"
+                group = keys.worker_group(label)
                 hist.append(
-                    SeriesInfo(f"{group}/cpu", group, label, "%"), t, _live(sample, sample.cpu_percent)
+                    SeriesInfo(keys.metric_key(group, CPU), group, label, "%"),
+                    t,
+                    _live(sample, sample.cpu_percent),
                 )
-                hist.append(SeriesInfo(f"{group}/rss", group, label, "B"), t, _live(sample, sample.rss))
+                hist.append(
+                    SeriesInfo(keys.metric_key(group, RSS), group, label, "B"), t, _live(sample, sample.rss)
+                )
                 if sample.state.is_live and sample.cpu_percent is not None:
                     cpu_total += sample.cpu_percent
                     cpu_known = True
                 if sample.state.is_live and sample.rss is not None:
                     rss_total += sample.rss
             hist.append(
-                SeriesInfo("pool/cpu", "pool", "pool total", "%"), t, cpu_total if cpu_known else None
+                SeriesInfo(keys.POOL_CPU, keys.POOL, "pool total", "%"), t, cpu_total if cpu_known else None
             )
-            hist.append(SeriesInfo("pool/rss", "pool", "pool total", "B"), t, rss_total)
+            hist.append(SeriesInfo(keys.POOL_RSS, keys.POOL, "pool total", "B"), t, rss_total)
         for tree in snap.trees:
-            g = tree.key
+            g = keys.SeriesGroup(tree.key)
             root = tree.root
-            hist.append(SeriesInfo(f"{g}/tree/cpu", g, tree.label, "%"), t, tree.cpu_percent)
-            hist.append(SeriesInfo(f"{g}/tree/rss", g, tree.label, "B"), t, tree.rss)
-            hist.append(SeriesInfo(f"{g}/parent/cpu", g, tree.label, "%"), t, _live(root, root.cpu_percent))
-            hist.append(SeriesInfo(f"{g}/parent/rss", g, tree.label, "B"), t, _live(root, root.rss))
+            label = tree.label
+            hist.append(SeriesInfo(keys.tree_key(g, TREE, CPU), g, label, "%"), t, tree.cpu_percent)
+            hist.append(SeriesInfo(keys.tree_key(g, TREE, RSS), g, label, "B"), t, tree.rss)
+            hist.append(
+                SeriesInfo(keys.tree_key(g, PARENT, CPU), g, label, "%"), t, _live(root, root.cpu_percent)
+            )
+            hist.append(SeriesInfo(keys.tree_key(g, PARENT, RSS), g, label, "B"), t, _live(root, root.rss))
 
     # -- on-demand work ------------------------------------------------------------------
     async def process_table(self) -> tuple[ProcessRow, ...]:

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from procdeck.core.line_source import LineKind
 from procdeck.core.output import OutputLine, Stream
+from procdeck.engine.listeners import Listeners
 from procdeck.engine.output.decoder import EncodingError, Utf8Transcoder
 from procdeck.engine.output.line_store import LineStore
 from procdeck.engine.output.settings import OutputSettings
@@ -56,7 +57,7 @@ class RunOutput:
             max_bytes=settings.max_memory_bytes,
             max_line_bytes=settings.max_line_bytes,
         )
-        self._subscribers: list[Callback] = []
+        self._subscribers = Listeners[[]]()
         self._open_streams = {Stream.STDOUT, Stream.STDERR}
         self.total_bytes = {Stream.STDOUT: 0, Stream.STDERR: 0}
         self._notes_given: set[str] = set()
@@ -98,8 +99,7 @@ class RunOutput:
         if not tr.passthrough:
             data = tr.feed(data)
         self.store.append(int(stream), data, self._clock())
-        for cb in self._subscribers:
-            cb()
+        self._subscribers()
 
     def close_stream(self, stream: Stream) -> None:
         """The pipe of ``stream`` reached EOF: complete its last line, close its log."""
@@ -145,19 +145,10 @@ class RunOutput:
 
     def subscribe(self, callback: Callback) -> Callable[[], None]:
         """Call ``callback()`` after every change; returns the unsubscribe function."""
-        self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            try:
-                self._subscribers.remove(callback)
-            except ValueError:
-                pass
-
-        return unsubscribe
+        return self._subscribers.add(callback)
 
     def _notify(self) -> None:
-        for cb in list(self._subscribers):
-            cb()
+        self._subscribers()
 
     # ------------------------------------------------------------- viewer side
     @property

@@ -25,6 +25,7 @@ from procdeck.core.profile import Profile, StartCondition, launch_order
 from procdeck.core.profile_run import ProfileRun, RunSummary
 from procdeck.core.restart_policy import RestartStatus, decide
 from procdeck.core.run_state import RunInfo, RunState
+from procdeck.engine.listeners import Listeners
 from procdeck.engine.process_manager import ProcessManager, UnknownRun
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,9 @@ class ProfileLauncher:
         self._clock = clock
         self._runs: dict[int, _Tracked] = {}
         self._history: dict[str, deque[RunSummary]] = {}
-        self._record_listeners: list[Callable[[str, RunSummary], None]] = []
+        self._record_listeners = Listeners[[str, RunSummary]]()
         self._closed = False
-        self._listeners: list[Listener] = []
+        self._listeners = Listeners[[ProfileRun]]()
         self._changed = anyio.Event()
         self._unsubscribe = processes.subscribe(self._on_change, self._on_remove)
 
@@ -116,12 +117,10 @@ class ProfileLauncher:
 
     def on_record(self, listener: Callable[[str, RunSummary], None]) -> Callable[[], None]:
         """Call ``listener(profile_name, summary)`` whenever a run of a profile ends."""
-        self._record_listeners.append(listener)
-        return lambda: self._record_listeners.remove(listener) if listener in self._record_listeners else None
+        return self._record_listeners.add(listener)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def all_finished(self, run_ids: Iterable[int]) -> bool:
         return all(self._runs[r].finished for r in run_ids if r in self._runs)
@@ -272,8 +271,7 @@ class ProfileLauncher:
             ok = bool(info.outcome and info.outcome.ok)
         summary = RunSummary(info.run_id, info.started_at, info.duration(), status, ok)
         self._history.setdefault(name, deque(maxlen=HISTORY)).append(summary)
-        for listener in list(self._record_listeners):
-            listener(name, summary)
+        self._record_listeners(name, summary)
 
     def _decide(self, t: _Tracked, info: RunInfo) -> None:
         now = self._clock()
@@ -317,8 +315,7 @@ class ProfileLauncher:
 
     def _notify(self, t: _Tracked) -> None:
         snapshot = ProfileRun(t.profile.name, t.run_id, t.status, t.finished)
-        for listener in list(self._listeners):
-            listener(snapshot)
+        self._listeners(snapshot)
         self._wake()
 
     def _wake(self) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import anyio
 import anyio.abc
 
+from procdeck.engine.listeners import Listeners
 from procdeck.engine.process_manager import ProcessManager
 from procdeck.engine.profiles.history import load_history, save_history
 from procdeck.engine.profiles.launcher import ProfileLauncher
@@ -35,15 +36,14 @@ class ProfilesService:
         self.store = ProfileStore(config_dir(folder))
         self.launcher = ProfileLauncher(processes, task_group)
         self._watch_scope: anyio.CancelScope | None = None
-        self._listeners: list[Callable[[LoadState], None]] = []
+        self._external_change = Listeners[[LoadState]]()
         self._history_dirty = anyio.Event()
         self._history_loaded = False
         self._unsubscribe_record = self.launcher.on_record(lambda _name, _summary: self._history_dirty.set())
 
     def on_external_change(self, listener: Callable[[LoadState], None]) -> Callable[[], None]:
         """Call ``listener`` with the new state after the file was edited outside Procdeck."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._external_change.add(listener)
 
     async def open(self, *, watch_interval_s: float = WATCH_INTERVAL_S) -> LoadState:
         """Load the file and start watching it for external edits (idempotent)."""
@@ -85,8 +85,7 @@ class ProfilesService:
             pass  # a cache: losing it is not worth an error
 
     def _changed(self, state: LoadState) -> None:
-        for listener in list(self._listeners):
-            listener(state)
+        self._external_change(state)
 
     async def shutdown(self) -> None:
         """Before the runs are stopped: no more automatic restarts, no more watching."""

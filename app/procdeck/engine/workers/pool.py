@@ -32,6 +32,7 @@ from procdeck.core.jobs import (
     clip_text,
     format_repr,
 )
+from procdeck.engine.listeners import Listeners
 from procdeck.engine.workers.backend import Backend, CallOutcome
 
 _QUEUED, _RUNNING, _DONE, _FAILED, _CANCELLED = (
@@ -170,7 +171,7 @@ class JobPool:
         # jobs changed, and a capped take is O(cap).
         self._dirty_jobs: dict[int, None] = {}
         self._dirty_batches: set[int] = set()
-        self._listeners: list[Listener] = []
+        self._listeners = Listeners[[]]()
         self._woken = False  # listeners were called and nobody has taken the changes yet
         self._closed = False
 
@@ -426,8 +427,7 @@ class JobPool:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """``listener()`` is called when something changes after a `take_changes`."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def _touch(self, job_id: int) -> None:
         self._dirty_jobs[job_id] = None
@@ -443,8 +443,7 @@ class JobPool:
     def _wake(self) -> None:
         if not self._woken:
             self._woken = True
-            for listener in list(self._listeners):
-                listener()
+            self._listeners()
 
     def take_changes(self, limit: int | None = None) -> tuple[list[JobInfo], list[BatchInfo]]:
         """Snapshots of the jobs and batches that changed since the last call.

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QCheckBox, QListWidget, QListWidgetItem, QSplitter, QWidget
 
 from procdeck.core.samples import MarkerKind, SeriesSource
+from procdeck.core.series_keys import PIN_PREFIX, RUN_PREFIX, Metric, SeriesGroup, TreePart, tree_key
 from procdeck.ui.charts.time_chart import CurveSpec, TimeChart
 
 MARKER_COLORS = {
@@ -54,7 +55,7 @@ class RunsChart(TimeChart):
         if self.source is None:
             return
         labels: dict[str, str] = {}
-        for prefix in ("run/", "pid/"):
+        for prefix in (RUN_PREFIX, PIN_PREFIX):
             for info in self.source.series(prefix):
                 labels.setdefault(info.group, info.label)
         self.run_list.blockSignals(True)
@@ -103,16 +104,15 @@ class RunsChart(TimeChart):
     # -- curves and markers --------------------------------------------------------------
     def curve_specs(self) -> list[CurveSpec]:
         self._sync_groups()
-        part = "tree" if self.whole_tree else "parent"
+        part = TreePart.TREE if self.whole_tree else TreePart.PARENT
         specs: list[CurveSpec] = []
         for group in self.selected_groups():
             label = _short(self._items[group].text())
-            specs.append(
-                CurveSpec(f"{group}/{part}/cpu", label, plot=0, unit="%", color=self._group_color(group))
-            )
-            specs.append(
-                CurveSpec(f"{group}/{part}/rss", label, plot=1, unit="B", color=self._group_color(group))
-            )
+            color = self._group_color(group)
+            cpu_key = tree_key(SeriesGroup(group), part, Metric.CPU)
+            rss_key = tree_key(SeriesGroup(group), part, Metric.RSS)
+            specs.append(CurveSpec(cpu_key, label, plot=0, unit="%", color=color))
+            specs.append(CurveSpec(rss_key, label, plot=1, unit="B", color=color))
         return specs
 
     def _group_color(self, group: str) -> object:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from procdeck.core import series_keys
 from procdeck.core.samples import SeriesSource, format_bytes
 from procdeck.ui.charts.time_chart import CurveSpec, TimeChart
 
@@ -25,22 +26,24 @@ class SystemChart(TimeChart):
     def curve_specs(self) -> list[CurveSpec]:
         if self.source is None:
             return []
-        keys = {info.key: info for info in self.source.series("sys/")}
+        keys = {info.key: info for info in self.source.series(series_keys.SYSTEM_PREFIX)}
         specs: list[CurveSpec] = []
-        if "sys/cpu" in keys:
-            specs.append(CurveSpec("sys/cpu", "total", width=3.0, color=(230, 230, 230)))
+        if series_keys.SYS_CPU in keys:
+            specs.append(CurveSpec(series_keys.SYS_CPU, "total", width=3.0, color=(230, 230, 230)))
         if self.cores_box.isChecked():
-            cores = sorted(
-                (k for k in keys if k.startswith("sys/core/")), key=lambda k: int(k.rsplit("/", 1)[1])
-            )
-            specs.extend(CurveSpec(k, keys[k].label, width=1.0) for k in cores)
-        if "sys/mem" in keys:
+            cores = sorted((index, k) for k in keys if (index := series_keys.core_index(k)) is not None)
+            specs.extend(CurveSpec(k, keys[k].label, width=1.0) for _, k in cores)
+        if series_keys.SYS_MEM in keys:
             specs.append(
-                CurveSpec("sys/mem", "memory used", plot=1, unit="B", width=2.0, color=(80, 170, 255))
+                CurveSpec(
+                    series_keys.SYS_MEM, "memory used", plot=1, unit="B", width=2.0, color=(80, 170, 255)
+                )
             )
-        if "sys/swap" in keys:
+        if series_keys.SYS_SWAP in keys:
             specs.append(
-                CurveSpec("sys/swap", "swap used", plot=1, unit="B", width=1.5, color=(255, 140, 60))
+                CurveSpec(
+                    series_keys.SYS_SWAP, "swap used", plot=1, unit="B", width=1.5, color=(255, 140, 60)
+                )
             )
         return specs
 
@@ -49,10 +52,10 @@ class SystemChart(TimeChart):
         if source is None:
             return
         parts = []
-        _, load = source.window("sys/load1", t1 - 30.0, t1 + 2.0)
+        _, load = source.window(series_keys.SYS_LOAD1, t1 - 30.0, t1 + 2.0)
         if len(load):
             parts.append(f"load {float(load[-1]):.2f}")
-        _, mem = source.window("sys/mem", t1 - 30.0, t1 + 2.0)
+        _, mem = source.window(series_keys.SYS_MEM, t1 - 30.0, t1 + 2.0)
         if len(mem):
             parts.append(f"mem {format_bytes(float(mem[-1]))}")
         self.status.setText("  ".join(parts))

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from procdeck.core.samples import SeriesSource, format_bytes, format_percent
+from procdeck.core.series_keys import SeriesKey
 
 WINDOWS_S: tuple[tuple[str, float], ...] = (
     ("1 min", 60.0),
@@ -51,7 +52,7 @@ FOREGROUND = "foreground"
 class CurveSpec:
     """One curve to draw: which series, on which plot, how."""
 
-    key: str
+    key: SeriesKey
     label: str
     plot: int = 0
     unit: str = "%"

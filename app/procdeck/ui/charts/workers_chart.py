@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from procdeck.core.series_keys import POOL_CPU, POOL_PREFIX, WORKER_PREFIX, Metric, metric_of
 from procdeck.ui.charts.time_chart import FOREGROUND, CurveSpec, TimeChart
 
 
@@ -13,9 +14,9 @@ class WorkersChart(TimeChart):
             return []
         specs = [
             CurveSpec(info.key, info.label)
-            for info in self.source.series("worker/")
-            if info.key.endswith("/cpu")
+            for info in self.source.series(WORKER_PREFIX)
+            if metric_of(info.key) is Metric.CPU
         ]
-        if specs and any(info.key == "pool/cpu" for info in self.source.series("pool/")):
-            specs.append(CurveSpec("pool/cpu", "pool total", width=3.0, color=FOREGROUND))
+        if specs and any(info.key == POOL_CPU for info in self.source.series(POOL_PREFIX)):
+            specs.append(CurveSpec(POOL_CPU, "pool total", width=3.0, color=FOREGROUND))
         return specs
