@@ -65,6 +65,9 @@ def _env(config: str) -> dict[str, str]:
     env["PROCDECK_CONFIG_DIR"] = config
     env["PROCDECK_DATA_DIR"] = config
     env["PROCDECK_LOG_DIR"] = config
+    # An installed app runs from compiled bytecode (pip and PyInstaller write it); a shell
+    # that sets PYTHONDONTWRITEBYTECODE would have every start recompile Procdeck's sources.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "app"), env.get("PYTHONPATH", "")) if p)
     return env
 
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     if bundle:
         times["bundle_window_s"] = []
     with tempfile.TemporaryDirectory(prefix="procdeck-startup-") as tmp:
-        # One warm-up start of each (not counted): the first start after a build pays for
+        # One warm-up start of each (not counted): the first start after a change pays for
         # reading files into the page cache and writing .pyc files.
         commands = {
             "window_shown_s": [sys.executable, "-m", "procdeck"],
