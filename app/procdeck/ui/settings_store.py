@@ -123,7 +123,8 @@ def _settings_key(widget: QWidget) -> str | None:
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QDockWidget) and parent.objectName():
-            return f"{parent.objectName()}/{type(widget).__name__}"
+            # A stand-in (ui.lazy_panel.LazyPanel) names the class of what it stands for.
+            return f"{parent.objectName()}/{getattr(widget, 'settings_name', type(widget).__name__)}"
         parent = parent.parentWidget()
     return None
 
