@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from procdeck import __version__
-from procdeck.commands import desktop_entry as desktop_entry_command
+from procdeck.commands import desktop_entry_flags
 from procdeck.commands import self_test as self_test_command
 from procdeck.commands.options import add_config_dir_option
 
@@ -21,7 +21,7 @@ SUBCOMMANDS = {
     "job": "procdeck.commands.job",
 }
 # Top-level flags that do one thing and exit (each module: add_flags, from_flags).
-FLAG_COMMANDS = (self_test_command, desktop_entry_command)
+FLAG_COMMANDS = (self_test_command, desktop_entry_flags)
 HELP_FLAGS = ("-h", "--help")
 
 
