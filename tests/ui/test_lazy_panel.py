@@ -75,3 +75,14 @@ def test_saved_state_passes_through_before_and_after_the_build(qtbot) -> None:
     assert panel.settings_state() == {"window_s": 3600.0}
     panel.restore_settings_state({"window_s": 300.0})
     assert panel.content().state == {"window_s": 300.0}
+
+
+def test_a_panel_that_is_not_ready_waits_on_screen(qtbot) -> None:
+    panel: LazyPanel[Content] = LazyPanel(Content, placeholder="Nothing yet", ready=False)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.wait(100)
+    assert not panel.is_built and panel.findChild(QLabel).text() == "Nothing yet"
+    panel.set_ready(True, "Loading…")
+    qtbot.waitUntil(lambda: panel.is_built)

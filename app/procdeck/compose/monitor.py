@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from procdeck.ui.charts import RunsChart, SystemChart, TimeChart, WorkersChart
 
 RATES_HZ = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+NO_RUNS = "Nothing to chart yet: launch a command, or chart a process from the Processes panel."
+NO_WORKERS = "No workers yet: they start with the first job (Jobs panel or procdeck job)."
 STAGGER_MS = 120
 
 
@@ -72,8 +74,8 @@ def wire(engine: Engine, window: MainWindow, spawner: TaskSpawner) -> MonitorPar
     bridge = MonitorBridge(engine.monitor, spawner, window)
     parts = MonitorParts(
         bridge=bridge,
-        workers_panel=_chart_panel(bridge, "WorkersChart", 0),
-        runs_panel=_chart_panel(bridge, "RunsChart", 1),
+        workers_panel=_chart_panel(bridge, "WorkersChart", 0, NO_WORKERS),
+        runs_panel=_chart_panel(bridge, "RunsChart", 1, NO_RUNS),
         system_panel=_chart_panel(bridge, "SystemChart", 2),
         processes=ProcessesView(),
     )
@@ -118,8 +120,15 @@ def wire(engine: Engine, window: MainWindow, spawner: TaskSpawner) -> MonitorPar
     return parts
 
 
-def _chart_panel(bridge: MonitorBridge, name: str, index: int) -> LazyPanel[TimeChart]:
-    """A placeholder for one chart; the chart is built on first show (see LazyPanel)."""
+def _chart_panel(
+    bridge: MonitorBridge, name: str, index: int, empty: str | None = None
+) -> LazyPanel[TimeChart]:
+    """A placeholder for one chart; the chart is built on first show (see LazyPanel).
+
+    With ``empty`` (what to say while there is nothing to chart) the chart also waits for
+    the sampler's first samples: the sampler only ticks when there is something to sample
+    (a run, a pinned process, a worker, or the System chart on screen).
+    """
 
     def build() -> TimeChart:
         from procdeck.ui import charts  # pyqtgraph and numpy: only now
@@ -135,7 +144,18 @@ def _chart_panel(bridge: MonitorBridge, name: str, index: int) -> LazyPanel[Time
         return chart
 
     build_chart: Callable[[], TimeChart] = build
-    return LazyPanel(build_chart, settings_name=name, placeholder="Loading chart…")
+    panel: LazyPanel[TimeChart] = LazyPanel(
+        build_chart, settings_name=name, placeholder=empty or "Loading chart…", ready=empty is None
+    )
+    if empty is not None:
+
+        def samples_arrived() -> None:
+            if not panel.ready:
+                panel.set_ready(True, "Loading chart…")
+                bridge.updated.disconnect(samples_arrived)
+
+        bridge.updated.connect(samples_arrived)
+    return panel
 
 
 def _add_rate_menu(window: MainWindow, bridge: MonitorBridge) -> None:

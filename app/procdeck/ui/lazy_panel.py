@@ -5,7 +5,8 @@ numpy, some 0.2-0.4 s and 50 MB) start as a ``LazyPanel``: a light widget holdin
 factory. The first paint of the placeholder (a dock tabbed behind another is "visible" to
 Qt but never painted) schedules the build for the next loop iteration, so the window that
 contains it is painted first; ``content()`` builds at once for code that needs the real
-widget now. ``built`` is emitted with the content once it exists.
+widget now. ``built`` is emitted with the content once it exists. A panel created with
+``ready=False`` (nothing to show yet) waits for ``set_ready()`` before building on screen.
 
 Saved state (procdeck.ui.settings_store.PersistentWidget) passes through: restored before
 the build, it is kept and handed to the content when it is built; saved before the build,
@@ -33,6 +34,7 @@ class LazyPanel(QWidget, Generic[W]):
         *,
         settings_name: str | None = None,
         placeholder: str = "Loading…",
+        ready: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -40,6 +42,7 @@ class LazyPanel(QWidget, Generic[W]):
         self._content: W | None = None
         self._pending_state: dict[str, Any] | None = None
         self._build_scheduled = False
+        self._ready = ready
         self.settings_name = settings_name or type(self).__name__
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -72,9 +75,24 @@ class LazyPanel(QWidget, Generic[W]):
             self.built.emit(content)
         return self._content
 
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def set_ready(self, ready: bool = True, placeholder: str | None = None) -> None:
+        """Whether there is anything worth building for yet (a chart of nothing is not):
+        a panel that is not ready keeps its placeholder even on screen."""
+        if placeholder is not None and self._content is None:
+            self._placeholder.setText(placeholder)
+        if ready == self._ready:
+            return
+        self._ready = ready
+        if ready and self._content is None:
+            self.update()  # on screen, the next paint builds it
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        if self._content is None and not self._build_scheduled:
+        if self._content is None and self._ready and not self._build_scheduled:
             # Not now: this paint is part of the window's; build once it is on screen.
             self._build_scheduled = True
             QTimer.singleShot(0, self, self._build_if_shown)
