@@ -62,6 +62,8 @@ class JobsBridge(QObject):
     def _wake(self) -> None:
         if not self._timer.isActive() and not self._closed:
             self._timer.start()
+        if not self._workers_timer.isActive() and not self._closed:
+            self._workers_timer.start()  # a dispatch may start workers: watch them again
 
     def flush_now(self) -> None:
         """Emit what changed since the last flush (the timer's job; tests call it too)."""
@@ -86,6 +88,9 @@ class JobsBridge(QObject):
             self._refreshing = False
         if not self._closed:
             self.workersChanged.emit(workers)
+            if not workers and not self._pool.active_count:
+                # Nothing to watch until the pool changes (_wake) or the backend does.
+                self._workers_timer.stop()
 
     def publish_settings(self) -> None:
         self.settingsChanged.emit(self._pool.settings)
@@ -139,6 +144,8 @@ class JobsBridge(QObject):
                 self._unsubscribe_state = backend.subscribe_state(self.backendState.emit)
                 self.backendState.emit(backend.state)
             self.publish_settings()
+            if not self._closed:
+                self._workers_timer.start()
         finally:
             self._switching = False
 

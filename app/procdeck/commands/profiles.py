@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from procdeck.commands.options import add_config_dir_option
 from procdeck.core.profile import Profile
 from procdeck.engine.profiles.codec import ProfileFileError
 from procdeck.engine.profiles.importers import ImportFailed, import_process_compose, import_procfile
@@ -30,17 +31,6 @@ EXIT_PROBLEM = 1
 
 class CommandError(Exception):
     """A problem to report as one line ``procdeck: ...`` with exit status 1."""
-
-
-def add_config_dir_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
-    # On subcommands the default is SUPPRESS so that `procdeck --config-dir X run ...`
-    # is not overwritten by the subparser's own default.
-    parser.add_argument(
-        "--config-dir",
-        metavar="DIR",
-        default=None if top_level else argparse.SUPPRESS,
-        help="folder of profiles.toml (default: $PROCDECK_CONFIG_DIR or the user config folder)",
-    )
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -60,6 +60,7 @@ class Engine:
         self.monitor = Sampler(self._monitor_settings, runs=self._live_run_pids, run_label=self._run_label)
         self.processes.subscribe(self.monitor.on_run_info, self.monitor.forget_run)
         self.monitor.set_worker_provider(self._worker_pids)
+        self.jobs.subscribe(self.monitor.wake)  # a dispatch may start workers to sample
         return self
 
     def start_monitor(self) -> None:
