@@ -67,7 +67,7 @@ class GroupLaunchState:
         def ready_at(node: GroupNode) -> float:
             return node.healthy_after_s if node.healthy_after_s is not None else (node.started_after_s or 0.0)
 
-        current: GroupNode | None = max(done.values(), key=ready_at)
+        current: GroupNode | None = max(reversed(list(done.values())), key=ready_at)  # ties: the dependent
         chain: list[str] = []
         while current is not None and current.name not in chain:
             chain.append(current.name)

@@ -144,12 +144,12 @@ class _GroupLaunch:
                 waiting = t.profile.readiness is not None
                 state, detail = NodeState.RUNNING, "waiting for its readiness probe" if waiting else "running"
         else:
-            outcome = info.outcome.describe() if info.outcome else (info.error or info.state.value)
+            outcome = _outcome(info)
             state = NodeState.UNHEALTHY if t.readiness_failed else NodeState.EXITED
             detail = (
                 f"failed its readiness probe: {t.readiness_failed}"
                 if t.readiness_failed
-                else f"exited {outcome}"
+                else f"exited ({outcome})"
             )
         ready = t.health is Health.HEALTHY or (t.profile.readiness is None and info.state is RunState.RUNNING)
         healthy_after = node.healthy_after_s
@@ -163,6 +163,14 @@ class _GroupLaunch:
 
 
 Listener = Callable[[ProfileRun], None]
+
+
+def _outcome(info: RunInfo) -> str:
+    """How a run ended, for a sentence: "exit status 3", "ended by SIGTERM"."""
+    if info.outcome is None:
+        return info.error or info.state.value
+    text = info.outcome.describe()
+    return f"exit status {text}" if text.lstrip("-").isdigit() else f"ended by {text}"
 
 
 def _snapshot(t: _Tracked) -> ProfileRun:
@@ -478,7 +486,7 @@ class ProfileLauncher:
                 return "was removed"
             gave_up = f" and {t.status.gave_up}" if t.status.gave_up else ""
             ended = info.state in (RunState.EXITED, RunState.FAILED_TO_START) and not t.awaiting_exit
-            outcome = info.outcome.describe() if info.outcome else info.state.value
+            outcome = _outcome(info)
             if condition is StartCondition.STARTED:
                 if t.ever_started:
                     return None
