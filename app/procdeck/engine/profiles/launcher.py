@@ -43,6 +43,7 @@ from procdeck.core.run_state import RunInfo, RunState
 from procdeck.engine.probes.runner import LineMatcher, watch_probe
 from procdeck.engine.process_manager import ProcessManager, UnknownRun
 from procdeck.engine.profiles.env_files import EnvFileError, file_environment
+from procdeck.engine.profiles.watch_restart import WatchError, watch_for_changes
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class _Tracked:
     last_restart_reason: str = ""
     stopping_for_group: bool = False
     probe_scope: anyio.CancelScope | None = None
+    watch_scope: anyio.CancelScope | None = None  # restart on file change, for the run's life
 
 
 class _GroupLaunch:
@@ -286,7 +288,32 @@ class ProfileLauncher:
             tracked = self._runs[run_id] = _Tracked(profile, run_id)
         tracked.profile = profile
         self._refresh(self._processes.info(run_id))
+        if profile.watch is not None and tracked.watch_scope is None:
+            tracked.watch_scope = anyio.CancelScope()
+            self._tg.start_soon(self._watch, tracked, tracked.watch_scope, name=f"procdeck watch {run_id}")
         return run_id
+
+    async def _watch(self, t: _Tracked, scope: anyio.CancelScope) -> None:
+        """Restart ``t``'s run (and, if asked, its dependents) when its watched files change."""
+        watch = t.profile.watch
+        assert watch is not None
+
+        async def changed(reason: str) -> None:
+            if t.finished or t.run_id not in self._runs:
+                return  # stopped on purpose: a save does not bring it back
+            self._processes.output(t.run_id).marker(f"restarting: {reason}")
+            if watch.restart_dependents:
+                await self.restart_with_dependents(t.profile.name, reason=reason)
+            else:
+                await self.restart_for(t.run_id, reason)
+
+        with scope:
+            try:
+                await watch_for_changes(watch, t.profile.cwd, changed)
+            except WatchError as exc:
+                t.last_restart_reason = f"not watching: {exc}"
+                self._processes.output(t.run_id).marker(f"not watching files: {exc}")
+                self._notify(t)
 
     @staticmethod
     def spec_for(
@@ -584,7 +611,10 @@ class ProfileLauncher:
     async def shutdown(self) -> None:
         """No automatic restart from now on; exits are still recorded until close()."""
         self._closed = True
+        self.cancel_launches()
         for t in self._runs.values():
+            if t.watch_scope is not None:
+                t.watch_scope.cancel()
             if t.pending is not None:
                 t.pending.cancel()
                 t.pending = None
@@ -599,6 +629,8 @@ class ProfileLauncher:
 
     def _on_remove(self, run_id: int) -> None:
         t = self._runs.pop(run_id, None)
+        if t and t.watch_scope is not None:
+            t.watch_scope.cancel()
         if t and t.pending is not None:
             t.pending.cancel()
         self._wake()
