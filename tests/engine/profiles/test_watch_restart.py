@@ -48,6 +48,8 @@ async def test_a_burst_of_changes_is_one_restart_and_excludes_are_ignored(engine
         lambda: launcher.run_of(run_id).last_restart_reason == "files changed: src/deep/d.py", timeout=20
     )
     assert engine.processes.output(run_id).text().count("restarting: files changed") == 2
+    await wait_for(lambda: engine.processes.info(run_id).pid not in (None, second_pid), timeout=20)
+    await _running(engine, run_id)
     await engine.processes.stop(run_id)
     (src / "a.py").write_text("after stop")
     await anyio.sleep(0.8)
