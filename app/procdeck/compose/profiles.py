@@ -47,6 +47,9 @@ def wire(parts: AppParts) -> tuple[ProfilesBridge, ProfilesPanel]:
     panel.restoreBackupRequested.connect(bridge.restore_backup)
     panel.importRequested.connect(bridge.import_path)
     panel.exportRequested.connect(bridge.export)
+    panel.cancelLaunchRequested.connect(bridge.cancel_launches)
+    panel.restartWithDependentsRequested.connect(bridge.restart_with_dependents)
+    bridge.groupChanged.connect(panel.set_group_launch)
 
     bridge.profilesChanged.connect(
         lambda profiles, read_only: panel.set_profiles(profiles, read_only=read_only)
