@@ -274,3 +274,21 @@ async def test_env_file_precedence_and_errors(engine, tmp_path):
     (tmp_path / "bad.env").write_text("OK=1\nnot a line\n")
     with pytest.raises(Exception, match=r"bad.env, line 2: cannot parse 'not a line'"):
         launcher.launch(profile.with_changes(env_files=("bad.env",)))
+
+
+async def test_health_changes_become_runs_chart_markers(engine, tmp_path):
+    from procdeck.core.samples import MarkerKind
+
+    launcher = engine.profiles.launcher
+    flag = tmp_path / "up"
+    flag.write_text("")
+    run_id = launcher.launch(
+        Profile("svc", SLEEP, readiness=exec_probe(f"test -f {flag}", failure_threshold=2))
+    )
+    await wait_for(lambda: launcher.run_of(run_id).health is Health.HEALTHY)
+    flag.unlink()
+    await wait_for(lambda: launcher.run_of(run_id).health is Health.UNHEALTHY)
+    kinds = [m.kind for m in engine.monitor.history.markers(f"run/{run_id}")]
+    assert MarkerKind.HEALTHY in kinds and kinds.index(MarkerKind.HEALTHY) < kinds.index(MarkerKind.UNHEALTHY)
+    assert engine.processes.info(run_id).state is RunState.RUNNING  # was healthy once: not stopped
+    await engine.processes.stop(run_id)
