@@ -104,3 +104,52 @@ def _cwd(process: psutil.Process) -> str:
         return process.cwd()
     except psutil.Error:
         return ""
+
+
+def test_group_env_file_precedence_and_a_malformed_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    (tmp_path / "group.env").write_text("A=group\nB=group\nC=group\n")
+    (tmp_path / "own.env").write_text("B=own-file\nC=own-file\n")
+    (tmp_path / "bad.env").write_text("A=1\n=oops\n")
+    show = "import os; print('VALUES', *(os.environ.get(k) for k in 'ABC'))"
+    (cfg / "profiles.toml").write_text(
+        textwrap.dedent(
+            f"""\
+            schema = 1
+
+            [groups.g]
+            env_file = "{tmp_path / "group.env"}"
+
+            [[profiles]]
+            name = "show"
+            command = [{json.dumps(sys.executable)}, "-c", {json.dumps(show)}]
+            cwd = "{tmp_path}"
+            group = "g"
+            env_files = ["own.env"]
+
+            [profiles.env]
+            C = "own"
+
+            [[profiles]]
+            name = "bad"
+            command = ["true"]
+            cwd = "{tmp_path}"
+            group = "h"
+            env_files = ["bad.env"]
+            """
+        )
+    )
+    run = subprocess.run(
+        [*PROCDECK, "run", "--config-dir", str(cfg), "--group", "g"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "VALUES group own-file own" in run.stdout, run.stdout + run.stderr
+    assert run.returncode == 0
+    bad = subprocess.run(
+        [*PROCDECK, "run", "--config-dir", str(cfg), "bad"], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode != 0
+    assert f"Profile 'bad': env file {tmp_path / 'bad.env'}, line 2: cannot parse '=oops'" in bad.stderr

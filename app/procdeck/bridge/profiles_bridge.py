@@ -19,6 +19,7 @@ from procdeck.core.process_spec import SpecError
 from procdeck.core.profile import Profile, WorkerJob
 from procdeck.core.profile_run import ProfileRun
 from procdeck.engine.profiles.codec import ProfileFileError
+from procdeck.engine.profiles.env_files import group_env_file
 from procdeck.engine.profiles.importers import ImportFailed, import_process_compose, import_procfile
 from procdeck.engine.profiles.service import ProfilesService
 from procdeck.engine.profiles.store import ConflictError, LoadState, StoreError, import_file, write_export
@@ -212,7 +213,9 @@ class ProfilesBridge(QObject):
             self._launch_job(profile.name, profile.job)
             return None
         try:
-            run_id = self._launcher.launch(profile)
+            run_id = self._launcher.launch(
+                profile, group_env_file=group_env_file(self._store.state.extra, profile.group)
+            )
         except (SpecError, RuntimeError) as exc:
             self.failed.emit(str(exc))
             return None
@@ -241,7 +244,10 @@ class ProfilesBridge(QObject):
             self.failed.emit(f"No profiles in group {group!r}.")
             return
         result = await self._launcher.launch_group(
-            profiles, names, lambda text: self.message.emit(f"Group {group!r}: {text}…")
+            profiles,
+            names,
+            lambda text: self.message.emit(f"Group {group!r}: {text}…"),
+            group_env_file=group_env_file(self._store.state.extra, group),
         )
         for run_id in result.started.values():
             self.launched.emit(run_id)

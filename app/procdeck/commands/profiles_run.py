@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from functools import partial
 from typing import BinaryIO
 
 import anyio
@@ -31,6 +32,7 @@ from procdeck.core.profile_run import ProfileRun
 from procdeck.core.run_state import RunState
 from procdeck.engine.engine import Engine
 from procdeck.engine.output.run_output import RunOutput
+from procdeck.engine.profiles.env_files import group_env_file
 from procdeck.engine.profiles.launcher import GroupResult
 
 EXIT_CANNOT_START = 127
@@ -81,10 +83,18 @@ def handle_profiles(args) -> int:  # type: ignore[no-untyped-def]
     except CommandError as exc:
         print(f"procdeck: {exc}", file=sys.stderr)
         return EXIT_PROBLEM
-    return anyio.run(run_profiles_headless, profiles, names, bool(args.group))
+    group = args.group or profiles[names[0]].group
+    return anyio.run(
+        partial(run_profiles_headless, group_env=group_env_file(state.extra, group)),
+        profiles,
+        names,
+        bool(args.group),
+    )
 
 
-async def run_profiles_headless(profiles: dict[str, Profile], names: list[str], prefixed: bool) -> int:
+async def run_profiles_headless(
+    profiles: dict[str, Profile], names: list[str], prefixed: bool, *, group_env: str | None = None
+) -> int:
     out, err = sys.stdout.buffer, sys.stderr.buffer
 
     def output_for(_run_id: int, spec: ProcessSpec) -> RunOutput:
@@ -120,10 +130,12 @@ async def run_profiles_headless(profiles: dict[str, Profile], names: list[str], 
         async with anyio.create_task_group() as tg:
             tg.start_soon(_stop_on_signal, engine, tg.cancel_scope)
             if prefixed:
-                result = await launcher.launch_group(profiles, names, on_state=on_state)
+                result = await launcher.launch_group(
+                    profiles, names, on_state=on_state, group_env_file=group_env
+                )
             else:
                 try:
-                    result.started[names[0]] = launcher.launch(profiles[names[0]])
+                    result.started[names[0]] = launcher.launch(profiles[names[0]], group_env_file=group_env)
                 except SpecError as exc:
                     result.skipped[names[0]] = str(exc)
             for name, why in result.skipped.items():

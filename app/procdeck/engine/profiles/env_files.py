@@ -1,6 +1,7 @@
 """Env files (dotenv format) for profiles, parsed with python-dotenv.
 
-Precedence, lowest first: the group's env file, the profile's env files in the order
+Precedence, lowest first: the group's env file (``[groups.NAME] env_file = "..."`` in
+profiles.toml), the profile's env files in the order
 listed, then the profile's own environment entries (which can also unset a variable).
 A missing, unreadable or malformed file is an EnvFileError naming the file and line;
 python-dotenv itself would only log a warning and skip the line.
@@ -9,7 +10,8 @@ python-dotenv itself would only log a warning and skip the line.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
@@ -64,3 +66,13 @@ def profile_env_files(profile: Profile, group_env_file: str | None = None) -> li
 def file_environment(profile: Profile, group_env_file: str | None = None) -> dict[str, str]:
     """What ``profile``'s env files set (its own entries still override these)."""
     return env_from_files(profile_env_files(profile, group_env_file))
+
+
+def group_env_file(extra: Mapping[str, Any], group: str | None) -> str | None:
+    """The env file of ``group`` from the profiles file's ``[groups.NAME] env_file = "..."``."""
+    if not group:
+        return None
+    groups = extra.get("groups")
+    table = groups.get(group) if isinstance(groups, dict) else None
+    path = table.get("env_file") if isinstance(table, dict) else None
+    return path if isinstance(path, str) and path.strip() else None
