@@ -186,3 +186,13 @@ def test_bad_files_are_clear_errors(tmp_path: Path, name: str, content: str | by
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ImportFailed, match="cannot read"):
         import_process_compose(tmp_path / "nope.yaml")
+
+
+def test_process_compose_loads_the_dotenv_beside_it(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("A=1\n")
+    result = _compose(
+        tmp_path, "processes:\n  p:\n    command: run\n    env_file: p.env\n    is_daemon: true\n"
+    )
+    (p,) = result.profiles
+    assert p.env_files == (str(tmp_path / ".env"), str(tmp_path / "p.env"))
+    assert "'is_daemon' is not supported" in " ".join(result.skipped)

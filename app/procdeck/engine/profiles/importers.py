@@ -114,7 +114,7 @@ def import_procfile(path: Path, *, group: str | None = None) -> ImportResult:
 _PC_KNOWN = {
     "command", "working_dir", "environment", "depends_on", "availability", "shutdown",
     "namespace", "description", "disabled", "readiness_probe", "liveness_probe", "ready_log_line",
-    "env_file", "vars", "is_daemon",
+    "env_file", "vars",
 }  # fmt: skip
 _PC_CONDITIONS = {
     "process_started": StartCondition.STARTED,
@@ -280,9 +280,10 @@ def import_process_compose(path: Path) -> ImportResult:
             result.skipped.append(f"top-level shell {key!r} is not supported")
     elif shell is not None:
         result.skipped.append("top-level shell is not a mapping")
-    for key in sorted(set(data) - {"processes", "environment", "version", "vars", "shell"}):
+    for key in sorted(set(data) - {"processes", "environment", "version", "vars", "shell", "disable_dotenv"}):
         result.skipped.append(f"top-level {key!r} is not supported")
     names = {str(n) for n in data["processes"]}
+    dotenv = (folder / ".env").is_file() and not data.get("disable_dotenv")
     for name, proc in data["processes"].items():
         name = str(name)
         where = f"process {name!r}"
@@ -333,10 +334,11 @@ def import_process_compose(path: Path) -> ImportResult:
                 result.skipped.append(f"{where}: ready_log_line ignored (it has a readiness_probe)")
             else:
                 readiness = Probe(ProbeKind.LOG_LINE, pattern=re.escape(log_line), period_s=1.0)
-        env_files: tuple[str, ...] = ()
+        # process-compose loads a .env beside the file first (unless disable_dotenv).
+        env_files: tuple[str, ...] = (str(folder / ".env"),) if dotenv else ()
         env_file = proc.get("env_file")
         if isinstance(env_file, str) and env_file:
-            env_files = (str((folder / Path(env_file).expanduser()).resolve()),)
+            env_files = (*env_files, str((folder / Path(env_file).expanduser()).resolve()))
         elif env_file:
             result.skipped.append(f"{where}: env_file is not a file name")
         deps: list[StartAfter] = []
