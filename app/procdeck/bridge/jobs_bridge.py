@@ -51,11 +51,16 @@ class JobsBridge(QObject):
         self._workers_timer.start()
         self._refreshing = False
         self._closed = False
-        self._unsubscribe = pool.subscribe(self._coalescer.poke)
+        self._unsubscribe = pool.subscribe(self._wake)
         self._unsubscribe_state: Callable[[], None] | None = None
         self._switching = False
 
     # -- engine -> Qt -----------------------------------------------------------------
+    def _wake(self) -> None:
+        self._coalescer.poke()
+        if not self._workers_timer.isActive() and not self._closed:
+            self._workers_timer.start()  # a dispatch may start workers: watch them again
+
     def flush_now(self) -> None:
         """Emit what changed since the last flush at once (tests call it)."""
         self._coalescer.flush_now()
@@ -81,6 +86,9 @@ class JobsBridge(QObject):
             self._refreshing = False
         if not self._closed:
             self.workersChanged.emit(workers)
+            if not workers and not self._pool.active_count:
+                # Nothing to watch until the pool changes (_wake) or the backend does.
+                self._workers_timer.stop()
 
     def publish_settings(self) -> None:
         self.settingsChanged.emit(self._pool.settings)
@@ -134,6 +142,8 @@ class JobsBridge(QObject):
                 self._unsubscribe_state = backend.subscribe_state(self.backendState.emit)
                 self.backendState.emit(backend.state)
             self.publish_settings()
+            if not self._closed:
+                self._workers_timer.start()
         finally:
             self._switching = False
 

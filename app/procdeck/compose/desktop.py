@@ -18,7 +18,7 @@ from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from procdeck.engine.profiles.paths import config_dir
-from procdeck.ui.about_dialog import AboutDialog
+from procdeck.ui.cursor_blink import BlinkTimeout
 from procdeck.ui.icons import action_icon, app_icon
 from procdeck.ui.notifier import DEFAULT_MIN_SECONDS, Notifier
 from procdeck.ui.settings_store import SettingsStore
@@ -26,6 +26,7 @@ from procdeck.ui.theme import ThemeManager, ThemeMode, restyle_charts
 
 if TYPE_CHECKING:
     from procdeck.compose.window import AppParts
+    from procdeck.ui.about_dialog import AboutDialog
 
 SETTINGS_FILE = "procdeck.ini"
 RUN_ACTION_ICONS = {"stop": "stop", "kill": "kill", "restart": "restart", "remove": "remove"}
@@ -48,6 +49,7 @@ class DesktopParts:
     restored: bool
     actions: dict[str, QAction] = field(default_factory=dict)
     about: AboutDialog | None = None
+    blink: BlinkTimeout | None = None
 
     def save(self, window: object) -> None:
         from PySide6.QtWidgets import QMainWindow
@@ -59,6 +61,8 @@ class DesktopParts:
         self.store.sync()
 
     def close(self) -> None:
+        if self.blink is not None:
+            self.blink.close()
         self.notifier.close()
         self.theme.close()
 
@@ -151,6 +155,7 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     notifier.enabled = store.bool_value("notifications/enabled", False)
     notifier.min_seconds = store.float_value("notifications/min_seconds", DEFAULT_MIN_SECONDS)
     desktop = DesktopParts(store=store, theme=theme, notifier=notifier, log_file=log_file, restored=False)
+    desktop.blink = BlinkTimeout(app, parent=window)  # idle: no cursor repaints forever
 
     # -- File -------------------------------------------------------------------------
     for action in window.menus["File"].actions():
@@ -240,6 +245,8 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
 
     def show_about() -> None:
         if desktop.about is None:
+            from procdeck.ui.about_dialog import AboutDialog  # on first open: ~35 ms of imports
+
             desktop.about = AboutDialog(log_file, window)
         if desktop.about.isVisible():
             desktop.about.raise_()

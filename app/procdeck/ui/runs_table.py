@@ -95,11 +95,28 @@ class RunsTable(QWidget):
         layout.addWidget(self.view)
         layout.addLayout(buttons)
 
+        # Uptimes of live runs move once a second; with no live run the ticker stops.
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(model.tick)
-        self._ticker.start()
+        model.dataChanged.connect(self._sync_ticker)
+        model.rowsInserted.connect(self._sync_ticker)
+        model.rowsRemoved.connect(self._sync_ticker)
+        model.modelReset.connect(self._sync_ticker)
+        self._sync_ticker()
         self._update_buttons()
+
+    def _sync_ticker(self, *_args: object) -> None:
+        live = any(info.state.is_live for info in self.model.infos())
+        if live != self._ticker.isActive():
+            if live:
+                self._ticker.start()
+            else:
+                self._ticker.stop()
+
+    @property
+    def ticking(self) -> bool:
+        return self._ticker.isActive()
 
     def current_run(self) -> int | None:
         index = self.view.currentIndex()
