@@ -271,10 +271,10 @@ def import_process_compose(path: Path) -> ImportResult:
     shell_argv: tuple[str, str] | None = None
     shell = data.get("shell")
     if isinstance(shell, dict):
-        command = str(shell.get("shell_command") or "bash")
+        shell_command = str(shell.get("shell_command") or "bash")
         argument = str(shell.get("shell_argument") or "-c")
-        if (command, argument) not in (("/bin/sh", "-c"), ("sh", "-c")):
-            shell_argv = (command, argument)
+        if (shell_command, argument) not in (("/bin/sh", "-c"), ("sh", "-c")):
+            shell_argv = (shell_command, argument)
         for key in sorted(set(shell) - {"shell_command", "shell_argument"}):
             result.skipped.append(f"top-level shell {key!r} is not supported")
     elif shell is not None:
@@ -289,7 +289,7 @@ def import_process_compose(path: Path) -> ImportResult:
         if not isinstance(proc, dict):
             result.skipped.append(f"{where}: not a mapping")
             continue
-        command: Any = proc.get("command")
+        command = proc.get("command")
         if not isinstance(command, str) or not command.strip():
             result.skipped.append(f"{where}: no command")
             continue
