@@ -1,13 +1,11 @@
 """Runs table and commands between the process engine and the window.
 
-Engine changes arrive at any rate (one per state change, output at pipe speed); the bridge
-collects them and emits at most ``UI_HZ`` times per second (``bridge/coalescer.py``), so the window repaints at
-display rate whatever the children do.
+Run state changes arrive at any rate; the bridge collects them and emits at most ``UI_HZ``
+times per second (``bridge/coalescer.py``). Output does not pass through here: each viewer
+has its own ``OutputRefresher`` on its run's output.
 """
 
 from __future__ import annotations
-
-import functools
 
 from PySide6.QtCore import QObject, Signal
 
@@ -22,7 +20,6 @@ from procdeck.engine.process_manager import ProcessManager, UnknownRun
 class EngineBridge(QObject):
     runsChanged = Signal(list)  # list[RunInfo], only the runs that changed
     runRemoved = Signal(int)
-    outputChanged = Signal(set)  # run ids with new output since the last emit
     failed = Signal(str)  # a command could not be carried out; text for the user
 
     def __init__(
@@ -33,57 +30,33 @@ class EngineBridge(QObject):
         self._spawner = spawner
         spawner.failed.connect(self.failed)
         self._dirty: dict[int, RunInfo] = {}
-        self._output_dirty: set[int] = set()
-        self._output_hooks: dict[int, object] = {}
         self._coalescer = Coalescer(self, self._flush, UI_INTERVAL_MS)
         self._unsubscribe = processes.subscribe(self._on_change, self._on_remove)
 
     # -- engine -> Qt -----------------------------------------------------------------
     def _on_change(self, info: RunInfo) -> None:
-        if info.run_id not in self._output_hooks:
-            output = self._processes.output(info.run_id)
-            self._output_hooks[info.run_id] = output.subscribe(
-                functools.partial(self._on_output, info.run_id)
-            )
         self._dirty[info.run_id] = info
         self._coalescer.poke()
 
     def _on_remove(self, run_id: int) -> None:
         self._dirty.pop(run_id, None)
-        self._output_dirty.discard(run_id)
-        unsubscribe = self._output_hooks.pop(run_id, None)
-        if callable(unsubscribe):
-            unsubscribe()
         self.runRemoved.emit(run_id)
-
-    def _on_output(self, run_id: int) -> None:
-        self._output_dirty.add(run_id)
-        self._coalescer.poke()
 
     def _flush(self) -> None:
         if self._dirty:
             changed, self._dirty = list(self._dirty.values()), {}
             self.runsChanged.emit(changed)
-        if self._output_dirty:
-            ids, self._output_dirty = self._output_dirty, set()
-            self.outputChanged.emit(ids)
 
     def flush_now(self) -> None:
         """Emit pending changes immediately (tests, shutdown)."""
         self._coalescer.flush_now()
 
     # -- queries ----------------------------------------------------------------------
-    def runs(self) -> list[RunInfo]:
-        return self._processes.runs()
-
     def output(self, run_id: int) -> RunOutput | None:
         try:
             return self._processes.output(run_id)
         except UnknownRun:
             return None
-
-    def live_count(self) -> int:
-        return sum(1 for info in self._processes.runs() if info.state.is_live)
 
     # -- Qt -> engine -----------------------------------------------------------------
     def launch(self, spec: ProcessSpec) -> int | None:
@@ -107,8 +80,4 @@ class EngineBridge(QObject):
 
     def close(self) -> None:
         self._unsubscribe()
-        for unsubscribe in self._output_hooks.values():
-            if callable(unsubscribe):
-                unsubscribe()
-        self._output_hooks.clear()
         self._coalescer.close()

@@ -137,12 +137,8 @@ def _literal(text: str, what: str) -> Any:
         detail = exc.msg if isinstance(exc, SyntaxError) and exc.msg else type(exc).__name__
         raise JobSpecError(
             f"{what} must be JSON or a Python literal (numbers, strings, lists, dicts, "
-            f"tuples, True/False/None); could not read {_clip(text)!r} ({detail})."
+            f"tuples, True/False/None); could not read {clip_text(text, 60)!r} ({detail})."
         ) from None
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_arguments(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -179,7 +175,9 @@ def parse_range(text: str) -> range | None:
     except (ValueError, SyntaxError):
         parts = None
     if not parts or len(parts) > 3 or not all(type(p) is int for p in parts):
-        raise JobSpecError(f"{_clip(text.strip())!r}: range takes one to three integers, e.g. range(0, 100).")
+        raise JobSpecError(
+            f"{clip_text(text.strip(), 60)!r}: range takes one to three integers, e.g. range(0, 100)."
+        )
     if len(parts) == 3 and parts[2] == 0:
         raise JobSpecError("range step must not be zero.")
     return range(*parts)

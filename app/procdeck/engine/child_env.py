@@ -100,10 +100,3 @@ def child_environment(
     if unbuffered and "PYTHONUNBUFFERED" not in overrides:
         environment["PYTHONUNBUFFERED"] = "1"
     return environment
-
-
-def user_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The user's environment: ``base`` (default: as Procdeck was started) without bundle changes."""
-    if base is None:
-        base = launch_environ() if is_frozen() else os.environ
-    return without_bundle_changes(base) if is_frozen() else dict(base)

@@ -123,13 +123,6 @@ class Sampler:
         self._workers = provider
         self.wake()
 
-    def set_run_provider(
-        self, provider: RunProvider | None, run_label: Callable[[int], str] | None = None
-    ) -> None:
-        self._runs = provider
-        if run_label is not None:
-            self._run_label = run_label
-
     def pin(self, pid: int, create_time: float, name: str = "") -> str:
         """Chart any process (and its descendants); returns its series group key."""
         key = pin_key(pid, create_time)

@@ -188,10 +188,6 @@ class RunOutput:
         return self.store.end
 
     @property
-    def dropped_lines(self) -> int:
-        return self.store.first
-
-    @property
     def lines(self) -> list[OutputLine]:
         """Every retained stream line as a value (tests, small outputs; never the UI)."""
         store = self.store

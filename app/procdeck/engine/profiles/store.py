@@ -194,9 +194,6 @@ class ProfileStore:
         except ProfileFileError:
             return None
 
-    def changed_on_disk(self) -> bool:
-        return _signature(self.path) != self._known_sig
-
     # -- writing ---------------------------------------------------------------------
 
     def save(self, profiles: Sequence[Profile], *, force: bool = False) -> LoadState:
@@ -275,15 +272,6 @@ class ProfileStore:
                     move_aside(self.path, "replaced")
             atomic_write(self.path, data)
         return self.load()
-
-    def move_broken_aside(self) -> Path | None:
-        """Start afresh: move an unreadable file aside (keeping it) and hold no profiles."""
-        with self._lock:
-            if self.state.error is None or not self.path.exists():
-                return None
-            target = move_aside(self.path)
-        self.load()
-        return target
 
     # -- edits (each one saves) -------------------------------------------------------
 
