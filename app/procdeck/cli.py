@@ -38,7 +38,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     everything = argv is None or any(a in HELP_FLAGS for a in argv)
     for name, module_name in SUBCOMMANDS.items():
-        if everything or name in argv:  # type: ignore[operator]
+        if everything or (argv is not None and name in argv):
             importlib.import_module(module_name).add_parser(subparsers)
         else:
             subparsers.add_parser(name)  # not on this command line: never parsed

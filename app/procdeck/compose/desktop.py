@@ -27,6 +27,7 @@ from procdeck.ui.theme import ThemeManager, ThemeMode, restyle_charts
 if TYPE_CHECKING:
     from procdeck.compose.window import AppParts
     from procdeck.ui.about_dialog import AboutDialog
+    from procdeck.ui.main_window import MainWindow
 
 SETTINGS_FILE = "procdeck.ini"
 RUN_ACTION_ICONS = {"stop": "stop", "kill": "kill", "restart": "restart", "remove": "remove"}
@@ -97,22 +98,19 @@ EXTRA_SHORTCUTS = {
 }
 
 
-def _complete_actions(window: object) -> None:
+def _complete_actions(window: MainWindow) -> None:
     """Every menu action gets a shortcut and a tooltip that names it.
 
     Panel toggles (View menu, one per dock) get Alt+1, Alt+2... in menu order; actions
     listed in EXTRA_SHORTCUTS get theirs when free; tooltips that only repeat the text
     say what the action does, and every tooltip ends with its shortcut.
     """
-    from PySide6.QtWidgets import QMainWindow
-
-    assert isinstance(window, QMainWindow)
-    menus = window.menus  # type: ignore[attr-defined]
+    menus = window.menus
     actions = [
         a for menu in menus.values() for a in menu.actions() if not a.isSeparator() and a.menu() is None
     ]
     used = {a.shortcut().toString() for a in actions if not a.shortcut().isEmpty()}
-    docks = {dock.toggleViewAction(): dock for dock in window.panels.values()}  # type: ignore[attr-defined]
+    docks = {dock.toggleViewAction(): dock for dock in window.panels.values()}
     panel_number = 1
     for action in actions:
         text = action.text().replace("&", "")

@@ -9,7 +9,7 @@ last profile became ready) are drawn with a thicker border.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from procdeck.core.group_graph import GroupLaunchState, GroupNode, NodeState
@@ -161,8 +161,8 @@ class GroupGraphView(QWidget):
         return "\n".join(lines)
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            point = event.pos()  # type: ignore[attr-defined]
+        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
+            point = event.pos()
             for name, rect in self._boxes.items():
                 if rect.contains(QPointF(point)):
                     self.setToolTip(self.tooltip_for(name))
