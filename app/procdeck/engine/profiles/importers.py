@@ -193,8 +193,10 @@ def _pc_probe(
     counts: dict[str, int] = {}
     for key in ("success_threshold", "failure_threshold"):
         value = raw.get(key)
-        good = isinstance(value, int) and not isinstance(value, bool) and value >= 1
-        counts[key] = int(value) if good else _PC_PROBE_DEFAULTS[key]
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            counts[key] = value
+        else:
+            counts[key] = _PC_PROBE_DEFAULTS[key]
     # process-compose turns values below 1 into its defaults; so do we.
     base = Probe(
         ProbeKind.EXEC,
@@ -271,10 +273,10 @@ def import_process_compose(path: Path) -> ImportResult:
     shell_argv: tuple[str, str] | None = None
     shell = data.get("shell")
     if isinstance(shell, dict):
-        command = str(shell.get("shell_command") or "bash")
+        shell_command = str(shell.get("shell_command") or "bash")
         argument = str(shell.get("shell_argument") or "-c")
-        if (command, argument) not in (("/bin/sh", "-c"), ("sh", "-c")):
-            shell_argv = (command, argument)
+        if (shell_command, argument) not in (("/bin/sh", "-c"), ("sh", "-c")):
+            shell_argv = (shell_command, argument)
         for key in sorted(set(shell) - {"shell_command", "shell_argument"}):
             result.skipped.append(f"top-level shell {key!r} is not supported")
     elif shell is not None:
