@@ -260,3 +260,27 @@ def test_group_launch_graph_health_and_restart_with_dependents(qt_run, qtbot, tm
             await until(lambda: "Last restart: restarted with dependents" in panel.details.text())
 
     qt_run(scenario)
+
+
+def test_the_editor_names_a_malformed_env_file(qt_run, qtbot, tmp_path):
+    (tmp_path / "bad.env").write_text("OK=1\nnot dotenv\n")
+    seed(tmp_path, [Profile("svc", py("pass"), cwd=str(tmp_path))])
+
+    async def scenario():
+        async with Engine(config_dir=tmp_path) as engine:
+            parts = build(engine, on_quit=lambda: None)
+            window, panel = parts.window, panel_of(parts)
+            qtbot.addWidget(window)
+            await until(lambda: names(panel) == ["svc"])
+            panel.select("svc")
+            editor = panel.open_editor(panel.current_profile())
+            editor.env_files.setPlainText("bad.env")
+            label = editor.errors["env_files"]
+            assert not label.isHidden()
+            assert (
+                label.text()
+                == f"env file {tmp_path / 'bad.env'}, line 2: cannot parse 'not dotenv' (expected NAME=value)."
+            )
+            editor.close()
+
+    qt_run(scenario)

@@ -9,7 +9,7 @@ anything: only the Launch buttons (or a double click) do.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont
@@ -267,6 +267,9 @@ class ProfilesPanel(QWidget):
                 self.tree.setCurrentItem(item)
                 return
 
+    # Set by the owner and handed to each editor: names a malformed env file.
+    env_file_check: Callable[[str], str | None] | None = None
+
     def open_editor(self, profile: Profile | None, *, as_new: bool = False) -> ProfileEditor:
         """Open the editor (window-modal, non-blocking); Save emits saveRequested."""
         if self.editor is not None:
@@ -275,6 +278,9 @@ class ProfilesPanel(QWidget):
         groups = [p.group for p in self._profiles if p.group]
         editing = profile if not as_new else None
         editor = ProfileEditor(profile, taken_names=taken, groups=groups, parent=self)
+        if self.env_file_check is not None:
+            editor.env_file_check = self.env_file_check
+            editor.validate()
         if as_new:
             editor.original = None
             editor._taken = set(taken)
