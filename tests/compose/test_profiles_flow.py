@@ -258,29 +258,33 @@ def test_group_launch_graph_health_and_restart_with_dependents(qt_run, qtbot, tm
             await until(lambda: engine.processes.info(api_run).pid not in (None, api_pid))
             panel.select("api")
             await until(lambda: "Last restart: restarted with dependents" in panel.details.text())
+            profiles = {p.name: p for p in panel.profiles()}
+            await engine.profiles.launcher.stop_group(profiles, list(profiles))
+            await until(lambda: window.live_runs() == 0)
+            parts.close()
 
     qt_run(scenario)
 
 
-def test_the_editor_names_a_malformed_env_file(qt_run, qtbot, tmp_path):
+def test_the_editor_names_a_malformed_env_file(qtbot, tmp_path):
+    from procdeck.compose.profiles import _env_file_checker
+    from procdeck.ui.profiles.panel import ProfilesPanel
+
     (tmp_path / "bad.env").write_text("OK=1\nnot dotenv\n")
-    seed(tmp_path, [Profile("svc", py("pass"), cwd=str(tmp_path))])
-
-    async def scenario():
-        async with Engine(config_dir=tmp_path) as engine:
-            parts = build(engine, on_quit=lambda: None)
-            window, panel = parts.window, panel_of(parts)
-            qtbot.addWidget(window)
-            await until(lambda: names(panel) == ["svc"])
-            panel.select("svc")
-            editor = panel.open_editor(panel.current_profile())
-            editor.env_files.setPlainText("bad.env")
-            label = editor.errors["env_files"]
-            assert not label.isHidden()
-            assert (
-                label.text()
-                == f"env file {tmp_path / 'bad.env'}, line 2: cannot parse 'not dotenv' (expected NAME=value)."
-            )
-            editor.close()
-
-    qt_run(scenario)
+    panel = ProfilesPanel()
+    qtbot.addWidget(panel)
+    panel.env_file_check = _env_file_checker()  # as compose.profiles.wire sets it
+    panel.set_profiles([Profile("svc", py("pass"), cwd=str(tmp_path))])
+    panel.select("svc")
+    editor = panel.open_editor(panel.current_profile())
+    editor.env_files.setPlainText("bad.env")
+    label = editor.errors["env_files"]
+    assert not label.isHidden()
+    assert (
+        label.text()
+        == f"env file {tmp_path / 'bad.env'}, line 2: cannot parse 'not dotenv' (expected NAME=value)."
+    )
+    (tmp_path / "bad.env").write_text("OK=1\nFIXED=2\n")  # a new version of the file is parsed again
+    editor.validate()
+    assert label.isHidden()
+    editor.close()
