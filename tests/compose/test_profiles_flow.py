@@ -186,3 +186,105 @@ def test_worker_job_profiles_launch_into_the_jobs_panel(qt_run, qtbot, tmp_path)
             parts.close()
 
     qt_run(scenario)
+
+
+def test_group_launch_graph_health_and_restart_with_dependents(qt_run, qtbot, tmp_path):
+    from procdeck.core.group_graph import NodeState
+    from procdeck.core.probes import Probe, ProbeKind
+    from procdeck.core.profile import StartAfter, StartCondition
+
+    flag = tmp_path / "db-up"
+    forever = "import time; time.sleep(60)"
+    seed(
+        tmp_path,
+        [
+            Profile(
+                "db",
+                py(
+                    f"import pathlib, time; time.sleep(0.3); pathlib.Path({str(flag)!r}).write_text(''); {forever}"
+                ),
+                group="g",
+                readiness=Probe(
+                    ProbeKind.EXEC, command=f"test -f {flag}", period_s=0.05, failure_threshold=1000
+                ),
+            ),
+            Profile("api", py(forever), group="g", start_after=(StartAfter("db", StartCondition.HEALTHY),)),
+            Profile(
+                "never",
+                py(forever),
+                group="g",
+                readiness=Probe(ProbeKind.EXEC, command="false", period_s=0.05, failure_threshold=2),
+            ),
+            Profile(
+                "blocked",
+                py("print('BLOCKED-RAN')"),
+                group="g",
+                start_after=(StartAfter("never", StartCondition.HEALTHY),),
+            ),  # fmt: skip
+        ],
+    )
+
+    async def scenario():
+        async with Engine(config_dir=tmp_path) as engine:
+            parts = build(engine, on_quit=lambda: None)
+            window, panel = parts.window, panel_of(parts)
+            qtbot.addWidget(window)
+            window.show()
+            await until(lambda: len(names(panel)) == 4)
+            panel.launchGroupRequested.emit("g")
+            await until(lambda: panel.graph.state is not None and panel.graph.state.settled)
+            state = panel.graph.state
+            assert not panel.graph_area.isHidden()
+            assert state.node("blocked").state is NodeState.BLOCKED
+            assert "waits on never, which failed its readiness probe" in state.node("blocked").detail
+            assert state.node("db").healthy_after_s is not None
+            await until(
+                lambda: (
+                    "running · healthy"
+                    in [window.runs_model.index(r, 2).data() for r in range(window.runs_model.rowCount())]
+                )
+            )
+            assert window.runs_model.rowCount() == 3  # db, api, never; blocked never ran
+            api_run = state.node("api").run_id
+            api_pid = engine.processes.info(api_run).pid
+            panel.select("db")
+            panel.restart_dependents_action.trigger()
+            await until(
+                lambda: (
+                    engine.profiles.launcher.run_of(api_run).last_restart_reason
+                    == "restarted with dependents"
+                )
+            )
+            await until(lambda: engine.processes.info(api_run).pid not in (None, api_pid))
+            panel.select("api")
+            await until(lambda: "Last restart: restarted with dependents" in panel.details.text())
+            profiles = {p.name: p for p in panel.profiles()}
+            await engine.profiles.launcher.stop_group(profiles, list(profiles))
+            await until(lambda: window.live_runs() == 0)
+            parts.close()
+
+    qt_run(scenario)
+
+
+def test_the_editor_names_a_malformed_env_file(qtbot, tmp_path):
+    from procdeck.compose.profiles import _env_file_checker
+    from procdeck.ui.profiles.panel import ProfilesPanel
+
+    (tmp_path / "bad.env").write_text("OK=1\nnot dotenv\n")
+    panel = ProfilesPanel()
+    qtbot.addWidget(panel)
+    panel.env_file_check = _env_file_checker()  # as compose.profiles.wire sets it
+    panel.set_profiles([Profile("svc", py("pass"), cwd=str(tmp_path))])
+    panel.select("svc")
+    editor = panel.open_editor(panel.current_profile())
+    editor.env_files.setPlainText("bad.env")
+    label = editor.errors["env_files"]
+    assert not label.isHidden()
+    assert (
+        label.text()
+        == f"env file {tmp_path / 'bad.env'}, line 2: cannot parse 'not dotenv' (expected NAME=value)."
+    )
+    (tmp_path / "bad.env").write_text("OK=1\nFIXED=2\n")  # a new version of the file is parsed again
+    editor.validate()
+    assert label.isHidden()
+    editor.close()

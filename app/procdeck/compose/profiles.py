@@ -8,6 +8,7 @@ stop/kill/remove in the runs table cancel a pending automatic restart. Loading t
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -16,6 +17,7 @@ from PySide6.QtGui import QAction
 from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.core.probes import Health
 from procdeck.core.profile import EnvVar, profile_from_spec, unique_name
+from procdeck.engine.profiles.env_files import EnvFileError, read_env_file
 from procdeck.ui.profiles.panel import ProfilesPanel
 
 if TYPE_CHECKING:
@@ -33,6 +35,28 @@ def _name_for(spec_name: str | None, command: str | tuple[str, ...]) -> str:
     return os.path.basename(first) or "profile"
 
 
+def _env_file_checker() -> Callable[[str], str | None]:
+    """For the editor: why an existing env file cannot be used, or None. Parsed once per
+    version of the file (path, modification time, size): validation runs on each edit."""
+    cache: dict[tuple[str, int, int], str | None] = {}
+
+    def check(path: str) -> str | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None  # the profile reports a missing file itself
+        key = (path, st.st_mtime_ns, st.st_size)
+        if key not in cache:
+            try:
+                read_env_file(path)
+                cache[key] = None
+            except EnvFileError as exc:
+                cache[key] = str(exc)
+        return cache[key]
+
+    return check
+
+
 def wire(parts: AppParts) -> tuple[ProfilesBridge, ProfilesPanel]:
     window = parts.window
     bridge = ProfilesBridge(parts.engine.profiles, parts.spawner, window)
@@ -48,6 +72,7 @@ def wire(parts: AppParts) -> tuple[ProfilesBridge, ProfilesPanel]:
     panel.restoreBackupRequested.connect(bridge.restore_backup)
     panel.importRequested.connect(bridge.import_path)
     panel.exportRequested.connect(bridge.export)
+    panel.env_file_check = _env_file_checker()
     panel.cancelLaunchRequested.connect(bridge.cancel_launches)
     panel.restartWithDependentsRequested.connect(bridge.restart_with_dependents)
     bridge.groupChanged.connect(panel.set_group_launch)

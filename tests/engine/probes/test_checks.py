@@ -154,3 +154,20 @@ async def test_log_line_matcher_splits_chunks_and_streams() -> None:
     matcher.feed(Stream.STDERR, b"boot\nlisten")
     matcher.feed(Stream.STDERR, b"ing on 8080\r\nmore")
     assert matcher.matched == "listening on 8080" and matcher.event.is_set()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "chunks", "matched"),
+    [
+        (r"^ready$", [b"x\r\nready\r\nmore\n"], "ready"),  # anchors at line ends, CRLF
+        (r"\Aready", [b"not ready\nready now\n"], "ready now"),  # \A means line start, per line
+        (r"a\sb", [b"a\nb\n"], None),  # would match across lines in the chunk, not in a line
+        (r"(?<=: )up", [b"db: up\n"], "db: up"),
+        (r"caf\u00e9", ["caf\u00e9 open\n".encode()[:4], "caf\u00e9 open\n".encode()[4:]], "caf\u00e9 open"),
+    ],
+)
+def test_log_line_matches_whole_lines_only(pattern: str, chunks: list[bytes], matched: str | None) -> None:
+    matcher = LineMatcher(pattern, ("stdout",))
+    for chunk in chunks:
+        matcher.feed(Stream.STDOUT, chunk)
+    assert matcher.matched == matched

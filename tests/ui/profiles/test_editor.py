@@ -182,3 +182,22 @@ def test_env_files_and_probes_survive_an_edit(qtbot, tmp_path: Path) -> None:
     assert not save_enabled(editor)
     editor.env_files.setPlainText("a.env")
     assert save_enabled(editor)
+
+
+def test_a_malformed_env_file_is_named_when_a_checker_is_given(qtbot, tmp_path: Path) -> None:
+    (tmp_path / "bad.env").write_text("x\n")
+    seen: list[str] = []
+
+    def check(path: str) -> str | None:
+        seen.append(path)
+        return (
+            f"env file {path}, line 1: cannot parse 'x' (expected NAME=value)."
+            if path.endswith("bad.env")
+            else None
+        )
+
+    editor = make(qtbot, Profile("svc", ["serve"], cwd=str(tmp_path)))
+    editor.env_file_check = check
+    editor.env_files.setPlainText("bad.env")
+    assert visible_errors(editor) == {"env_files": check(str(tmp_path / "bad.env"))}
+    assert not save_enabled(editor) and str(tmp_path / "bad.env") in seen

@@ -114,3 +114,19 @@ def test_panel_shows_graph_health_and_emits_intents(qtbot) -> None:
     with qtbot.waitSignal(panel.restartWithDependentsRequested) as signal:
         panel.restart_dependents_action.trigger()
     assert signal.args == ["server"]
+
+
+def test_graph_opens_in_its_own_window_and_follows_updates(qtbot) -> None:
+    panel = ProfilesPanel()
+    qtbot.addWidget(panel)
+    assert not panel.show_graph_action.isEnabled()
+    panel.set_group_launch(STATE)
+    panel.show_graph_action.trigger()
+    window = panel.graph_window
+    assert window is not None and window.isVisible()
+    view = window.findChild(GroupGraphView)
+    assert view.state is STATE and window.width() >= view.sizeHint().width()
+    later = GroupLaunchState(3, (GroupNode("x", NodeState.WAITING, "waits until y is healthy"),))
+    panel.set_group_launch(later)
+    assert view.state is later
+    window.close()

@@ -28,6 +28,12 @@ class LineMatcher:
 
     def __init__(self, pattern: str, streams: tuple[str, ...]) -> None:
         self._regex = re.compile(pattern)
+        # One search over a chunk's lines first, and per-line searches only when it hits:
+        # a line that matches on its own also matches in the chunk with ^/$ at line ends,
+        # unless the pattern uses \A, \Z or lookarounds (which see the neighbouring lines).
+        self._prefilter = (
+            None if re.search(r"\\[AZz]|\(\?<?[=!]", pattern) else re.compile(pattern, re.MULTILINE)
+        )
         self._streams = {Stream.STDOUT if s == "stdout" else Stream.STDERR for s in streams}
         self._partial = {Stream.STDOUT: b"", Stream.STDERR: b""}
         self.matched: str | None = None
@@ -36,11 +42,19 @@ class LineMatcher:
     def feed(self, stream: Stream, data: bytes) -> None:
         if self.matched is not None or stream not in self._streams:
             return
-        *lines, rest = (self._partial[stream] + data).split(b"\n")
+        buffer = self._partial[stream] + data
+        cut = buffer.rfind(b"\n") + 1
+        complete, rest = buffer[:cut], buffer[cut:]
         if len(rest) > self.MAX_PARTIAL:
-            lines.append(rest)
-            rest = b""
+            complete, rest = buffer + b"\n", b""
         self._partial[stream] = rest
+        if not complete:
+            return
+        if self._prefilter is not None:
+            text = complete.decode("utf-8", "replace").replace("\r\n", "\n")
+            if self._prefilter.search(text) is None:
+                return
+        lines = complete[:-1].split(b"\n")
         for raw in lines:
             line = raw.decode("utf-8", "replace").removesuffix("\r")
             if self._regex.search(line):

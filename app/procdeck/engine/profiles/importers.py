@@ -6,6 +6,7 @@ profiles. Nothing is launched: an import only produces Profile values for the st
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 import signal
@@ -187,22 +188,24 @@ def _pc_probe(
     notes: list[str] = []
     if not isinstance(raw, dict):
         return None, [f"{where}: {role} is not a mapping"]
-    timing: dict[str, Any] = {
-        "initial_delay_s": _seconds(raw.get("initial_delay_seconds"), 0.0),
-        "period_s": _seconds(raw.get("period_seconds"), _PC_PROBE_DEFAULTS["period_seconds"]),
-        "timeout_s": _seconds(raw.get("timeout_seconds"), _PC_PROBE_DEFAULTS["timeout_seconds"]),
-    }
-    # process-compose turns values below 1 into its defaults; so do we.
-    timing["period_s"] = timing["period_s"] if timing["period_s"] >= 1 else 10.0
-    timing["timeout_s"] = timing["timeout_s"] if timing["timeout_s"] >= 1 else 1.0
-    counts: dict[str, Any] = {}
+    period = _seconds(raw.get("period_seconds"), _PC_PROBE_DEFAULTS["period_seconds"])
+    timeout = _seconds(raw.get("timeout_seconds"), _PC_PROBE_DEFAULTS["timeout_seconds"])
+    counts: dict[str, int] = {}
     for key in ("success_threshold", "failure_threshold"):
         value = raw.get(key)
-        counts[key] = (
-            value
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 1
-            else _PC_PROBE_DEFAULTS[key]
-        )
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            counts[key] = value
+        else:
+            counts[key] = _PC_PROBE_DEFAULTS[key]
+    # process-compose turns values below 1 into its defaults; so do we.
+    base = Probe(
+        ProbeKind.EXEC,
+        initial_delay_s=_seconds(raw.get("initial_delay_seconds"), 0.0),
+        period_s=period if period >= 1 else 10.0,
+        timeout_s=timeout if timeout >= 1 else 1.0,
+        success_threshold=counts["success_threshold"],
+        failure_threshold=counts["failure_threshold"],
+    )
     for key in sorted(set(raw) - {"exec", "http_get", "initial_delay_seconds", "period_seconds",
                                   "timeout_seconds", "success_threshold", "failure_threshold"}):  # fmt: skip
         notes.append(f"{where}: {role} {key!r} is not supported")
@@ -214,7 +217,7 @@ def _pc_probe(
         workdir = exec_.get("working_dir")
         if isinstance(workdir, str) and workdir:
             command = f"cd {shlex.quote(str((folder / render(workdir)).resolve()))} && {command}"
-        return Probe(ProbeKind.EXEC, command=command, **timing, **counts), notes
+        return dataclasses.replace(base, command=command), notes
     if isinstance(raw.get("http_get"), dict):
         http = raw["http_get"]
         port_raw = http.get("num_port") or http.get("port")
@@ -224,8 +227,9 @@ def _pc_probe(
         status = http.get("status_code")
         status_range = (status, status) if isinstance(status, int) and status else (200, 200)
         headers = http.get("headers") or {}
-        probe = Probe(
-            ProbeKind.HTTP_GET,
+        probe = dataclasses.replace(
+            base,
+            kind=ProbeKind.HTTP_GET,
             host=render(str(http.get("host") or "127.0.0.1")),
             port=int(port_text),
             scheme=render(str(http.get("scheme") or "http")),
@@ -233,8 +237,6 @@ def _pc_probe(
             headers=tuple((str(k), str(v)) for k, v in headers.items()) if isinstance(headers, dict) else (),
             status_min=status_range[0],
             status_max=status_range[1],
-            **timing,
-            **counts,
         )
         return probe, notes
     return None, [*notes, f"{where}: {role} has neither exec nor http_get"]
@@ -283,8 +285,8 @@ def import_process_compose(path: Path) -> ImportResult:
         result.skipped.append(f"top-level {key!r} is not supported")
     names = {str(n) for n in data["processes"]}
     dotenv = (folder / ".env").is_file() and not data.get("disable_dotenv")
-    for raw_name, proc in data["processes"].items():
-        name = str(raw_name)
+    for name, proc in data["processes"].items():
+        name = str(name)
         where = f"process {name!r}"
         if not isinstance(proc, dict):
             result.skipped.append(f"{where}: not a mapping")

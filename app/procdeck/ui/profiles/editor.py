@@ -7,7 +7,8 @@ unless "Show secret values" is ticked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
@@ -515,6 +516,9 @@ class ProfileEditor(QDialog):
             extra=self._extra,
         )
 
+    # Set by the owner: parses an existing env file, returns why it cannot be used (or None).
+    env_file_check: Callable[[str], str | None] | None = None
+
     def problems(self) -> list[Problem]:
         p = self.profile()
         out = p.problems(check_paths=True)
@@ -524,6 +528,12 @@ class ProfileEditor(QDialog):
             out.insert(0, split_problem)
         if p.name.strip() and p.name in self._taken:
             out.append(Problem("name", f"A profile named {p.name!r} already exists."))
+        if self.env_file_check is not None:
+            for index, path in enumerate(p.env_files):
+                resolved = p.resolve_path(path)
+                message = self.env_file_check(resolved) if os.path.isfile(resolved) else None
+                if message:
+                    out.append(Problem(f"env_files[{index}]", message))
         for dep in p.start_after:
             if dep.profile and dep.profile != p.name and dep.profile not in self._taken:
                 out.append(Problem("start_after", f"There is no profile named {dep.profile!r}."))

@@ -9,11 +9,12 @@ anything: only the Launch buttons (or a double click) do.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -117,7 +118,12 @@ class ProfilesPanel(QWidget):
         self.cancel_launch_action.triggered.connect(self.cancelLaunchRequested)
         more.addActions([self.import_action, self.export_action, self.reload_action])
         more.addSeparator()
-        more.addActions([self.restart_dependents_action, self.cancel_launch_action])
+        self.show_graph_action = QAction("Show start-up graph", self)
+        self.show_graph_action.setEnabled(False)
+        self.show_graph_action.triggered.connect(self.show_graph_window)
+        more.addActions([self.restart_dependents_action, self.cancel_launch_action, self.show_graph_action])
+        self.graph_window: QDialog | None = None
+        self._window_graph: GroupGraphView | None = None
         self.more_button.setMenu(more)
         self.new_button.clicked.connect(lambda: self.open_editor(None))
         self.edit_button.clicked.connect(lambda: self.open_editor(self.current_profile()))
@@ -143,6 +149,7 @@ class ProfilesPanel(QWidget):
         self.details.setTextFormat(Qt.TextFormat.PlainText)
 
         self.graph = GroupGraphView()
+        self.graph.setToolTip("More → Show start-up graph opens it in its own window")
         self.graph_area = QScrollArea()
         self.graph_area.setObjectName("groupGraphArea")
         self.graph_area.setWidget(self.graph)
@@ -211,7 +218,31 @@ class ProfilesPanel(QWidget):
         """The latest group launch (its graph); a waiting one can be cancelled."""
         self.graph.set_state(state)
         self.graph_area.setVisible(state is not None)
+        self.graph_area.setMinimumHeight(min(self.graph.sizeHint().height() + 4, 160) if state else 0)
         self.cancel_launch_action.setEnabled(state is not None and not state.settled)
+        self.show_graph_action.setEnabled(state is not None)
+        if self._window_graph is not None:
+            self._window_graph.set_state(state)
+
+    def show_graph_window(self) -> None:
+        """The start-up graph in its own resizable window (the panel is often narrow)."""
+        if self.graph_window is None:
+            dialog = QDialog(self)
+            dialog.setObjectName("groupGraphWindow")
+            dialog.setWindowTitle("Start-up graph")
+            view = GroupGraphView()
+            area = QScrollArea()
+            area.setWidget(view)
+            area.setWidgetResizable(True)
+            layout = QVBoxLayout(dialog)
+            layout.addWidget(area)
+            self.graph_window, self._window_graph = dialog, view
+        assert self._window_graph is not None
+        view = self._window_graph
+        view.set_state(self.graph.state)
+        hint = view.sizeHint()
+        self.graph_window.resize(max(hint.width() + 40, 420), max(hint.height() + 40, 200))
+        self.graph_window.show()
 
     def _restart_with_dependents(self) -> None:
         profile = self.current_profile()
@@ -236,6 +267,9 @@ class ProfilesPanel(QWidget):
                 self.tree.setCurrentItem(item)
                 return
 
+    # Set by the owner and handed to each editor: names a malformed env file.
+    env_file_check: Callable[[str], str | None] | None = None
+
     def open_editor(self, profile: Profile | None, *, as_new: bool = False) -> ProfileEditor:
         """Open the editor (window-modal, non-blocking); Save emits saveRequested."""
         if self.editor is not None:
@@ -244,6 +278,9 @@ class ProfilesPanel(QWidget):
         groups = [p.group for p in self._profiles if p.group]
         editing = profile if not as_new else None
         editor = ProfileEditor(profile, taken_names=taken, groups=groups, parent=self)
+        if self.env_file_check is not None:
+            editor.env_file_check = self.env_file_check
+            editor.validate()
         if as_new:
             editor.original = None
             editor._taken = set(taken)
