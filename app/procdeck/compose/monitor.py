@@ -120,6 +120,10 @@ def wire(engine: Engine, window: MainWindow, spawner: TaskSpawner) -> MonitorPar
     return parts
 
 
+def _import_charts() -> None:
+    from procdeck.ui import charts  # noqa: F401  (pyqtgraph and numpy, ~0.3 s)
+
+
 def _chart_panel(
     bridge: MonitorBridge, name: str, index: int, empty: str | None = None
 ) -> LazyPanel[TimeChart]:
@@ -145,7 +149,11 @@ def _chart_panel(
 
     build_chart: Callable[[], TimeChart] = build
     panel: LazyPanel[TimeChart] = LazyPanel(
-        build_chart, settings_name=name, placeholder=empty or "Loading chart…", ready=empty is None
+        build_chart,
+        settings_name=name,
+        placeholder=empty or "Loading chart…",
+        ready=empty is None,
+        prepare=_import_charts,
     )
     if empty is not None:
 
