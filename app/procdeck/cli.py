@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from procdeck import __version__
 from procdeck.commands import desktop_entry_flags
@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.set_defaults(handler=_run_window)
     args = parser.parse_args(argv)
     for flag_module in FLAG_COMMANDS:
-        code = flag_module.from_flags(args)
+        code: int | None = flag_module.from_flags(args)
         if code is not None:
             return code
-    return int(args.handler(args))
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)

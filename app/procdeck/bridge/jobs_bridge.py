@@ -140,12 +140,9 @@ class JobsBridge(QObject):
                 self._unsubscribe_state()
                 self._unsubscribe_state = None
             await self._pool.use_backend(backend)
-            subscribe_state = getattr(backend, "subscribe_state", None)
-            if subscribe_state is not None and not self._closed:
-                self._unsubscribe_state = subscribe_state(self.backendState.emit)
-                self.backendState.emit(backend.state)  # type: ignore[attr-defined]
-            elif not self._closed:
-                self.backendState.emit(None)
+            if not self._closed:
+                self._unsubscribe_state = backend.subscribe_state(self.backendState.emit)
+                self.backendState.emit(backend.state)
             self.publish_settings()
             if not self._closed:
                 self._workers_timer.start()
@@ -156,10 +153,11 @@ class JobsBridge(QObject):
         if not self._pool.cancel(job_id):
             info = self._pool.info(job_id)
             if not info.state.is_final:
+                backend = self._pool.backend
                 why = (
-                    "Dask cannot interrupt a running task"
-                    if self._pool.backend.name == "dask"
-                    else "it is not cancellable"
+                    "it is not cancellable"
+                    if backend.can_interrupt(True)
+                    else f"{backend.label} cannot interrupt a running task"
                 )
                 self.failed.emit(
                     f"Job {job_id} keeps running until it finishes ({why}); Kill job stops its worker."

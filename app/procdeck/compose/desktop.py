@@ -7,6 +7,7 @@ Settings live in ``procdeck.ini`` beside the profiles, in the config folder
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +68,11 @@ class DesktopParts:
 
 
 def _action(
-    parts: AppParts, text: str, tip: str, shortcut: QKeySequence | str | None = None, icon: str | None = None
+    parts: AppParts,
+    text: str,
+    tip: str,
+    shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    icon: str | None = None,
 ) -> QAction:
     action = QAction(text, parts.window)
     if shortcut is not None:
@@ -162,7 +167,12 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     launch = _action(parts, "&Launch", "Launch the command in the launcher bar", "Ctrl+Return", "launch")
     launch.triggered.connect(window.launcher.submit)
     focus = _action(parts, "&New Command", "Type a new command in the launcher bar", "Ctrl+L")
-    focus.triggered.connect(lambda: (window.launcher.command.setFocus(), window.launcher.command.selectAll()))
+
+    def focus_command() -> None:
+        window.launcher.command.setFocus()
+        window.launcher.command.selectAll()
+
+    focus.triggered.connect(focus_command)
     run_menu = window.menus["Run"]
     first = run_menu.actions()[0] if run_menu.actions() else None
     run_menu.insertActions(first, [launch, focus]) if first else run_menu.addActions([launch, focus])
@@ -188,9 +198,7 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
         action.setCheckable(True)
         action.setChecked(theme.mode is mode)
         action.setToolTip(f"{text.replace('&', '')} colours for the whole window")
-        action.triggered.connect(
-            lambda _=False, m=mode: (theme.set_mode(m), store.set_value("appearance/theme", m.value))
-        )
+        action.triggered.connect(functools.partial(_choose_theme, theme, store, mode))
         group.addAction(action)
         theme_menu.addAction(action)
         desktop.actions[f"theme_{mode.value}"] = action
@@ -265,3 +273,8 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     _complete_actions(window)
     desktop.restored = store.restore_window(window)
     return desktop
+
+
+def _choose_theme(theme: ThemeManager, store: SettingsStore, mode: ThemeMode, _checked: bool = False) -> None:
+    theme.set_mode(mode)
+    store.set_value("appearance/theme", mode.value)

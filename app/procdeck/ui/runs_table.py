@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -122,7 +131,7 @@ class RunsTable(QWidget):
                 self.view.setCurrentIndex(index)
                 return
 
-    def _select_new_row(self, _parent, first: int, _last: int) -> None:
+    def _select_new_row(self, _parent: QModelIndex | QPersistentModelIndex, first: int, _last: int) -> None:
         run_id = self.model.data(self.model.index(first, 0), RUN_ID_ROLE)
         self.select_run(run_id)
 
@@ -139,12 +148,12 @@ class RunsTable(QWidget):
         self.actions_by_name["restart"].setEnabled(info is not None)
         self.actions_by_name["remove"].setEnabled(info is not None)
 
-    def _emit_for_current(self, signal: Signal) -> None:
+    def _emit_for_current(self, signal: SignalInstance) -> None:
         run_id = self.current_run()
         if run_id is not None:
             signal.emit(run_id)
 
-    def _context_menu(self, pos) -> None:
+    def _context_menu(self, pos: QPoint) -> None:
         if self.current_run() is None:
             return
         menu = QMenu(self)

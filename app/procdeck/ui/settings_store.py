@@ -51,7 +51,7 @@ class SettingsStore:
 
     def float_value(self, key: str, default: float) -> float:
         try:
-            return float(self.settings.value(key, default))
+            return float(_number(self.settings.value(key, default)))
         except (TypeError, ValueError):
             return default
 
@@ -85,7 +85,7 @@ class SettingsStore:
         s.beginGroup("window")
         try:
             try:
-                version = int(s.value("layout_version", -1))
+                version = int(_number(s.value("layout_version", -1)))
             except (TypeError, ValueError):
                 version = -1
             geometry, state = s.value("geometry"), s.value("state")
@@ -139,3 +139,10 @@ def _persistent_widgets(window: QMainWindow) -> list[tuple[str, Any]]:
             if key:
                 found.append((key, widget))
     return found
+
+
+def _number(raw: object) -> str | float:
+    """A QSettings value (untyped: a string from an INI file, or the default) for int()/float()."""
+    if isinstance(raw, (str, int, float)):
+        return raw
+    raise TypeError(f"not a number: {raw!r}")

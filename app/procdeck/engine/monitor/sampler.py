@@ -205,9 +205,9 @@ class Sampler:
                 next_t += period
                 if next_t <= now:
                     next_t = now + period - ((now - next_t) % period)
-                self._rate_changed = anyio.Event()
+                rate_changed = self._rate_changed = anyio.Event()
                 with anyio.move_on_after(max(0.0, next_t - now)):
-                    await self._rate_changed.wait()  # type: ignore[union-attr]
+                    await rate_changed.wait()
                     next_t = time.monotonic()  # rate changed: tick now on the new grid
         self._scope = None
 

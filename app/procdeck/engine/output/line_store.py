@@ -223,6 +223,7 @@ class LineStore:
             bend = b.first + b.n
             if bend <= self._first or self._bytes > self.max_bytes:
                 self._bytes -= len(b.data)
+                # Free the slot in place (popping the front would be O(n)); nothing reads below _b0.
                 blocks[self._b0] = None  # type: ignore[call-overload]
                 self._b0 += 1
                 if self._first < bend:

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -37,6 +37,8 @@ from procdeck.engine.profiles import codec
 from procdeck.engine.profiles.atomic import atomic_write, fsync_dir, move_aside, remove_stale_temps
 from procdeck.engine.profiles.codec import ProfileFileError
 from procdeck.engine.profiles.paths import PROFILES_FILE
+
+_T = TypeVar("_T")
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +345,7 @@ class ProfileStore:
     async def asave(self, profiles: Sequence[Profile], *, force: bool = False) -> LoadState:
         return await anyio.to_thread.run_sync(lambda: self.save(profiles, force=force))
 
-    async def arun(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def arun(self, fn: Callable[..., _T], *args: Any) -> _T:
         """Run any store method (upsert, delete, restore_backup...) off the loop."""
         return await anyio.to_thread.run_sync(lambda: fn(*args))
 
