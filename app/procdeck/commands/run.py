@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 import anyio
 
-from procdeck.commands.profiles import add_config_dir_option
+from procdeck.commands.options import add_config_dir_option
 from procdeck.core.output import Stream
 from procdeck.core.process_spec import ProcessSpec, SpecError, parse_env_assignments
 from procdeck.core.run_state import RunState

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup
@@ -124,9 +124,7 @@ def _import_charts() -> None:
     from procdeck.ui import charts  # noqa: F401  (pyqtgraph and numpy, ~0.3 s)
 
 
-def _chart_panel(
-    bridge: MonitorBridge, name: str, index: int, empty: str | None = None
-) -> LazyPanel[TimeChart]:
+def _chart_panel(bridge: MonitorBridge, name: str, index: int, empty: str | None = None) -> LazyPanel[Any]:
     """A placeholder for one chart; the chart is built on first show (see LazyPanel).
 
     With ``empty`` (what to say while there is nothing to chart) the chart also waits for
@@ -148,7 +146,7 @@ def _chart_panel(
         return chart
 
     build_chart: Callable[[], TimeChart] = build
-    panel: LazyPanel[TimeChart] = LazyPanel(
+    panel: LazyPanel[Any] = LazyPanel(
         build_chart,
         settings_name=name,
         placeholder=empty or "Loading chart…",
