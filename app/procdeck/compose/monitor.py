@@ -120,9 +120,11 @@ def wire(engine: Engine, window: MainWindow, spawner: TaskSpawner) -> MonitorPar
     return parts
 
 
-def _chart_panel(
-    bridge: MonitorBridge, name: str, index: int, empty: str | None = None
-) -> LazyPanel[Any]:  # the chart class is looked up by name on first show (lazy import)
+def _import_charts() -> None:
+    from procdeck.ui import charts  # noqa: F401  (pyqtgraph and numpy, ~0.3 s)
+
+
+def _chart_panel(bridge: MonitorBridge, name: str, index: int, empty: str | None = None) -> LazyPanel[Any]:
     """A placeholder for one chart; the chart is built on first show (see LazyPanel).
 
     With ``empty`` (what to say while there is nothing to chart) the chart also waits for
@@ -144,8 +146,12 @@ def _chart_panel(
         return chart
 
     build_chart: Callable[[], TimeChart] = build
-    panel: LazyPanel[TimeChart] = LazyPanel(
-        build_chart, settings_name=name, placeholder=empty or "Loading chart…", ready=empty is None
+    panel: LazyPanel[Any] = LazyPanel(
+        build_chart,
+        settings_name=name,
+        placeholder=empty or "Loading chart…",
+        ready=empty is None,
+        prepare=_import_charts,
     )
     if empty is not None:
 

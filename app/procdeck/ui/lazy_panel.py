@@ -7,6 +7,8 @@ Qt but never painted) schedules the build for the next loop iteration, so the wi
 contains it is painted first; ``content()`` builds at once for code that needs the real
 widget now. ``built`` is emitted with the content once it exists. A panel created with
 ``ready=False`` (nothing to show yet) waits for ``set_ready()`` before building on screen.
+``prepare`` (e.g. the imports) runs one loop iteration before the build, so that the loop
+is held up by two shorter steps rather than one long one.
 
 Saved state (procdeck.ui.settings_store.PersistentWidget) passes through: restored before
 the build, it is kept and handed to the content when it is built; saved before the build,
@@ -35,10 +37,12 @@ class LazyPanel(QWidget, Generic[W]):
         settings_name: str | None = None,
         placeholder: str = "Loading…",
         ready: bool = True,
+        prepare: Callable[[], object] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._factory = factory
+        self._prepare = prepare
         self._content: W | None = None
         self._pending_state: dict[str, Any] | None = None
         self._build_scheduled = False
@@ -98,6 +102,12 @@ class LazyPanel(QWidget, Generic[W]):
             QTimer.singleShot(0, self, self._build_if_shown)
 
     def _build_if_shown(self) -> None:
+        if self._content is None and self.isVisible() and self._prepare is not None:
+            # Two loop iterations instead of one long one: e.g. the imports, then the build.
+            prepare, self._prepare = self._prepare, None
+            prepare()
+            QTimer.singleShot(0, self, self._build_if_shown)
+            return
         self._build_scheduled = False
         if self._content is None and self.isVisible():
             self.content()

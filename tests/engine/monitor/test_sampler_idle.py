@@ -71,3 +71,22 @@ async def test_stop_while_parked_ends_run() -> None:
             await tg.start(sampler.run)
             await until(lambda: sampler.parked)
             sampler.stop()
+
+
+async def test_resting_republishes_so_late_markers_are_drawn(spawn) -> None:
+    proc = spawn(IDLE)
+    runs = [(1, proc.pid)]
+    sampler = Sampler(HistorySettings(rate_hz=10.0), runs=lambda: runs, workers=lambda: [])
+    sampler.set_system_wanted(False)
+    seen: list[object] = []
+    sampler.subscribe(seen.append)
+    async with anyio.create_task_group() as tg:
+        await tg.start(sampler.run)
+        await until(lambda: sampler.ticks >= 2)
+        runs.clear()  # the run ended
+        await until(lambda: sampler.parked)
+        ticks, published = sampler.ticks, len(seen)
+        assert published > ticks  # one more hand-out on resting, without a tick
+        sampler.on_run_info(RunInfo(1, ProcessSpec(("x",)), RunState.EXITED, pid=proc.pid))
+        assert len(seen) == published + 1 and sampler.ticks == ticks
+        sampler.stop()

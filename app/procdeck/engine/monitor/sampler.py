@@ -144,14 +144,20 @@ class Sampler:
         self.markers.update(info)
         if info.state.is_live:
             self.wake()
+        elif self.parked:
+            self._republish()
 
     def forget_run(self, run_id: int) -> None:
         """The run was removed from the list: drop its series and markers."""
         self.markers.forget(run_id)
         self.history.drop_group(run_key(run_id))
+        if self.parked:
+            self._republish()
 
     def add_marker(self, marker: RunMarker) -> None:
         self.history.add_marker(marker)
+        if self.parked:
+            self._republish()
 
     def subscribe(self, callback: SnapshotCallback) -> Callable[[], None]:
         return self._subscribers.add(callback)
@@ -202,8 +208,16 @@ class Sampler:
                     next_t = time.monotonic()  # rate changed: tick now on the new grid
         self._scope = None
 
+    def _republish(self) -> None:
+        """Hand the last snapshot out again: the history changed without a tick (a marker,
+        a dropped run), and a resting sampler sends nothing else that tells the charts."""
+        if self.last is not None:
+            for callback in list(self._subscribers):
+                callback(self.last)
+
     async def _park(self) -> None:
         self.parked = True
+        self._republish()  # the final state (e.g. an exit marker) gets drawn
         try:
             while not self.has_work():
                 self._woken = anyio.Event()

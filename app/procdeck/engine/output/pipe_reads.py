@@ -29,9 +29,9 @@ def widen(source: Any, size: int = PIPE_BYTES) -> int:
     """Grow the pipe behind ``source`` (an anyio process stream) to ``size`` bytes where
     possible; returns the read size to use with it."""
     stream: Any = getattr(source, "_stream", None)
-    transport = getattr(stream, "_transport", None)
+    transport: Any = getattr(stream, "_transport", None)
     setpipe = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
-    if transport is None or setpipe is None or not hasattr(stream, "_limit"):
+    if stream is None or transport is None or setpipe is None or not hasattr(stream, "_limit"):
         return DEFAULT_READ
     pipe = transport.get_extra_info("pipe")
     try:
