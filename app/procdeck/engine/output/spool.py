@@ -22,6 +22,9 @@ import threading
 import time
 from pathlib import Path
 
+from procdeck.core.private_files import ensure_private_dir, private_opener
+from procdeck.engine.output.settings import data_dir, log_dir
+
 _SUFFIXES = (".stdout.log", ".stderr.log")
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 _STOP = object()
@@ -118,6 +121,7 @@ class Spooler:
         self._files: dict[int, SpoolFile] = {}  # files with an open handle (writer thread only)
         self._since_prune = 0
         self._closing = False
+        self._folder_ready = False
         self.errors: list[str] = []
 
     # ------------------------------------------------------------- loop thread side
@@ -241,9 +245,11 @@ class Spooler:
         try:
             fh = f._fh
             if fh is None:
-                f.path.parent.mkdir(parents=True, exist_ok=True)
+                if not self._folder_ready:
+                    self._prepare_folder()
                 # Unbuffered: the batch goes to the kernel in one writev, no extra copy.
-                fh = f._fh = open(f.path, "ab", buffering=0)
+                # Owner-only (0600 whatever the umask): output can hold tokens.
+                fh = f._fh = open(f.path, "ab", buffering=0, opener=private_opener)
                 key = run_key(f.path)
                 self._open[key] = self._open.get(key, 0) + 1
                 self._files[id(f)] = f
@@ -263,6 +269,13 @@ class Spooler:
                 self._prune()
         except OSError as exc:
             self._fail(f, exc)
+
+    def _prepare_folder(self) -> None:
+        """The log folder (and the data folder it sits in) owner-only, 0700."""
+        if self.directory == log_dir():
+            ensure_private_dir(data_dir())
+        ensure_private_dir(self.directory)
+        self._folder_ready = True
 
     def _close_file(self, f: SpoolFile) -> None:
         fh = f._fh

@@ -31,6 +31,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from procdeck.core.private_files import ensure_private_dir, make_private_dir
 from procdeck.core.profile import Profile, unique_name
 from procdeck.engine.profiles import codec
 from procdeck.engine.profiles.atomic import atomic_write, fsync_dir, move_aside, remove_stale_temps
@@ -213,7 +214,7 @@ class ProfileStore:
                 raise ReadOnlyError(f"{self.path} was written by a newer Procdeck and is open read-only.")
             text = codec.dumps(profiles, extra=self.state.extra)
             data = text.encode("utf-8")
-            self.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            ensure_private_dir(self.config_dir)
             remove_stale_temps(self.path)
             remove_stale_temps(self.backup_path)
             current = _read(self.path)
@@ -372,7 +373,7 @@ def import_file(path: Path) -> codec.Document:
 
 def write_export(path: Path, profiles: Iterable[Profile]) -> None:
     """Write an export atomically (0600: it may hold secrets)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     atomic_write(path, export_text(profiles).encode("utf-8"))
     with contextlib.suppress(OSError):
         fsync_dir(path.parent)
