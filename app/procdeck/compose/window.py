@@ -20,6 +20,7 @@ from procdeck.core.jobs import DispatchRequest
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
+from procdeck.ui.settings_file import SettingsFile
 
 
 @dataclass
@@ -48,7 +49,7 @@ def build(
     on_quit: Callable[[], None],
     *,
     log_file: Path | None = None,
-    settings: desktop_feature.SettingsFile | None = None,
+    settings: SettingsFile | None = None,
     config_dir: str | None = None,
 ) -> AppParts:
     window = MainWindow()

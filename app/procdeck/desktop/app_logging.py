@@ -10,6 +10,7 @@ file descriptor, which must stay valid: a rotating handler swaps its file).
 from __future__ import annotations
 
 import faulthandler
+import io
 import logging
 import logging.handlers
 import os
@@ -64,10 +65,12 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     keep its mode.
     """
 
-    def _open(self) -> IO[str]:
-        return open(
+    def _open(self) -> io.TextIOWrapper:
+        stream = open(
             self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors, opener=private_opener
         )
+        assert isinstance(stream, io.TextIOWrapper)
+        return stream
 
 
 def start_logging(log_dir: Path | None = None, level: int = logging.INFO) -> LogSession:

@@ -226,7 +226,8 @@ class SettingsFile:
         if document.get("version") != FORMAT_VERSION:
             self._problem(f"has version {document.get('version')!r}; default settings used")
             return None
-        return document["values"]
+        values: dict[str, Any] = document["values"]
+        return values
 
     def _move_aside(self) -> None:
         target = self.path.with_name(f"{self.path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")

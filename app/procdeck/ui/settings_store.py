@@ -151,7 +151,8 @@ def _settings_key(widget: QWidget) -> str | None:
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QDockWidget) and parent.objectName():
-            return f"{parent.objectName()}/{type(widget).__name__}"
+            # A stand-in (ui.lazy_panel.LazyPanel) names the class of what it stands for.
+            return f"{parent.objectName()}/{getattr(widget, 'settings_name', type(widget).__name__)}"
         parent = parent.parentWidget()
     return None
 
@@ -159,7 +160,9 @@ def _settings_key(widget: QWidget) -> str | None:
 def _persistent_widgets(window: QMainWindow) -> list[tuple[str, Any]]:
     found = []
     for widget in window.findChildren(QWidget):
-        if isinstance(widget, PersistentWidget):
+        # The attribute test first: isinstance() against a runtime Protocol is slow, and
+        # a window has hundreds of widgets.
+        if hasattr(type(widget), "restore_settings_state") and isinstance(widget, PersistentWidget):
             key = _settings_key(widget)
             if key:
                 found.append((key, widget))

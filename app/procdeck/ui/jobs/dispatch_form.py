@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from procdeck.core.jobs import DispatchMode, DispatchRequest, JobSpecError, build_request
 from procdeck.tasks.builtin import EXAMPLES
+from procdeck.ui.settings_file import SettingsFile
 
 FOLDERS_KEY = "jobs/task_folders"
 
@@ -31,7 +32,9 @@ FOLDERS_KEY = "jobs/task_folders"
 class DispatchForm(QWidget):
     dispatchRequested = Signal(object)  # DispatchRequest
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: QSettings | SettingsFile | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._settings = settings
         self.target = QComboBox()
@@ -39,7 +42,9 @@ class DispatchForm(QWidget):
         self.target.setObjectName("jobTarget")
         for path, _ in EXAMPLES:
             self.target.addItem(path)
-        self.target.lineEdit().setPlaceholderText("package.module:function")
+        target_edit = self.target.lineEdit()
+        assert target_edit is not None  # setEditable(True) made it
+        target_edit.setPlaceholderText("package.module:function")
         self.args = QLineEdit(EXAMPLES[0][1])
         self.args.setObjectName("jobArgs")
         self.args.setPlaceholderText('[1, 2] or {"n": 10} (JSON or Python literal)')
@@ -170,7 +175,9 @@ class DispatchForm(QWidget):
         value = self._settings.value(FOLDERS_KEY, [])
         if isinstance(value, str):
             value = [value]
-        return [str(v) for v in value or [] if v]
+        if not isinstance(value, list):
+            return []
+        return [str(v) for v in value if v]
 
     def _save_folders(self) -> None:
         if self._settings is not None:
