@@ -6,16 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication
 
 from procdeck.compose.window import build
 from procdeck.engine.engine import Engine
+from procdeck.ui.settings_file import SettingsFile
 
 
-def _settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "procdeck.ini"), QSettings.Format.IniFormat)
+def _settings(tmp_path: Path) -> SettingsFile:
+    return SettingsFile(tmp_path / "settings.json")
 
 
 def _menu_texts(window, menu: str) -> list[str]:

@@ -6,19 +6,19 @@ from __future__ import annotations
 import anyio
 import psutil
 import pytest
-from PySide6.QtCore import QSettings
 
 from procdeck.compose.jobs import build_jobs_panel
 from procdeck.core.cluster_state import BackendChoice, ClusterStatus
 from procdeck.core.jobs import JobSpec
 from procdeck.engine.workers.local import open_local_pool
+from procdeck.ui.settings_file import SettingsFile
 from tests.compose.test_jobs_flow import states, until
 from tests.engine.workers.conftest import SAMPLE
 
 
 @pytest.fixture
 def settings(tmp_path):
-    return QSettings(str(tmp_path / "procdeck.ini"), QSettings.Format.IniFormat)
+    return SettingsFile(tmp_path / "settings.json")
 
 
 def test_choosing_dask_without_the_extra_is_a_message(qt_run, qtbot, settings, monkeypatch):

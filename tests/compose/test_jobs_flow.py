@@ -6,7 +6,7 @@ import json
 
 import anyio
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from procdeck.compose.jobs import build_jobs_panel
@@ -14,6 +14,7 @@ from procdeck.compose.window import build
 from procdeck.engine.engine import Engine
 from procdeck.engine.workers.local import open_local_pool
 from procdeck.ui.jobs.jobs_model import RESULT, STATE
+from procdeck.ui.settings_file import SettingsFile
 from tests.engine.workers.conftest import SAMPLE, wait_no_workers
 
 
@@ -30,7 +31,7 @@ def states(panel):
 
 @pytest.fixture
 def settings(tmp_path):
-    return QSettings(str(tmp_path / "procdeck.ini"), QSettings.Format.IniFormat)
+    return SettingsFile(tmp_path / "settings.json")
 
 
 def test_dispatch_once_and_batch_with_failures_copy_and_save(qt_run, qtbot, settings, tmp_path):

@@ -78,7 +78,10 @@ def test_bad_stored_choices(data, words):
 
 
 def test_describe_and_state_text():
-    assert BackendChoice.dask_local_cluster(1).describe() == "Dask local cluster (1 worker)"
+    assert (
+        BackendChoice.dask_local_cluster(1).describe()
+        == "Dask local cluster (1 worker, TLS, private to Procdeck)"
+    )
     assert BackendChoice.dask_scheduler("h").kind is BackendKind.DASK
     assert BackendChoice.dask_scheduler("h").dask_mode is DaskMode.SCHEDULER
     state = ClusterState(ClusterStatus.CONNECTED, "tcp://h:8786", workers=0, threads=0)
@@ -87,3 +90,16 @@ def test_describe_and_state_text():
     assert failed.describe() == "Dask: cannot use tcp://h:8786. OSError: refused."
     worker = ClusterWorkerInfo(pid=0, busy=False, address="tcp://a:1", name="w0")
     assert worker.label == "w0 (tcp://a:1)"
+
+
+def test_tls_files_mean_a_tls_address_and_required_encryption():
+    files = DaskSecurity("ca", "cert", "key")
+    bare = BackendChoice.dask_scheduler("h", files)
+    assert bare.address == "tls://h:8786" and bare.security.require_encryption
+    assert bare.describe() == "Dask scheduler tls://h:8786 (TLS, encryption required, host name not checked)"
+    for address in ("tcp://h:8786", "ws://h:1"):
+        with pytest.raises(BackendChoiceError, match="must start with tls://"):
+            BackendChoice.dask_scheduler(address, files)
+    with pytest.raises(BackendChoiceError, match="must start with tls://"):
+        BackendChoice.dask_scheduler("tcp://h:1", DaskSecurity(require_encryption=True))
+    assert BackendChoice.dask_scheduler("h").describe() == "Dask scheduler tcp://h:8786 (unencrypted)"

@@ -188,3 +188,23 @@ def test_results_json():
     assert data[0] == {"index": 0, "input": 1, "state": "done", "result": {"n": 1}, "error": None}
     assert data[1]["error"] == "ValueError: x" and data[1]["result"] is None
     assert data[2]["result"].startswith("<object object")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        "[" * 3000 + "]" * 3000,
+        '{"a":' * 3000 + "1" + "}" * 3000,
+        "(" * 5000 + "1" + ")" * 5000,
+    ],
+)
+def test_deeply_nested_arguments_are_a_clear_error_not_a_recursion_error(text: str) -> None:
+    with pytest.raises(JobSpecError, match="nested more than"):
+        parse_arguments(text)
+    with pytest.raises(JobSpecError, match="nested more than"):
+        parse_inputs(text)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    assert parse_arguments('["' + "[" * 500 + '"]') == (("[" * 500,), {})

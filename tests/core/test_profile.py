@@ -129,3 +129,27 @@ def test_launch_order_puts_dependencies_first_and_reports_cycles_and_unknowns() 
     assert order == ["db"]
     text = " ".join(p.message for p in problems)
     assert "cycle" in text and "ghost" in text
+
+
+def test_secret_env_is_masked_in_spec_and_run_reprs_and_kept_by_to_spec() -> None:
+    import dataclasses
+
+    from procdeck.core.process_spec import ProcessSpec
+    from procdeck.core.profile import profile_from_spec
+    from procdeck.core.run_state import RunInfo, RunState
+
+    profile = Profile(
+        "p", ("echo",), env=(EnvVar("TOKEN", "hunter2", secret=True), EnvVar("PLAIN", "visible"))
+    )
+    spec = profile.to_spec()
+    assert spec.secret_env == frozenset({"TOKEN"})
+    assert spec.env["TOKEN"] == "hunter2"  # the child still gets it
+    for text in (
+        repr(spec),
+        str(spec),
+        repr(RunInfo(1, spec, RunState.RUNNING)),
+        repr(dataclasses.replace(spec)),
+    ):
+        assert "hunter2" not in text and "visible" in text
+    assert profile_from_spec(spec, "again").env[0].secret is True
+    assert "x" in repr(ProcessSpec(("echo",), env={"A": "x"}))  # nothing secret: nothing masked

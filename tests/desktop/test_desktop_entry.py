@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +101,25 @@ def test_cli_install_and_uninstall(tmp_path: Path) -> None:
     )
     assert gone.returncode == 0 and "Removed Procdeck" in gone.stdout
     assert not (tmp_path / "applications" / "io.procdeck.Procdeck.desktop").exists()
+
+
+@pytest.mark.parametrize(
+    "path", ["/opt/pro\ndeck/procdeck", "/opt/x\rTerminal=true/procdeck", "/opt/tab\there"]
+)
+def test_a_control_character_in_the_install_path_cannot_add_a_line(tmp_path: Path, path: str) -> None:
+    with pytest.raises(DesktopEntryError, match="control character"):
+        install(home=tmp_path, argv=[path])
+    assert not (tmp_path / "applications").exists()
+
+
+def test_installed_files_are_owner_only(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        result = install(home=tmp_path / "data", argv=["/usr/bin/procdeck"])
+    finally:
+        os.umask(old)
+    for path in result.files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    for folder in (tmp_path / "data").rglob("*"):
+        if folder.is_dir():
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

@@ -154,4 +154,4 @@ def test_bundled_window_starts_logs_and_quits_cleanly(bundle: Path, tmp_path: Pa
         out, err = app.communicate(timeout=60)
         assert app.returncode == 0, err
         assert err == b""
-        assert (tmp_path / "config" / "procdeck.ini").is_file()  # layout saved for the next start
+        assert (tmp_path / "config" / "settings.json").is_file()  # layout saved for the next start

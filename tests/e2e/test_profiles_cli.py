@@ -190,3 +190,15 @@ def test_run_refuses_a_worker_job_profile_with_a_pointer_to_procdeck_job(tmp_pat
         "worker job" in result.stderr and "procdeck job procdeck.tasks.builtin:count_primes" in result.stderr
     )
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_export_to_stdout_masks_secrets_unless_asked(tmp_path: Path, cfg: Path) -> None:
+    masked = procdeck("profiles", "export", "hello", cfg=cfg)
+    assert masked.returncode == 0
+    assert "hunter2" not in masked.stdout and "TOKEN" in masked.stdout and "there" in masked.stdout
+    assert "secret values are masked" in masked.stderr
+    shown = procdeck("profiles", "export", "hello", "--include-secrets", cfg=cfg)
+    assert shown.returncode == 0 and "hunter2" in shown.stdout
+    out_file = tmp_path / "secret.toml"
+    assert procdeck("profiles", "export", "hello", "-o", str(out_file), cfg=cfg).returncode == 0
+    assert "hunter2" in out_file.read_text() and oct(out_file.stat().st_mode & 0o777) == "0o600"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
@@ -111,3 +112,29 @@ def test_real_child_sees_the_cleaned_environment(python: str) -> None:
         [python, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "['LD_LIBRARY_PATH', 'PROCDECK_CHILD']"
+
+
+_SNAPSHOT_PROBE = """
+import os, subprocess, sys
+import procdeck  # first, as every entry point does
+from procdeck.main import make_application  # imports PySide6
+from procdeck.engine.child_env import child_environment
+assert "PySide6" in sys.modules
+print("APP", os.environ.get("PYSIDE6_OPTION_PYTHON_ENUM"))
+code = "import os; print('CHILD', os.environ.get('PYSIDE6_OPTION_PYTHON_ENUM'))"
+env = child_environment({}, unbuffered=True)
+print(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip())
+"""
+
+
+@pytest.mark.parametrize("user_value", [None, "1"])
+def test_children_do_not_get_what_importing_qt_set(python: str, user_value: str | None) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYSIDE6_OPTION_PYTHON_ENUM"}
+    if user_value is not None:
+        env["PYSIDE6_OPTION_PYTHON_ENUM"] = user_value
+    out = subprocess.run(
+        [python, "-c", _SNAPSHOT_PROBE], env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split("\n")
+    if user_value is None:
+        assert out[0] != "APP None"  # Qt did set it in Procdeck's own environment...
+    assert out[1] == f"CHILD {user_value}"  # ...and the child has exactly what the user had

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+import pytest
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QTabWidget
 
+from procdeck.ui.settings_file import SettingsFile
 from procdeck.ui.settings_store import LAYOUT_VERSION, SettingsStore
 
 
@@ -30,8 +37,8 @@ def _window(qtbot) -> QMainWindow:
     return window
 
 
-def _settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "procdeck.ini"), QSettings.Format.IniFormat)
+def _settings(tmp_path: Path) -> SettingsFile:
+    return SettingsFile(tmp_path / "settings.json")
 
 
 def test_first_start_restores_nothing(qtbot, tmp_path: Path) -> None:
@@ -120,3 +127,126 @@ def test_panels_with_their_own_settings_persist(qtbot, tmp_path: Path) -> None:
     second.findChildren(QDockWidget)[0].setWidget(fresh)
     assert SettingsStore(_settings(tmp_path)).restore_window(second)
     assert fresh.window_s == 60.0 and fresh.paused is True
+
+
+def test_settings_file_is_owner_only_and_plain_json(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        store = SettingsStore(SettingsFile(tmp_path / "cfg" / "settings.json"))
+        store.set_value("appearance/theme", "dark")
+        store.set_value("window/geometry", QByteArray(b"\x00\x01\xff"))
+        store.sync()
+    finally:
+        os.umask(old_umask)
+    path = tmp_path / "cfg" / "settings.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    document = json.loads(path.read_text())
+    assert document["values"]["appearance/theme"] == "dark"
+    assert document["values"]["window/geometry"] == {"$bytes": "AAH/"}
+    again = SettingsFile(path)
+    assert again.value("window/geometry") == QByteArray(b"\x00\x01\xff")
+
+
+def test_objects_are_refused_when_saving(tmp_path: Path, caplog) -> None:
+    settings = SettingsFile(tmp_path / "settings.json")
+    settings.setValue("appearance/theme", object())
+    assert not settings.contains("appearance/theme")
+    assert "not saved" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b"[" * 100_000,
+        b'{"format": "procdeck-settings", "version": 1, "values": []}',
+        b'{"format": "other", "version": 1, "values": {}}',
+        b"\xff\xfe",
+    ],
+)
+def test_damaged_settings_give_defaults_and_are_kept_aside(tmp_path: Path, content: bytes, caplog) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    store = SettingsStore(SettingsFile(path))
+    assert store.str_value("appearance/theme", "system") == "system"
+    assert "default settings used" in caplog.text
+    kept = list(tmp_path.glob("settings.json.broken-*"))
+    assert len(kept) == 1 and kept[0].read_bytes() == content
+
+
+def test_values_of_the_wrong_type_are_ignored_per_key(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    values = {
+        "appearance/theme": ["dark"],
+        "notifications/min_seconds": {"$bytes": "!!"},
+        "notifications/enabled": "yes",
+        "window/layout_version": LAYOUT_VERSION,
+        "window/geometry": "not bytes",
+        "window/tabs/outputTabs": {"nested": [1, 2]},
+    }
+    path.write_text(json.dumps({"format": "procdeck-settings", "version": 1, "values": values}))
+    store = SettingsStore(SettingsFile(path))
+    assert store.str_value("appearance/theme", "system") == "system"
+    assert store.float_value("notifications/min_seconds", 10.0) == 10.0
+    assert store.bool_value("notifications/enabled", False) is True
+    window = _window(qtbot)
+    assert store.restore_window(window) is False
+    assert window.findChild(QTabWidget, "outputTabs").currentIndex() == 0
+
+
+def test_old_ini_is_migrated_without_unpickling(qtbot, tmp_path: Path) -> None:
+    """Plain values and bytes come over; @Variant entries (pickles) are dropped unread."""
+    first = _window(qtbot)
+    first.findChild(QTabWidget, "outputTabs").setCurrentIndex(1)
+    geometry = bytes(first.saveGeometry().data())
+    ini = tmp_path / "procdeck.ini"
+    marker = tmp_path / "MARKER"
+    _write_hostile_ini(ini, marker, geometry=geometry)
+    settings = SettingsFile(tmp_path / "settings.json", legacy_ini=ini)
+    assert not marker.exists()
+    assert settings.value("window/geometry") == QByteArray(geometry)
+    assert settings.value("jobs/task_folders") == ["/a b", "c,d"]
+    assert settings.value("notifications/min_seconds") == "2.5"
+    assert not settings.contains("appearance/theme")
+    assert not settings.contains("window/state")
+    assert any("appearance/theme" in p and "@Variant" in p for p in settings.problems)
+    assert (tmp_path / "settings.json").is_file() and ini.is_file()
+    store = SettingsStore(SettingsFile(tmp_path / "settings.json", legacy_ini=ini))
+    assert store.float_value("notifications/min_seconds", 1.0) == 2.5
+    assert store.str_value("appearance/theme", "system") == "system"
+    assert not marker.exists()
+
+
+def test_the_hostile_ini_really_runs_code_through_qsettings(tmp_path: Path) -> None:
+    """The file of the migration test is a real attack: QSettings runs it (in a child)."""
+    ini = tmp_path / "procdeck.ini"
+    marker = tmp_path / "MARKER"
+    _write_hostile_ini(ini, marker, geometry=b"\x01")
+    code = (
+        "import sys\nfrom PySide6.QtCore import QSettings\n"
+        "QSettings(sys.argv[1], QSettings.Format.IniFormat).value('appearance/theme')\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(ini)], check=False, timeout=120, capture_output=True)
+    assert marker.exists()
+
+
+def _write_hostile_ini(ini: Path, marker: Path, *, geometry: bytes) -> None:
+    """An ini as QSettings writes it, with pickled os.system calls under several keys."""
+    code = f"""
+import os, sys
+from PySide6.QtCore import QByteArray, QSettings
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("touch " + {str(marker)!r},))
+s = QSettings({str(ini)!r}, QSettings.Format.IniFormat)
+for key in ("appearance/theme", "window/state", "window/widgets/dock-charts/RunsChart"):
+    s.setValue(key, Evil())
+s.setValue("window/geometry", QByteArray(bytes.fromhex({geometry.hex()!r})))
+s.setValue("window/layout_version", {LAYOUT_VERSION})
+s.setValue("jobs/task_folders", ["/a b", "c,d"])
+s.setValue("notifications/min_seconds", 2.5)
+s.sync()
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    assert "PyObjectWrapper" in ini.read_text()

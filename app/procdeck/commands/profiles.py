@@ -62,7 +62,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add_config_dir_option(p)
     p.add_argument("names", nargs="*", metavar="NAME", help="profiles to export (default: all)")
     p.add_argument("--group", help="export this group")
-    p.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+    p.add_argument("-o", "--output", default="-", help="file to write, 0600 (default: stdout)")
+    p.add_argument(
+        "--include-secrets",
+        action="store_true",
+        help="print secret values to stdout too (masked there by default; files keep them)",
+    )
     p.set_defaults(handler=lambda args: _guard(cmd_export, args))
 
     p = sub.add_parser("path", help="print where the profiles file is")
@@ -216,7 +221,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.group:
         chosen = [p for p in chosen if p.group == args.group]
     if args.output == "-":
-        sys.stdout.write(export_text(chosen))
+        sys.stdout.write(export_text(chosen, include_secrets=args.include_secrets))
+        if not args.include_secrets and any(v.secret and v.value is not None for p in chosen for v in p.env):
+            print(
+                "note: secret values are masked; use -o FILE (written 0600) or --include-secrets to keep them.",
+                file=sys.stderr,
+            )
         return 0
     try:
         write_export(Path(args.output), chosen)

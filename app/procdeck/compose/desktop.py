@@ -1,8 +1,11 @@
 """Wires the desktop features into the window: menus, icons, theme, saved layout, About,
 notifications and the log folder.
 
-Settings live in ``procdeck.ini`` beside the profiles, in the config folder
-(``--config-dir``, else ``$PROCDECK_CONFIG_DIR``, else ``~/.config/procdeck`` on Linux).
+Settings live in ``settings.json`` beside the profiles, in the config folder
+(``--config-dir``, else ``$PROCDECK_CONFIG_DIR``, else ``~/.config/procdeck`` on Linux):
+plain values only (procdeck.ui.settings_file), never QSettings' ini format, which
+unpickles stored Python objects when it reads them. An old ``procdeck.ini`` is migrated
+once without being unpickled.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication
 
@@ -21,6 +24,7 @@ from procdeck.engine.profiles.paths import config_dir
 from procdeck.ui.cursor_blink import BlinkTimeout
 from procdeck.ui.icons import action_icon, app_icon
 from procdeck.ui.notifier import DEFAULT_MIN_SECONDS, Notifier
+from procdeck.ui.settings_file import SettingsFile
 from procdeck.ui.settings_store import SettingsStore
 from procdeck.ui.theme import ThemeManager, ThemeMode, restyle_charts
 
@@ -29,14 +33,15 @@ if TYPE_CHECKING:
     from procdeck.ui.about_dialog import AboutDialog
     from procdeck.ui.main_window import MainWindow
 
-SETTINGS_FILE = "procdeck.ini"
+SETTINGS_FILE = "settings.json"
+LEGACY_SETTINGS_FILE = "procdeck.ini"
 RUN_ACTION_ICONS = {"stop": "stop", "kill": "kill", "restart": "restart", "remove": "remove"}
 
 
-def open_settings(directory: str | os.PathLike[str] | None = None) -> QSettings:
+def open_settings(directory: str | os.PathLike[str] | None = None) -> SettingsFile:
     """The settings file in ``directory``, or in the default config folder."""
-    path = config_dir(directory) / SETTINGS_FILE
-    return QSettings(str(path), QSettings.Format.IniFormat)
+    folder = config_dir(directory)
+    return SettingsFile(folder / SETTINGS_FILE, legacy_ini=folder / LEGACY_SETTINGS_FILE)
 
 
 @dataclass
@@ -136,7 +141,9 @@ def _complete_actions(window: MainWindow) -> None:
         action.setToolTip(tip)
 
 
-def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings | None = None) -> DesktopParts:
+def wire(
+    parts: AppParts, *, log_file: Path | None = None, settings: SettingsFile | None = None
+) -> DesktopParts:
     window = parts.window
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -145,7 +152,7 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     window.setWindowIcon(icon)
 
     store = SettingsStore(settings if settings is not None else open_settings())
-    theme = ThemeManager(app, ThemeMode.parse(store.value("appearance/theme", "system")), parent=window)
+    theme = ThemeManager(app, ThemeMode.parse(store.str_value("appearance/theme", "system")), parent=window)
     theme.apply()
     restyle_charts(window)
     theme.changed.connect(lambda _dark: restyle_charts(window))

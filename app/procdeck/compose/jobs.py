@@ -8,10 +8,11 @@ from procdeck.bridge.jobs_bridge import JobsBridge
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.engine.workers.pool import JobPool
 from procdeck.ui.jobs.panel import JobsPanel
+from procdeck.ui.settings_file import SettingsFile
 
 
 def build_jobs_panel(
-    pool: JobPool, spawner: TaskSpawner | None, settings: QSettings | None = None
+    pool: JobPool, spawner: TaskSpawner | None, settings: QSettings | SettingsFile | None = None
 ) -> tuple[JobsPanel, JobsBridge]:
     """A Jobs panel connected to ``pool``; the caller owns both and closes the bridge."""
     panel = JobsPanel(settings)
@@ -43,7 +44,7 @@ def build_jobs_panel(
 
 
 def wire(
-    window: object, pool: JobPool, spawner: TaskSpawner, settings: QSettings | None = None
+    window: object, pool: JobPool, spawner: TaskSpawner, settings: QSettings | SettingsFile | None = None
 ) -> JobsBridge:
     """Add the Jobs panel to the main window; returns the bridge to close on quit."""
     from procdeck.ui.main_window import MainWindow

@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-
 from procdeck.bridge.engine_bridge import EngineBridge
 from procdeck.bridge.jobs_bridge import JobsBridge
 from procdeck.bridge.profiles_bridge import ProfilesBridge
@@ -22,6 +20,7 @@ from procdeck.core.jobs import DispatchRequest
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
+from procdeck.ui.settings_file import SettingsFile
 
 
 @dataclass
@@ -50,7 +49,7 @@ def build(
     on_quit: Callable[[], None],
     *,
     log_file: Path | None = None,
-    settings: QSettings | None = None,
+    settings: SettingsFile | None = None,
     config_dir: str | None = None,
 ) -> AppParts:
     window = MainWindow()

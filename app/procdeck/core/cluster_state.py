@@ -51,18 +51,18 @@ _SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
 _HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d+))?$")
 
 
-def parse_scheduler_address(text: str) -> str:
+def parse_scheduler_address(text: str, *, tls: bool = False) -> str:
     """Normalise what the user typed into a Dask address: ``tcp://host:8786``.
 
-    A bare ``host`` or ``host:port`` gets ``tcp://`` (and port 8786 when missing), as the
-    ``dask`` command line does.
+    A bare ``host`` or ``host:port`` gets ``tcp://`` (``tls://`` when ``tls``: TLS files
+    are given) and port 8786 when missing, as the ``dask`` command line does.
     """
     text = text.strip()
     if not text:
         raise BackendChoiceError("Enter the scheduler address, for example tcp://host:8786.")
     scheme, sep, rest = text.partition("://")
     if not sep:
-        scheme, rest = "tcp", text
+        scheme, rest = ("tls" if tls else "tcp"), text
     scheme = scheme.lower()
     if scheme not in _SCHEMES:
         raise BackendChoiceError(
@@ -129,7 +129,19 @@ class BackendChoice:
                     f"A local Dask cluster needs 1 to {MAX_LOCAL_WORKERS} workers, not {self.n_workers!r}."
                 )
         else:
-            object.__setattr__(self, "address", parse_scheduler_address(self.address))
+            sec = self.security
+            has_files = bool(sec.ca_file or sec.client_cert or sec.client_key)
+            address = parse_scheduler_address(self.address, tls=has_files)
+            object.__setattr__(self, "address", address)
+            if (has_files or sec.require_encryption) and not address.startswith("tls://"):
+                # Dask would connect in plain text over tcp:// and ignore the files.
+                raise BackendChoiceError(
+                    f"{address}: TLS is set up, so the address must start with tls:// "
+                    "(a tcp:// connection would not be encrypted)."
+                )
+            if has_files and not sec.require_encryption:
+                # With TLS files, TLS is what the user asked for: never fall back to plain.
+                object.__setattr__(self, "security", replace(sec, require_encryption=True))
             if self.address.startswith("tls://") and not (
                 self.security.ca_file and self.security.client_cert
             ):
@@ -159,8 +171,14 @@ class BackendChoice:
         if self.kind is BackendKind.LOCAL:
             return "Local worker processes"
         if self.dask_mode is DaskMode.LOCAL_CLUSTER:
-            return f"Dask local cluster ({self.n_workers} worker{'s' if self.n_workers != 1 else ''})"
-        return f"Dask scheduler {self.address}" + (" (TLS)" if self.security.enabled else "")
+            return (
+                f"Dask local cluster ({self.n_workers} worker{'s' if self.n_workers != 1 else ''}, "
+                "TLS, private to Procdeck)"
+            )
+        if self.address.startswith("tls://"):
+            # Dask checks the scheduler's certificate against the CA, not its host name.
+            return f"Dask scheduler {self.address} (TLS, encryption required, host name not checked)"
+        return f"Dask scheduler {self.address} (unencrypted)"
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind.value}

@@ -126,10 +126,40 @@ def import_path_of(func: Callable[..., Any]) -> str:
 # Arguments and inputs
 
 
+MAX_NESTING = 100  # deeper arguments are refused: parsing and pickling them would recurse
+
+
+def _nesting(text: str) -> int:
+    """How deeply brackets nest in ``text`` (strings ignored), without recursion."""
+    depth = deepest = 0
+    quote: str | None = None
+    escaped = False
+    for ch in text:
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[({":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "])}":
+            depth -= 1
+    return deepest
+
+
 def _literal(text: str, what: str) -> Any:
+    if _nesting(text) > MAX_NESTING:
+        raise JobSpecError(
+            f"{what} are nested more than {MAX_NESTING} levels deep; pass such data in a file instead."
+        )
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     try:
         return ast.literal_eval(text)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+SECRET_MASK = "••••••"
+
 
 class SpecError(ValueError):
     """A launch request that cannot be run as given; the message is for the user."""
@@ -30,7 +32,9 @@ class ProcessSpec:
 
     ``command`` is one shell string when ``shell`` is true (``sh -c`` semantics), else an
     argv tuple. ``env`` holds overrides on top of the inherited environment: a value of
-    ``None`` unsets the variable.
+    ``None`` unsets the variable. ``secret_env`` names the variables whose values are
+    secret: ``repr()`` (and so every log line, traceback or RunInfo that shows the spec)
+    masks them.
     """
 
     command: str | tuple[str, ...]
@@ -43,11 +47,13 @@ class ProcessSpec:
     mode: LaunchMode = LaunchMode.STREAM
     encoding: str = "utf-8"
     unbuffered: bool = True  # PYTHONUNBUFFERED=1 unless env sets it, so Python children stream
+    secret_env: frozenset[str] = field(default_factory=frozenset, hash=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.command, list):
             object.__setattr__(self, "command", tuple(self.command))
         object.__setattr__(self, "env", _frozen_env(self.env))
+        object.__setattr__(self, "secret_env", frozenset(self.secret_env))
         problem = self.problem()
         if problem:
             raise SpecError(problem)
@@ -76,6 +82,30 @@ class ProcessSpec:
         except ValueError:
             return f"Unknown stop signal: {self.stop_signal}."
         return None
+
+    def masked_env(self) -> dict[str, str | None]:
+        """``env`` with every secret value replaced by a mask (for showing or logging)."""
+        return {
+            k: (SECRET_MASK if k in self.secret_env and v is not None else v) for k, v in self.env.items()
+        }
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{f}={getattr(self, f)!r}"
+            for f in (
+                "command",
+                "shell",
+                "cwd",
+                "name",
+                "stop_signal",
+                "grace_s",
+                "mode",
+                "encoding",
+                "unbuffered",
+            )
+        )
+        secret = f", secret_env={sorted(self.secret_env)!r}" if self.secret_env else ""
+        return f"ProcessSpec({fields}, env={self.masked_env()!r}{secret})"
 
     @property
     def argv(self) -> tuple[str, ...]:

@@ -313,6 +313,7 @@ class Profile:
             name=self.name,
             stop_signal=int(signal.Signals[self.stop_signal]),
             grace_s=float(self.grace_s),
+            secret_env=self.secret_names,
         )
 
 
@@ -327,7 +328,7 @@ def profile_from_spec(spec: ProcessSpec, name: str) -> Profile:
         command=spec.command,
         shell=spec.shell,
         cwd=spec.cwd,
-        env=tuple(EnvVar(k, v) for k, v in spec.env.items()),
+        env=tuple(EnvVar(k, v, secret=k in spec.secret_env) for k, v in spec.env.items()),
         stop_signal=sig,
         grace_s=spec.grace_s,
     )

@@ -10,6 +10,7 @@ file descriptor, which must stay valid: a rotating handler swaps its file).
 from __future__ import annotations
 
 import faulthandler
+import io
 import logging
 import logging.handlers
 import os
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import IO
 
 import platformdirs
+
+from procdeck.core.private_files import ensure_private_dir, private_opener
 
 LOG_FILE_NAME = "procdeck.log"
 FAULT_FILE_NAME = "crash.log"
@@ -55,12 +58,31 @@ class LogSession:
             self._fault_stream = None
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are owner-only (0600) whatever the umask.
+
+    The log names commands, folders and errors; rotated files are renames of it and
+    keep its mode.
+    """
+
+    def _open(self) -> io.TextIOWrapper:
+        stream = open(
+            self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors, opener=private_opener
+        )
+        assert isinstance(stream, io.TextIOWrapper)
+        return stream
+
+
 def start_logging(log_dir: Path | None = None, level: int = logging.INFO) -> LogSession:
-    """Send log records to a rotating file and Python crashes to crash.log."""
+    """Send log records to a rotating file and Python crashes to crash.log.
+
+    The folder is Procdeck's own: created 0700 (tightened to 0700 if it was open to
+    others); the log and crash files are 0600.
+    """
     directory = log_dir if log_dir is not None else default_log_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(directory)
     log_file = directory / LOG_FILE_NAME
-    handler = logging.handlers.RotatingFileHandler(
+    handler = PrivateRotatingFileHandler(
         log_file, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True
     )
     handler.setFormatter(logging.Formatter(FORMAT))
@@ -70,7 +92,7 @@ def start_logging(log_dir: Path | None = None, level: int = logging.INFO) -> Log
     if root.level > level or root.level == logging.NOTSET:
         root.setLevel(level)
     fault_file = directory / FAULT_FILE_NAME
-    fault_stream = open(fault_file, "a", encoding="utf-8")
+    fault_stream = open(fault_file, "a", encoding="utf-8", opener=private_opener)
     faulthandler.enable(fault_stream, all_threads=True)
     logging.getLogger("procdeck").info("log started in %s", directory)
     return LogSession(directory, log_file, fault_file, handler, fault_stream)

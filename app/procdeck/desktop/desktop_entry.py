@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from procdeck.core.private_files import make_private_dir, write_private_atomic
 from procdeck.core.resource_paths import APP_ID, resources_dir
 
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
@@ -67,8 +68,21 @@ def exec_line(argv: list[str]) -> str:
     return " ".join(_quote_exec_arg(arg) for arg in argv)
 
 
+def _check_no_control_characters(argv: list[str]) -> None:
+    """A newline (or any control character) in a path would end the Exec line and let the
+    rest of the path add its own keys to the entry: refused, not escaped away."""
+    for arg in argv:
+        bad = next((ch for ch in arg if ord(ch) < 0x20 or ord(ch) == 0x7F), None)
+        if bad is not None:
+            raise DesktopEntryError(
+                f"Procdeck's path {arg!r} contains a control character ({bad!r}), which a desktop "
+                "entry cannot hold safely; install Procdeck in a folder whose path has none."
+            )
+
+
 def render_desktop_file(template: str, argv: list[str]) -> str:
     """The template with Exec/TryExec pointing at ``argv``."""
+    _check_no_control_characters(argv)
     lines = []
     for line in template.splitlines():
         if line.startswith("Exec="):
@@ -107,10 +121,8 @@ def _refresh_caches(base: Path) -> None:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    make_private_dir(path.parent)
+    write_private_atomic(path, data)
 
 
 def install(home: Path | None = None, argv: list[str] | None = None) -> InstallResult:

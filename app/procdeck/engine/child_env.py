@@ -15,10 +15,15 @@ A PyInstaller bundle changes its own environment before any Procdeck code runs:
 See https://pyinstaller.org/en/stable/common-issues-and-pitfalls.html
 ("Launching external programs from the Frozen Application").
 
+Importing PySide6 also changes Procdeck's own environment (it sets
+``PYSIDE6_OPTION_PYTHON_ENUM``), frozen or not.
+
 The bundle's first runtime hook (``packaging/rthook_launch_env.py``) snapshots the
 environment before the other hooks change it, in the module named by
-``LAUNCH_ENV_MODULE``. In a frozen app that snapshot is the base; the bootloader's own
-changes are then undone. Outside a bundle the base is the current ``os.environ``.
+``LAUNCH_ENV_MODULE``; outside a bundle ``procdeck/__init__.py`` takes the same snapshot
+before Qt is imported. That snapshot is the base; in a bundle the bootloader's own
+changes are then undone. Without a snapshot (Procdeck imported by a program that had
+already imported Qt) the base is the current ``os.environ``.
 """
 
 from __future__ import annotations
@@ -90,7 +95,7 @@ def child_environment(
     if frozen is None:
         frozen = is_frozen()
     if base is None:
-        base = launch_environ() if frozen else os.environ
+        base = launch_environ()
     environment = without_bundle_changes(base) if frozen else dict(base)
     for name, value in overrides.items():
         if value is None:

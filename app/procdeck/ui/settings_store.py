@@ -1,16 +1,22 @@
-"""Window geometry, dock layout, splitters and open tabs, kept across restarts (QSettings).
+"""Window geometry, dock layout, splitters and open tabs, kept across restarts.
 
-The composition root opens the QSettings file (its location is not the window's
-business) and hands it here. A first start, a layout saved by another version, or a
-damaged file all fall back to the default layout: restore() says whether it restored.
+The composition root opens the settings file (its location is not the window's
+business) and hands it here: a procdeck.ui.settings_file.SettingsFile (JSON of plain
+values, never unpickled objects); anything with QSettings' value/setValue API works.
+A first start, a layout saved by another version, or a damaged or hostile file all
+fall back to the default layout: restore() says whether it restored. Every value is
+checked for its expected type before use.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol, runtime_checkable
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QTabWidget, QWidget
+
+log = logging.getLogger("procdeck.settings")
 
 # Bump when docks are renamed or removed: an old saved state would misplace them.
 LAYOUT_VERSION = 1
@@ -23,7 +29,8 @@ class PersistentWidget(Protocol):
     Any widget in the window with these two methods is saved and restored with the
     window, under ``window/widgets/<objectName>`` (or ``<dock objectName>/<class>`` for
     an unnamed widget inside a named dock). The state
-    must be a dict of QSettings-friendly values (str, int, float, bool, lists of them).
+    must be a dict of plain values (str, int, float, bool, lists of them); values read
+    back may be of another type (an old file held strings): check them.
     """
 
     def settings_state(self) -> dict[str, Any]: ...
@@ -34,8 +41,8 @@ class PersistentWidget(Protocol):
 class SettingsStore:
     """Typed access to Procdeck's settings, plus saving and restoring a main window."""
 
-    def __init__(self, settings: QSettings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings  # a SettingsFile (or a QSettings in older tests)
 
     # -- plain values -----------------------------------------------------------------
     def value(self, key: str, default: Any = None) -> Any:
@@ -50,10 +57,27 @@ class SettingsStore:
         return default
 
     def float_value(self, key: str, default: float) -> float:
+        raw = self.settings.value(key, default)
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            return default
         try:
-            return float(_number(self.settings.value(key, default)))
+            value = float(raw)
         except (TypeError, ValueError):
             return default
+        return value if value == value and abs(value) != float("inf") else default
+
+    def int_value(self, key: str, default: int) -> int:
+        raw = self.settings.value(key, default)
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            return default
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            return default
+
+    def str_value(self, key: str, default: str) -> str:
+        raw = self.settings.value(key, default)
+        return raw if isinstance(raw, str) else default
 
     def set_value(self, key: str, value: Any) -> None:
         self.settings.setValue(key, value)
@@ -84,8 +108,9 @@ class SettingsStore:
         s = self.settings
         s.beginGroup("window")
         try:
+            raw_version = s.value("layout_version", -1)
             try:
-                version = int(_number(s.value("layout_version", -1)))
+                version = int(raw_version) if isinstance(raw_version, int | str) else -1
             except (TypeError, ValueError):
                 version = -1
             geometry, state = s.value("geometry"), s.value("state")
@@ -102,7 +127,7 @@ class SettingsStore:
             for tabs in window.findChildren(QTabWidget):
                 saved = s.value(f"tabs/{tabs.objectName()}") if tabs.objectName() else None
                 try:
-                    index = int(saved) if saved is not None else -1
+                    index = int(saved) if isinstance(saved, int | str) else -1
                 except (TypeError, ValueError):
                     index = -1
                 if 0 <= index < tabs.count():
@@ -110,7 +135,10 @@ class SettingsStore:
             for key, widget in _persistent_widgets(window):
                 state = s.value(f"widgets/{key}")
                 if isinstance(state, dict):
-                    widget.restore_settings_state(state)
+                    try:
+                        widget.restore_settings_state(state)
+                    except (TypeError, ValueError, AttributeError) as exc:
+                        log.warning("saved state of %s ignored: %s", key, exc)
             return True
         finally:
             s.endGroup()
@@ -139,10 +167,3 @@ def _persistent_widgets(window: QMainWindow) -> list[tuple[str, Any]]:
             if key:
                 found.append((key, widget))
     return found
-
-
-def _number(raw: object) -> str | float:
-    """A QSettings value (untyped: a string from an INI file, or the default) for int()/float()."""
-    if isinstance(raw, (str, int, float)):
-        return raw
-    raise TypeError(f"not a number: {raw!r}")

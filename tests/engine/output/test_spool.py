@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from procdeck.engine.output.spool import Spooler, run_key
 
@@ -73,3 +74,47 @@ def test_a_slow_disk_bounds_the_memory_queued(tmp_path):
     out.write(b"y" * 100)
     assert out.dropped == 100
     spooler.close(timeout=10)
+
+
+_OTHER_INSTANCE = """
+import sys, time
+from pathlib import Path
+from procdeck.engine.output.spool import Spooler
+spooler = Spooler(Path(sys.argv[1]), total_cap=1 << 40)
+out, _ = spooler.open_run(1, "other", run_cap=1 << 20)
+out.write(b"x" * 8000)
+while not out.path.exists() or out.path.stat().st_size < 8000:
+    time.sleep(0.01)
+print(out.path, flush=True)
+sys.stdin.read()  # keep the log open until told
+out.close()
+spooler.close(timeout=10)
+"""
+
+
+def test_pruning_never_deletes_another_running_instances_open_log(tmp_path):
+    import subprocess
+    import sys
+
+    other = subprocess.Popen(
+        [sys.executable, "-c", _OTHER_INSTANCE, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        other_log = Path(other.stdout.readline().strip())
+        os.utime(other_log, (time.time() - 2000, time.time() - 2000))  # the oldest of all
+        closed = tmp_path / "20200101-000000-1-0001-old-x.stdout.log"
+        closed.write_bytes(b"o" * 8000)
+        os.utime(closed, (time.time() - 1000, time.time() - 1000))
+        spooler = Spooler(tmp_path, total_cap=12_000)
+        out, _ = spooler.open_run(2, "mine", run_cap=1 << 20)
+        out.write(b"n" * 3000)
+        spooler.prune()
+        spooler.close(timeout=10)
+        assert other_log.exists() and other_log.stat().st_size == 8000  # still open elsewhere: kept
+        assert not closed.exists()  # a closed old log still goes
+    finally:
+        other.communicate("", timeout=30)
+    assert other.returncode == 0

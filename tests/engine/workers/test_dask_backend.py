@@ -177,7 +177,7 @@ async def test_workers_report_scheduler_metrics(pool):
     workers = await pool.workers()
     assert len(workers) == 2
     assert all(isinstance(w, ClusterWorkerInfo) for w in workers)
-    assert all(w.address.startswith("tcp://") and w.rss > 0 and w.local for w in workers)
+    assert all(w.address.startswith("tls://") and w.rss > 0 and w.local for w in workers)
     assert {w.pid for w in workers} == set(pool.backend.connection.pids.values())
     busy = [w for w in workers if w.busy]
     assert [(w.pid, w.job_id) for w in busy] == [(pid, job_id)]
@@ -185,7 +185,7 @@ async def test_workers_report_scheduler_metrics(pool):
     labelled = pool.backend.worker_pids()
     assert {p for _, p in labelled} == {w.pid for w in workers}
     assert sorted(pool.backend.live_pids()) == sorted(w.pid for w in workers)
-    assert all(label.startswith("dask ") and "tcp://127.0.0.1:" in label for label, _ in labelled)
+    assert all(label.startswith("dask ") and "tls://127.0.0.1:" in label for label, _ in labelled)
     await pool.wait(job_id)
 
 
@@ -244,7 +244,7 @@ async def test_lost_worker_fails_its_job_clearly(pool):
     await wait_for(lambda: any(s.message.endswith("joined.") for s in states))
     unsubscribe()
     messages = [s.message for s in states]
-    assert any(m.startswith("Worker tcp://") and m.endswith("was lost.") for m in messages)
+    assert any(m.startswith("Worker tls://") and m.endswith("was lost.") for m in messages)
     assert (await pool.run(spec("add", 2, 3))).state is JobState.DONE
 
 
@@ -430,3 +430,41 @@ async def test_tls_files_that_do_not_exist_are_a_state(tmp_path):
         state = await pool.backend.connection.wait_settled(TIMEOUT)
         assert state.status is ClusterStatus.FAILED
         assert f"TLS CA file not found: {tmp_path / 'missing-ca.pem'}" in state.message
+
+
+async def test_the_local_cluster_refuses_clients_without_its_credentials(pool, tmp_path):
+    """Another local program cannot use Procdeck's cluster to run code as the user."""
+    import subprocess
+    import sys
+
+    address = pool.backend.connection.cluster.scheduler_address
+    assert address.startswith("tls://127.0.0.1:")
+    marker = tmp_path / "ran"
+    attacker = (
+        "import pathlib, sys\n"
+        "from distributed import Client\n"
+        "client = Client(sys.argv[1], timeout=5)\n"
+        "client.run_on_scheduler(lambda: pathlib.Path(sys.argv[2]).write_text('x'))\n"
+    )
+    for target in (address, address.replace("tls://", "tcp://")):
+        result = await anyio.to_thread.run_sync(
+            lambda t=target: subprocess.run(
+                [sys.executable, "-c", attacker, t, str(marker)], capture_output=True, text=True, timeout=120
+            )
+        )
+        assert result.returncode != 0
+        assert "Traceback" in result.stderr  # refused: the connection failed
+        assert not marker.exists()
+
+
+async def test_kill_job_never_signals_a_pid_procdeck_did_not_start(pool):
+    connection = pool.backend.connection
+    address = next(iter(connection.pids))
+    real = connection.pids[address]
+    stranger = os.getppid()  # not a descendant of this process
+    connection.pids[address] = stranger
+    try:
+        assert connection.kill_local_worker(address) is False
+        assert alive(stranger) and alive(real)
+    finally:
+        connection.pids[address] = real

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from procdeck.engine.monitor.history import History
 from procdeck.ui.charts import SystemChart
+from procdeck.ui.settings_file import SettingsFile
 from procdeck.ui.settings_store import PersistentWidget, SettingsStore
 
 
@@ -25,7 +26,7 @@ def _window_with_chart(qtbot) -> tuple[QMainWindow, SystemChart]:
 
 
 def test_time_window_persists(qtbot, tmp_path: Path) -> None:
-    settings = QSettings(str(tmp_path / "procdeck.ini"), QSettings.Format.IniFormat)
+    settings = SettingsFile(tmp_path / "settings.json")
     first, chart = _window_with_chart(qtbot)
     assert isinstance(chart, PersistentWidget)
     chart.window_combo.setCurrentIndex(chart.window_combo.findData(3600.0))
@@ -33,9 +34,7 @@ def test_time_window_persists(qtbot, tmp_path: Path) -> None:
 
     second, fresh = _window_with_chart(qtbot)
     assert fresh.settings_state() == {"window_s": 600.0}
-    assert SettingsStore(
-        QSettings(str(tmp_path / "procdeck.ini"), QSettings.Format.IniFormat)
-    ).restore_window(second)
+    assert SettingsStore(SettingsFile(tmp_path / "settings.json")).restore_window(second)
     assert fresh.settings_state() == {"window_s": 3600.0}
     assert fresh.window_combo.currentData() == 3600.0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from procdeck.core.jobs import (
     BatchInfo,
@@ -19,11 +19,12 @@ from procdeck.core.jobs import (
 )
 from procdeck.ui.jobs.jobs_model import RESULT, STATE, WORKER
 from procdeck.ui.jobs.panel import JobsPanel
+from procdeck.ui.settings_file import SettingsFile
 
 
 @pytest.fixture
 def settings(tmp_path):
-    return QSettings(str(tmp_path / "procdeck.ini"), QSettings.Format.IniFormat)
+    return SettingsFile(tmp_path / "settings.json")
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ output is not logged (and the viewer is told) rather than growing memory without
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import itertools
 import os
@@ -22,6 +24,9 @@ import re
 import threading
 import time
 from pathlib import Path
+
+from procdeck.core.private_files import ensure_private_dir, private_opener
+from procdeck.engine.output.settings import data_dir, log_dir
 
 _SUFFIXES = (".stdout.log", ".stderr.log")
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
@@ -35,6 +40,27 @@ def slug(text: str, limit: int = 40) -> str:
     """A file-name-safe short form of a run's label."""
     s = _SLUG.sub("_", text).strip("._")
     return s[:limit] or "run"
+
+
+def _in_use(path: Path) -> bool:
+    """Whether a log is open for writing by a Procdeck process (this one or another).
+
+    Every writer holds a shared flock(2) on its open logs; an exclusive one cannot be
+    had while any is held.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return False
 
 
 def run_key(path: Path) -> str:
@@ -119,6 +145,7 @@ class Spooler:
         self._files: dict[int, SpoolFile] = {}  # files with an open handle (writer thread only)
         self._since_prune = 0
         self._closing = False
+        self._folder_ready = False
         self.errors: list[str] = []
 
     # ------------------------------------------------------------- loop thread side
@@ -242,9 +269,15 @@ class Spooler:
         try:
             fh = f._fh
             if fh is None:
-                f.path.parent.mkdir(parents=True, exist_ok=True)
+                if not self._folder_ready:
+                    self._prepare_folder()
                 # Unbuffered: the batch goes to the kernel in one writev, no extra copy.
-                fh = f._fh = open(f.path, "ab", buffering=0)
+                # Owner-only (0600 whatever the umask): output can hold tokens.
+                fh = f._fh = open(f.path, "ab", buffering=0, opener=private_opener)
+                # A shared lock says "open": another Procdeck pruning the same folder
+                # leaves this run's logs alone while it is held (see _in_use).
+                with contextlib.suppress(OSError):
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
                 key = run_key(f.path)
                 self._open[key] = self._open.get(key, 0) + 1
                 self._files[id(f)] = f
@@ -264,6 +297,13 @@ class Spooler:
                 self._prune()
         except OSError as exc:
             self._fail(f, exc)
+
+    def _prepare_folder(self) -> None:
+        """The log folder (and the data folder it sits in) owner-only, 0700."""
+        if self.directory == log_dir():
+            ensure_private_dir(data_dir())
+        ensure_private_dir(self.directory)
+        self._folder_ready = True
 
     def _close_file(self, f: SpoolFile) -> None:
         fh = f._fh
@@ -302,7 +342,7 @@ class Spooler:
         for key, files in order:
             if total <= self.total_cap:
                 break
-            if key in self._open:
+            if key in self._open or any(_in_use(p) for p, _, _ in files):
                 continue
             for p, size, _ in files:
                 try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from procdeck.core.line_source import DisplayLine, LineKind, SearchQuery, SearchStep
+from procdeck.core.private_files import private_opener
 from procdeck.engine.output import ansi
 from procdeck.engine.output.line_store import LineStore
 from procdeck.engine.output.stream_index import StreamIndex
@@ -265,7 +266,7 @@ class OutputView:
         def work() -> None:
             error: str | None = None
             try:
-                with open(target, "wb") as out:
+                with open(target, "wb", opener=private_opener) as out:
                     if payload is not None:
                         out.write(payload)
                     for i, src in enumerate(sources):

@@ -85,5 +85,8 @@ def move_aside(path: Path, tag: str = "broken") -> Path:
             n += 1
             continue
         os.unlink(path)
+        # A hard link shares the old file's mode (maybe 0644 from an editor): the kept
+        # copy can hold secrets, so it is made owner-only like everything Procdeck writes.
+        os.chmod(target, 0o600)
         fsync_dir(path.parent)
         return target

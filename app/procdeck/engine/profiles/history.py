@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from procdeck.core.private_files import ensure_private_dir
 from procdeck.core.profile_run import RunSummary
 from procdeck.engine.profiles.atomic import atomic_write
 
@@ -60,7 +61,7 @@ def save_history(folder: Path, history: Mapping[str, Sequence[RunSummary]]) -> N
         for name, items in history.items()
         if items
     }
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(folder)
     atomic_write(
         folder / HISTORY_FILE, json.dumps({"version": VERSION, "runs": runs}, indent=1).encode("utf-8")
     )

@@ -25,14 +25,15 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
 
-from procdeck.core.profile import Profile, unique_name
+from procdeck.core.private_files import ensure_private_dir, make_private_dir
+from procdeck.core.profile import MASK, Profile, unique_name
 from procdeck.engine.profiles import codec
 from procdeck.engine.profiles.atomic import atomic_write, fsync_dir, move_aside, remove_stale_temps
 from procdeck.engine.profiles.codec import ProfileFileError
@@ -219,7 +220,7 @@ class ProfileStore:
                 raise ReadOnlyError(f"{self.path} was written by a newer Procdeck and is open read-only.")
             text = codec.dumps(profiles, extra=self.state.extra)
             data = text.encode("utf-8")
-            self.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            ensure_private_dir(self.config_dir)
             remove_stale_temps(self.path)
             remove_stale_temps(self.backup_path)
             current = _read(self.path)
@@ -405,9 +406,21 @@ class ProfileStore:
         return not failed
 
 
-def export_text(profiles: Iterable[Profile]) -> str:
-    """Profiles as a standalone TOML document (the same format as the store's file)."""
-    return codec.dumps(profiles)
+def export_text(profiles: Iterable[Profile], *, include_secrets: bool = True) -> str:
+    """Profiles as a standalone TOML document (the same format as the store's file).
+
+    Without ``include_secrets`` every secret value is replaced by a mask (the variable
+    and its secret flag stay), for showing on a terminal.
+    """
+    if include_secrets:
+        return codec.dumps(profiles)
+    masked = [
+        p.with_changes(
+            env=tuple(replace(v, value=MASK) if v.secret and v.value is not None else v for v in p.env)
+        )
+        for p in profiles
+    ]
+    return codec.dumps(masked)
 
 
 def import_file(path: Path) -> codec.Document:
@@ -418,7 +431,7 @@ def import_file(path: Path) -> codec.Document:
 
 def write_export(path: Path, profiles: Iterable[Profile]) -> None:
     """Write an export atomically (0600: it may hold secrets)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     atomic_write(path, export_text(profiles).encode("utf-8"))
     with contextlib.suppress(OSError):
         fsync_dir(path.parent)

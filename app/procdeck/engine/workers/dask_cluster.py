@@ -71,6 +71,7 @@ class DaskConnection:
         )
         self.client: Client | None = None
         self.cluster: LocalCluster | None = None
+        self._local_security: Any = None
         #: address -> the scheduler's identity record for each live worker
         self.workers: dict[str, dict[str, Any]] = {}
         self.pids: dict[str, int] = {}
@@ -176,8 +177,16 @@ class DaskConnection:
                 if self.local:
                     if self.cluster is None:
                         self._publish(status=ClusterStatus.STARTING, message="")
+                        # Only Procdeck may use its local cluster: every connection is
+                        # TLS with temporary self-signed credentials that exist in this
+                        # process alone, so another local user (or program) cannot
+                        # connect a client or a worker and run code as the user.
+                        self._local_security = _local_security()
                         self.cluster = await LocalCluster(
                             n_workers=choice.n_workers,
+                            host="127.0.0.1",
+                            protocol="tls://",
+                            security=self._local_security,
                             threads_per_worker=1,
                             processes=True,
                             asynchronous=True,
@@ -188,7 +197,12 @@ class DaskConnection:
                             scheduler_kwargs={"allowed_failures": self.allowed_failures},
                         )
                         self._note_spawned()
-                    self.client = await Client(self.cluster, asynchronous=True, set_as_default=False)
+                    self.client = await Client(
+                        self.cluster,
+                        asynchronous=True,
+                        set_as_default=False,
+                        security=self._local_security,
+                    )
                 else:
                     kwargs: dict[str, Any] = {}
                     if choice.security.enabled:
@@ -277,7 +291,7 @@ class DaskConnection:
     def _note_spawned(self) -> None:
         """Remember local worker pids so a failed close can still kill them."""
         if self.local:
-            self._spawned.update(self.pids.values())
+            self._spawned.update(p for p in self.pids.values() if is_our_descendant(p))
             cluster = self.cluster
             if cluster is not None:
                 for nanny in list(getattr(cluster, "workers", {}).values()):
@@ -320,9 +334,17 @@ class DaskConnection:
         return self.local and address in self.workers
 
     def kill_local_worker(self, address: str) -> bool:
-        """Kill a local worker process; its nanny starts a fresh one."""
+        """Kill a local worker process; its nanny starts a fresh one.
+
+        The pid is what the worker said about itself: it is signalled only if it really
+        is a process Procdeck started (a descendant of this process).
+        """
         pid = self.pids.get(address)
         if pid is None:
+            return False
+        if not is_our_descendant(pid):
+            log.warning("not killing pid %s: worker %s is not a process Procdeck started", pid, address)
+            self.note(f"Worker {address} reported pid {pid}, which Procdeck did not start; not killed.")
             return False
         try:
             os.kill(pid, signal.SIGKILL)
@@ -376,6 +398,29 @@ class DaskConnection:
         await self._drop_client()
         await self._close_cluster()
         self._publish(status=ClusterStatus.CLOSED, workers=0, threads=0, message="")
+
+
+def _local_security() -> Any:
+    """TLS with a throw-away self-signed certificate, required on every connection."""
+    from distributed.security import Security
+
+    try:
+        return Security.temporary()
+    except ImportError as exc:  # cryptography missing (it comes with the dask extra)
+        raise RuntimeError(
+            "The local Dask cluster needs the 'cryptography' package for its private TLS "
+            "credentials: install Procdeck with the dask extra."
+        ) from exc
+
+
+def is_our_descendant(pid: int) -> bool:
+    """Whether ``pid`` is a process started (directly or not) by this process."""
+    if pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        return any(parent.pid == os.getpid() for parent in psutil.Process(pid).parents())
+    except psutil.Error:
+        return False
 
 
 def _security(choice: BackendChoice) -> Any:

@@ -7,6 +7,7 @@ from pathlib import Path
 import anyio
 
 from procdeck.core.jobs import JobSpecError, ResultRow, inputs_from_lines, results_to_csv, results_to_json
+from procdeck.core.private_files import private_opener
 
 #: A file of inputs larger than this is refused (one job per line).
 MAX_INPUTS_FILE = 256 * 1024 * 1024
@@ -47,7 +48,8 @@ async def save_results(rows: list[ResultRow], path: str, fmt: str) -> None:
 
     def write() -> None:
         text = render_results(rows, fmt)
-        Path(path).expanduser().write_text(text, encoding="utf-8")
+        with open(Path(path).expanduser(), "w", encoding="utf-8", opener=private_opener) as out:
+            out.write(text)
 
     await anyio.to_thread.run_sync(write)
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from procdeck.core.private_files import private_opener
 from procdeck.core.samples import SeriesSource, format_bytes, format_percent
 from procdeck.core.series_keys import SeriesKey
 
@@ -402,7 +403,7 @@ class TimeChart(QWidget):
             xs, ys = self.curve_data(key)
             for x, y in zip(xs.tolist(), ys.tolist(), strict=False):
                 rows.setdefault(x, {})[key] = y
-        with path.open("w", newline="", encoding="utf-8") as f:
+        with open(path, "w", newline="", encoding="utf-8", opener=private_opener) as f:
             writer = csv.writer(f)
             writer.writerow(
                 ["time", "epoch_s"] + [f"{s.label} ({s.unit})" if s.unit else s.label for _k, s in columns]

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from procdeck.core.jobs import DispatchMode, DispatchRequest, JobSpecError, build_request
 from procdeck.tasks.builtin import EXAMPLES
+from procdeck.ui.settings_file import SettingsFile
 
 FOLDERS_KEY = "jobs/task_folders"
 
@@ -31,7 +32,9 @@ FOLDERS_KEY = "jobs/task_folders"
 class DispatchForm(QWidget):
     dispatchRequested = Signal(object)  # DispatchRequest
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: QSettings | SettingsFile | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._settings = settings
         self.target = QComboBox()

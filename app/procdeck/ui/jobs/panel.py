@@ -27,6 +27,7 @@ from procdeck.ui.jobs.dispatch_form import DispatchForm
 from procdeck.ui.jobs.job_details import JobDetails
 from procdeck.ui.jobs.jobs_model import COLUMNS, JOB_ID_ROLE, JobsModel
 from procdeck.ui.jobs.pool_view import PoolView
+from procdeck.ui.settings_file import SettingsFile
 
 
 class JobsPanel(QWidget):
@@ -43,7 +44,9 @@ class JobsPanel(QWidget):
     clearRequested = Signal()
     backendChosen = Signal(object)  # BackendChoice
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: QSettings | SettingsFile | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("jobsPanel")
         self.form = DispatchForm(settings)
