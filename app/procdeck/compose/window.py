@@ -70,6 +70,8 @@ def build(
     window.busy_counters.append(("job", "jobs", lambda: engine.jobs.active_count))
     parts.monitor = wire_monitor(engine, window, spawner)
     parts.closers.append(parts.monitor.close)
+    # Output first, panels one click away; the saved layout (restored next) wins.
+    window.arrange_default_layout()
     # Last: it restores the saved layout of every panel wired above.
     parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
     parts.closers.insert(0, parts.desktop.close)

@@ -91,10 +91,16 @@ class ProfilesPanel(QWidget):
         self.banner_box.setLayout(banner_row)
         self.banner_box.hide()
 
-        self.new_button = QPushButton("New")
-        self.edit_button = QPushButton("Edit")
-        self.duplicate_button = QPushButton("Duplicate")
-        self.delete_button = QPushButton("Delete")
+        # Tool buttons (narrower than push buttons): the panel is a side panel, and no
+        # label may be cut short at its minimum width.
+        self.new_button = QToolButton(text="New")
+        self.new_button.setToolTip("Create a profile")
+        self.edit_button = QToolButton(text="Edit")
+        self.edit_button.setToolTip("Edit the selected profile")
+        self.duplicate_button = QToolButton(text="Duplicate")
+        self.duplicate_button.setToolTip("Create a copy of the selected profile")
+        self.delete_button = QToolButton(text="Delete")
+        self.delete_button.setToolTip("Delete the selected profile (can be undone)")
         self.launch_button = QPushButton("Launch")
         self.launch_group_button = QPushButton("Launch group")
         self.more_button = QToolButton()
@@ -115,12 +121,19 @@ class ProfilesPanel(QWidget):
         self.import_action.triggered.connect(self._ask_import)
         self.export_action.triggered.connect(self._ask_export)
         self.reload_action.triggered.connect(self.reloadRequested)
-        buttons = QHBoxLayout()
+        # Two rows: launching first, then editing; one row would not fit a side panel.
+        buttons = QVBoxLayout()
+        launch_row = QHBoxLayout()
+        for widget in (self.launch_button, self.launch_group_button):
+            launch_row.addWidget(widget)
+        launch_row.addStretch(1)
+        edit_row = QHBoxLayout()
         for button in (self.new_button, self.edit_button, self.duplicate_button, self.delete_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        for widget in (self.launch_button, self.launch_group_button, self.more_button):
-            buttons.addWidget(widget)
+            edit_row.addWidget(button)
+        edit_row.addStretch(1)
+        edit_row.addWidget(self.more_button)
+        buttons.addLayout(launch_row)
+        buttons.addLayout(edit_row)
 
         self.details = QLabel()
         self.details.setObjectName("profileDetails")
