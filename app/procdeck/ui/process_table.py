@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from procdeck.ui.empty_state import EmptyHint
 from procdeck.ui.runs_model import NAME, RUN_ID_ROLE, SORT_ROLE, RunsModel
 
 
@@ -81,6 +82,9 @@ class ProcessTable(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
+        self.empty_hint = EmptyHint(
+            self.view, "No runs yet: type a command above and press Enter (Ctrl+L goes there)."
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)

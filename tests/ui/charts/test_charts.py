@@ -108,9 +108,9 @@ def test_zoom_stops_following_until_asked(qtbot, hist: History) -> None:
     chart.refresh(NOW)
     assert chart.following and not chart.follow_button.isEnabled()
     x0, x1 = chart.plots[0].vb.viewRange()[0]
-    # 10 s of history in a 10 min window: the plot starts at the first sample.
-    assert x1 == pytest.approx(NOW) and x0 == pytest.approx(NOW - 10)
-    assert chart.span_label.text() == "last 10 s"
+    # 10 s of history in a 10 min window: the plot shows the last 30 s (MIN_SPAN_S).
+    assert x1 == pytest.approx(NOW) and x0 == pytest.approx(NOW - 30)
+    assert chart.span_label.text() == "last 30 s"
     chart.zoom_to(NOW - 9.5, NOW - 8.5)
     assert not chart.following and chart.follow_button.isEnabled()
     chart.refresh(NOW + 100)  # not following: the view stays put
@@ -134,8 +134,8 @@ def test_short_history_starts_at_the_first_sample_or_a_minimum_span(qtbot) -> No
     chart.show()
     chart.refresh(NOW)
     x0, x1 = chart.plots[0].vb.viewRange()[0]
-    assert x1 - x0 == pytest.approx(10.0)  # never less than MIN_SPAN_S
-    assert chart.span_label.text() == "last 10 s"
+    assert x1 - x0 == pytest.approx(30.0)  # never less than MIN_SPAN_S
+    assert chart.span_label.text() == "last 30 s"
     chart.refresh(NOW + 40)
     x0, x1 = chart.plots[0].vb.viewRange()[0]
     assert x0 == pytest.approx(NOW - 2) and chart.span_label.text() == "last 42 s"

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from procdeck.core.samples import SeriesSource, format_bytes, format_percent
 
-MIN_SPAN_S = 10.0  # a following chart never shows less than this, even with one sample
+MIN_SPAN_S = 30.0  # a following chart never shows less than this (the time axis reads in seconds)
 WINDOWS_S: tuple[tuple[str, float], ...] = (
     ("1 min", 60.0),
     ("5 min", 300.0),

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from procdeck.core.jobs import BatchInfo, JobInfo, PoolSettings, WorkerInfo
+from procdeck.ui.empty_state import EmptyHint
 from procdeck.ui.jobs.backend_selector import BackendSelector
 from procdeck.ui.jobs.batch_bar import BatchBar
 from procdeck.ui.jobs.dispatch_form import DispatchForm
@@ -103,6 +104,9 @@ class JobsPanel(QWidget):
         self.table.addAction(self.cancel_job_action)
         self.table.addAction(self.cancel_batch_action)
         self.table.addAction(self.kill_job_action)
+        self.empty_hint = EmptyHint(
+            self.table, "No jobs yet: enter a function at the left and press Dispatch (Enter)."
+        )
         self.details = JobDetails()
         self.batch_bar = BatchBar()
         self.batch_bar.hide()

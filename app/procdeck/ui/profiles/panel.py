@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
@@ -31,11 +32,13 @@ from PySide6.QtWidgets import (
 from procdeck.core.profile import Profile, unique_name
 from procdeck.core.profile_run import ProfileRun, RunSummary
 from procdeck.core.run_state import format_duration
+from procdeck.ui.empty_state import EmptyHint
 from procdeck.ui.profiles.editor import ProfileEditor
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
 NO_GROUP = "(no group)"
+NO_PROFILES_HINT = "No profiles yet: click New, or save a run as a profile (Ctrl+Shift+S)."
 
 
 class ProfilesPanel(QWidget):
@@ -69,10 +72,21 @@ class ProfilesPanel(QWidget):
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["Profile", "Command", "Status"])
         self.tree.setUniformRowHeights(True)
+        # Bounded columns in a side panel: the command takes what is left and is elided
+        # (full text in the details below), so no horizontal scroll bar for a long one.
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 110)
+        header.resizeSection(2, 70)
+        header.setMinimumSectionSize(40)
         self.tree.setRootIsDecorated(True)
         self.tree.currentItemChanged.connect(lambda *_: self._selection_changed())
         self.tree.itemDoubleClicked.connect(lambda item, _c: self._double_clicked(item))
 
+        self.empty_hint = EmptyHint(self.tree, NO_PROFILES_HINT, lambda: self.tree.topLevelItemCount() == 0)
         self.banner = QLabel()
         self.banner.setObjectName("profilesBanner")
         self.banner.setWordWrap(True)
@@ -326,6 +340,10 @@ class ProfilesPanel(QWidget):
             item.setToolTip(1, p.preview())
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
+        if self.tree.columnWidth(0) > 160:  # a long name must not push the rest away
+            self.tree.setColumnWidth(0, 160)
+        self.empty_hint.set_hint("No profile matches the search." if self._profiles else NO_PROFILES_HINT)
+        self.empty_hint.refresh()
         if current_name:
             self.select(current_name)
         self._refresh_status()

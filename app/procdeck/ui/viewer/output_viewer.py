@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from procdeck.core.line_source import LineKind, LineSource, SearchQuery
 from procdeck.core.run_state import plural
+from procdeck.ui.empty_state import EmptyHint
 from procdeck.ui.viewer.line_view import LineView
 from procdeck.ui.viewer.search import SearchRunner
 
@@ -45,6 +46,11 @@ class OutputViewer(QWidget):
     def __init__(self, source: LineSource | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = LineView()
+        self.empty_hint = EmptyHint(
+            self.view,
+            "Select a run to see its output here (Ctrl+F searches it).",
+            lambda: self.view.source() is None,
+        )
         self.search_runner = SearchRunner(self)
         self._current: int | None = None
 
@@ -155,6 +161,7 @@ class OutputViewer(QWidget):
 
     def set_source(self, source: LineSource | None) -> None:
         self.view.set_source(source)
+        self.empty_hint.refresh()
         streams = source.streams() if source is not None else frozenset()
         for box, kind in ((self.stdout_box, LineKind.STDOUT), (self.stderr_box, LineKind.STDERR)):
             box.blockSignals(True)
