@@ -5,7 +5,10 @@
     .venv/bin/python packaging/screenshots.py --app dist/procdeck/procdeck   # a bundle
 
 Starts Xvfb, starts Procdeck on it (QT_QPA_PLATFORM=xcb, fresh settings with a few saved
-profiles in a temp dir) and saves `import -window root` shots into resources/screenshots/.
+profiles in a temp dir) and saves `import -window root` shots into resources/screenshots/:
+main-window-WxH[-dark].png for each screen size (default 1366x768 and 1920x1080) and
+theme, with the window at the size a first start gives it, and (from source) the Settings
+dialog over it as settings-WxH[-dark].png. --out and --prefix put them elsewhere.
 From source, the app is driven through its own API (demo commands in the launcher bar,
 a worker batch dispatched to the pool), then quits itself. A bundle is driven from
 outside with xdotool (demo commands typed into the launcher bar) and quit with SIGTERM,
@@ -240,16 +243,18 @@ def drive_inside(shot: Path, settle_s: float) -> int:
             await anyio.sleep(0.6)
         sizes = [30_000_000 + 1_000_000 * i for i in range(24)]  # about 1 s each
         parts.engine.jobs.map(JobSpec("procdeck.tasks.builtin:count_primes"), sizes)
-        # Show the workers' CPU chart over the last minute.
-        from procdeck.ui.charts.workers_chart import WorkersChart
-
-        for chart in window.findChildren(WorkersChart):
-            chart.window_combo.setCurrentIndex(chart.window_combo.findData(60.0))
-            dock = window.panels.get("workers-chart")
-            if dock is not None:
-                dock.raise_()
+        # The default layout as a first start shows it: the Jobs tab in front.
         await anyio.sleep(settle_s)
         await anyio.run_process(["import", "-window", "root", str(shot)])
+        if parts.preferences is not None:  # and the Settings dialog over it
+            parts.preferences.action.trigger()
+            dialog = parts.preferences.dialog
+            await anyio.sleep(1.0)
+            dialog.move(window.geometry().center() - dialog.rect().center())
+            await anyio.sleep(0.5)
+            settings_shot = shot.with_name(shot.name.replace("main-window", "settings"))
+            await anyio.run_process(["import", "-window", "root", str(settings_shot)])
+            dialog.close()
         window.confirm_quit = lambda: True
         window.close()
 

@@ -6,9 +6,9 @@ from procdeck.core.process_spec import ProcessSpec
 from procdeck.core.profile import Profile
 from procdeck.core.run_state import RunInfo, RunState
 from procdeck.ui.jobs.panel import JobsPanel
-from procdeck.ui.process_table import ProcessTable
 from procdeck.ui.profiles.panel import ProfilesPanel
 from procdeck.ui.runs_model import RunsModel
+from procdeck.ui.runs_table import RunsTable
 from procdeck.ui.viewer.output_viewer import OutputViewer
 
 
@@ -18,7 +18,7 @@ def _shown(hint) -> bool:
 
 def test_runs_table_hint_names_the_shortcut_and_goes_with_the_first_run(qtbot):
     model = RunsModel()
-    table = ProcessTable(model)
+    table = RunsTable(model)
     qtbot.addWidget(table)
     table.resize(600, 200)
     table.show()

@@ -61,3 +61,18 @@ def test_state_column_says_stopped_exited_or_failed(qtbot):
     )
     states = [model.index(row, STATE).data() for row in range(4)]
     assert states == ["stopped", "exited", "failed", "failed to start"]
+
+
+def test_health_follows_the_state_of_running_runs(qtbot) -> None:
+    from procdeck.core.process_spec import ProcessSpec
+    from procdeck.core.run_state import RunInfo, RunState
+    from procdeck.ui.runs_model import STATE, RunsModel
+
+    model = RunsModel()
+    model.upsert([RunInfo(7, ProcessSpec(("x",)), RunState.RUNNING, pid=1)])
+    index = model.index(0, STATE)
+    with qtbot.waitSignal(model.dataChanged):
+        model.set_health({7: "healthy"})
+    assert model.data(index) == "running · healthy"
+    model.set_health({})
+    assert model.data(index) == "running"

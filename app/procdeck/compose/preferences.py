@@ -27,6 +27,7 @@ from procdeck.core.cluster_state import BackendChoice, BackendKind, DaskMode
 from procdeck.core.preferences import MB, Preferences
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.output.settings import OutputSettings
+from procdeck.ui.jobs.panel import JobsPanel
 from procdeck.ui.settings_dialog import SettingsDialog
 from procdeck.ui.theme import ThemeMode
 
@@ -109,10 +110,12 @@ def wire(parts: AppParts, settings: ValueStore) -> PreferencesParts:
     action.setToolTip("Scrollback, logs, charts, stop grace, workers, notifications, theme (Ctrl+,)")
     action.setMenuRole(QAction.MenuRole.PreferencesRole)
     menu = window.menus["File"]
-    first = menu.actions()[0] if menu.actions() else None
-    menu.insertAction(first, action)
-    if first is not None:
+    if menu.actions():
+        first = menu.actions()[0]
+        menu.insertAction(first, action)
         menu.insertSeparator(first)
+    else:
+        menu.addAction(action)
     window.addAction(action)
     wired = PreferencesParts(settings=settings, prefs=prefs, action=action)
 
@@ -146,7 +149,7 @@ def wire(parts: AppParts, settings: ValueStore) -> PreferencesParts:
             save(settings, new)
 
     jobs = window.panel_widgets.get("jobs")
-    if jobs is not None:
+    if isinstance(jobs, JobsPanel):
         jobs.maxWorkersChanged.connect(lambda n: remember(max_workers=int(n)))
         jobs.backendChosen.connect(lambda choice: _remember_backend(choice, remember))
     desktop = parts.desktop

@@ -73,6 +73,15 @@ def build(
     window.busy_counters.append(("job", "jobs", lambda: engine.jobs.active_count))
     parts.monitor = wire_monitor(engine, window, spawner)
     parts.closers.append(parts.monitor.close)
+    monitor = parts.monitor
+    # A run's start and exit markers are drawn even when the sampler rests (nothing left
+    # to sample once the last run ended, the System chart tabbed away).
+
+    def refresh_charts(_infos: object) -> None:
+        for chart in monitor.built_charts:
+            chart.schedule_refresh()
+
+    bridge.runsChanged.connect(refresh_charts)
     # Output first, panels one click away; the saved layout (restored next) wins.
     window.arrange_default_layout()
     # Last: it restores the saved layout of every panel wired above.

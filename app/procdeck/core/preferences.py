@@ -91,7 +91,7 @@ class Preferences:
             default = getattr(prefs, f.name)
             try:
                 value = _coerce(values[f.name], type(default))
-                prefs = replace(prefs, **{f.name: value})
+                prefs = replace(prefs, **{f.name: value})  # type: ignore[arg-type]
             except (TypeError, ValueError) as exc:
                 problems.append(f"{f.name}: {exc}")
         return prefs, problems

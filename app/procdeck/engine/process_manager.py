@@ -29,9 +29,9 @@ from procdeck.core.run_state import ExitOutcome, RunInfo, RunState, signal_name
 from procdeck.engine import process_tree
 from procdeck.engine.child_env import child_environment
 from procdeck.engine.launch_errors import check_cwd, describe_start_error
-from procdeck.engine.run_output import RunOutput
+from procdeck.engine.output import pipe_reads
+from procdeck.engine.output.run_output import RunOutput
 
-READ_SIZE = 1 << 16
 STOP_POLL_S = 0.05
 
 ChangeListener = Callable[[RunInfo], None]
@@ -55,6 +55,7 @@ class _Run:
         self.info = RunInfo(run_id=run_id, spec=spec, state=RunState.STARTING)
         self.process: anyio.abc.Process | None = None
         self.known_tree: set[process_tree.ProcKey] = set()
+        self.taps: list[Callable[[Stream, bytes], None]] = []  # see ProcessManager.tap_output
         self.new_attempt()
 
     def new_attempt(self) -> None:
@@ -113,6 +114,13 @@ class ProcessManager:
         found = await anyio.to_thread.run_sync(process_tree.scan_tree, *run.tree_args())
         run.known_tree = found
         return self.tree_pids(run_id)
+
+    def tap_output(self, run_id: int, tap: Callable[[Stream, bytes], None]) -> Callable[[], None]:
+        """Call ``tap(stream, chunk)`` with every chunk the run's pipes deliver (log-line
+        probes); whatever RunOutput the run has. Returns the function that removes the tap."""
+        taps = self._get(run_id).taps
+        taps.append(tap)
+        return lambda: taps.remove(tap) if tap in taps else None
 
     def subscribe(
         self, on_change: ChangeListener, on_remove: RemoveListener | None = None
@@ -282,9 +290,13 @@ class ProcessManager:
     @staticmethod
     async def _pump(run: _Run, source: anyio.abc.ByteReceiveStream, stream: Stream) -> None:
         feed = run.output.feed
+        read_size = pipe_reads.widen(source)  # larger reads during floods
         try:
             while True:
-                feed(stream, await source.receive(READ_SIZE))
+                data = await source.receive(read_size)
+                feed(stream, data)
+                for tap in run.taps:
+                    tap(stream, data)
         except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
             pass
         finally:

@@ -7,7 +7,7 @@ line in a header would widen the layout, and with it the window, past the screen
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
@@ -52,7 +52,7 @@ class ElidedLabel(QWidget):
         metrics = self.fontMetrics()
         return QSize(self.MIN_CHARS * metrics.averageCharWidth(), metrics.height() + 4)
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._update_tooltip()
 

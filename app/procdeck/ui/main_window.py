@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 
 from procdeck.core.run_state import RunEnding, RunInfo, plural
 from procdeck.ui.launcher_bar import LauncherBar
-from procdeck.ui.process_table import ProcessTable
 from procdeck.ui.runs_model import RunsModel
+from procdeck.ui.runs_table import RunsTable
 from procdeck.ui.viewer.output_viewer import WINDOW_FINDS, OutputViewer
 from procdeck.ui.viewer.run_panel import RunOutputPanel
 
@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.runs_model = RunsModel(self)
         self.launcher = LauncherBar()
-        self.table = ProcessTable(self.runs_model)
+        self.table = RunsTable(self.runs_model)
         self.output = RunOutputPanel()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("mainSplitter")
@@ -143,7 +143,8 @@ class MainWindow(QMainWindow):
         """Add ``widget`` as a dock. With ``scroll`` it sits in a scroll area, so a panel
         with a tall or wide form never forces the window beyond a small screen; a panel
         that keeps its main content in view by itself (a table beside its form) passes
-        ``scroll=False``. Bottom panels become tabs of one bottom panel area."""
+        ``scroll=False``. Bottom panels become tabs of one bottom panel area
+        (``arrange_default_layout``)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{key}")
         if scroll:
@@ -157,10 +158,6 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
         widget.setAccessibleName(title)
         self.addDockWidget(area, dock)
-        if area == Qt.DockWidgetArea.BottomDockWidgetArea:
-            first = next((d for d in self.panels.values() if self.dockWidgetArea(d) == area), None)
-            if first is not None:
-                self.tabifyDockWidget(first, dock)
         # Start at the size the panel asks for; the scroll area only matters when the
         # user (or a small screen) makes the dock smaller than that.
         # At most a fifth of the width (side docks) or BOTTOM_SHARE of the height (bottom
@@ -194,8 +191,15 @@ class MainWindow(QMainWindow):
         ]
         order = {key: i for i, key in enumerate(PANEL_ORDER)}
         bottom.sort(key=lambda d: order.get(d.objectName().removeprefix("dock-"), len(order)))
-        for dock in bottom[1:]:
-            self.tabifyDockWidget(bottom[0], dock)
+        # Put the tabs in PANEL_ORDER from scratch: tabifying docks that are tabbed already
+        # (features tabify their own) leaves more than one of them shown on top of another.
+        for dock in bottom:
+            self.removeDockWidget(dock)
+        for i, dock in enumerate(bottom):
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            if i:
+                self.tabifyDockWidget(bottom[0], dock)
+            dock.show()
         sides = [
             d
             for d in self.panels.values()

@@ -125,7 +125,7 @@ class SettingsDialog(QDialog):
             for label, field in rows:
                 if isinstance(field, QHBoxLayout):
                     form.addRow(label, field)
-                else:
+                elif isinstance(field, QWidget):
                     form.addRow(label, field)
                     field.setAccessibleName(
                         label or (field.text() if isinstance(field, QCheckBox) else title)

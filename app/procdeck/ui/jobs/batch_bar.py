@@ -27,12 +27,12 @@ class BatchBar(QWidget):
         self.progress.setValue(0)
         # Elided status and tool buttons: the bar must fit the Jobs panel's narrow side.
         self.status = ElidedLabel()
-        self.cancel = QToolButton(text="Cancel batch")
-        self.copy_csv = QToolButton(text="Copy CSV")
+        self.cancel = _tool_button("Cancel batch")
+        self.copy_csv = _tool_button("Copy CSV")
         self.copy_csv.setToolTip("Copy the batch's results as CSV")
-        self.copy_json = QToolButton(text="Copy JSON")
+        self.copy_json = _tool_button("Copy JSON")
         self.copy_json.setToolTip("Copy the batch's results as JSON")
-        self.save = QToolButton(text="Save…")
+        self.save = _tool_button("Save…")
         self.save.setToolTip("Save the batch's results to a CSV or JSON file")
         self.cancel.clicked.connect(lambda: self.batch and self.cancelRequested.emit(self.batch.batch_id))
         self.copy_csv.clicked.connect(
@@ -82,6 +82,12 @@ class BatchBar(QWidget):
 
     def _enable(self) -> None:
         has = self.batch is not None
-        self.cancel.setEnabled(has and not self.batch.is_complete)  # type: ignore[union-attr]
+        self.cancel.setEnabled(self.batch is not None and not self.batch.is_complete)
         for button in (self.copy_csv, self.copy_json, self.save):
             button.setEnabled(has)
+
+
+def _tool_button(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    return button
