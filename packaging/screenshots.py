@@ -5,7 +5,10 @@
     .venv/bin/python packaging/screenshots.py --app dist/procdeck/procdeck   # a bundle
 
 Starts Xvfb, starts Procdeck on it (QT_QPA_PLATFORM=xcb, fresh settings with a few saved
-profiles in a temp dir) and saves `import -window root` shots into resources/screenshots/.
+profiles in a temp dir) and saves `import -window root` shots into resources/screenshots/:
+main-window-WxH[-dark].png for each screen size (default 1366x768 and 1920x1080) and
+theme, with the window at the size a first start gives it, and (from source) the Settings
+dialog over it as settings-WxH[-dark].png. --out and --prefix put them elsewhere.
 From source, the app is driven through its own API (demo commands in the launcher bar,
 a worker batch dispatched to the pool), then quits itself. A bundle is driven from
 outside with xdotool (demo commands typed into the launcher bar) and quit with SIGTERM,
@@ -32,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "screenshots"
-SCREEN = (1600, 1000)
+SCREENS = ((1366, 768), (1920, 1080))
 TOOLS = ("Xvfb", "xdotool", "import")
 
 TICKER = """\
@@ -90,9 +93,8 @@ def _type_command(env: dict[str, str], window: str, command: str) -> None:
     _xdotool(env, "key", "Return")
 
 
-def _shoot(env: dict[str, str], name: str) -> Path:
-    OUT.mkdir(parents=True, exist_ok=True)
-    target = OUT / f"{name}.png"
+def _shoot(env: dict[str, str], target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["import", "-window", "root", str(target)], env=env, check=True, timeout=60)
     return target
 
@@ -121,7 +123,15 @@ def _seed_profiles(config: Path, python: str) -> None:
         raise SystemExit(f"screenshots: cannot seed profiles: {state.message()}")
 
 
-def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float, *, typed: bool) -> Path:
+def take(
+    app_argv: Sequence[str],
+    theme: str,
+    target: Path,
+    settle_s: float,
+    *,
+    typed: bool,
+    screen: tuple[int, int],
+) -> Path:
     display = _free_display()
     with tempfile.TemporaryDirectory(prefix="procdeck-shots-") as temp:
         tmp = Path(temp)
@@ -144,7 +154,7 @@ def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float, *, typ
         )
         env.pop("WAYLAND_DISPLAY", None)
         xvfb = subprocess.Popen(
-            ["Xvfb", f":{display}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+            ["Xvfb", f":{display}", "-screen", "0", f"{screen[0]}x{screen[1]}x24", "-nolisten", "tcp"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -174,21 +184,21 @@ def take(app_argv: Sequence[str], theme: str, name: str, settle_s: float, *, typ
                     f"screenshots: Procdeck exited: {app.stderr.read().decode(errors='replace')}"
                 )
             if not typed:  # the driver shoots and quits by itself
-                OUT.mkdir(parents=True, exist_ok=True)
+                target.parent.mkdir(parents=True, exist_ok=True)
                 _, err = app.communicate(timeout=180)
                 if app.returncode != 0:
                     raise SystemExit(f"screenshots: the driven app failed: {err.decode(errors='replace')}")
-                return OUT / f"{name}.png"
+                return target
+            # The window keeps the size a first start gives it on this screen.
             window = _xdotool(env, "search", "--onlyvisible", "--name", "^Procdeck$").splitlines()[0]
             _xdotool(env, "windowmove", window, "0", "0")
-            _xdotool(env, "windowsize", window, str(SCREEN[0]), str(SCREEN[1]))
             _type_command(env, window, f"{python} {scripts['build'].name}")
             time.sleep(1.0)
             _type_command(env, window, f"{python} {scripts['ticker'].name}")
             time.sleep(0.5)
             _type_command(env, window, f"{python} {scripts['server'].name}")
             time.sleep(settle_s)
-            return _shoot(env, name)
+            return _shoot(env, target)
         finally:
             if app is not None and app.poll() is None:
                 app.send_signal(signal.SIGTERM)  # stops every demo process, saves nothing harmful
@@ -225,8 +235,7 @@ def drive_inside(shot: Path, settle_s: float) -> int:
 
     async def drive(parts) -> None:
         window = parts.window
-        window.resize(*SCREEN)
-        window.move(0, 0)
+        window.move(0, 0)  # at the size a first start gives it on this screen
         python = "python3" if shutil.which("python3") else sys.executable
         for script in ("build.py", "ticker.py", "server.py"):
             window.launcher.command.setText(f"{python} {script}")
@@ -234,16 +243,18 @@ def drive_inside(shot: Path, settle_s: float) -> int:
             await anyio.sleep(0.6)
         sizes = [30_000_000 + 1_000_000 * i for i in range(24)]  # about 1 s each
         parts.engine.jobs.map(JobSpec("procdeck.tasks.builtin:count_primes"), sizes)
-        # Show the workers' CPU chart over the last minute.
-        from procdeck.ui.charts.workers_chart import WorkersChart
-
-        for chart in window.findChildren(WorkersChart):
-            chart.window_combo.setCurrentIndex(chart.window_combo.findData(60.0))
-            dock = window.panels.get("workers-chart")
-            if dock is not None:
-                dock.raise_()
+        # The default layout as a first start shows it: the Jobs tab in front.
         await anyio.sleep(settle_s)
         await anyio.run_process(["import", "-window", "root", str(shot)])
+        if parts.preferences is not None:  # and the Settings dialog over it
+            parts.preferences.action.trigger()
+            dialog = parts.preferences.dialog
+            await anyio.sleep(1.0)
+            dialog.move(window.geometry().center() - dialog.rect().center())
+            await anyio.sleep(0.5)
+            settings_shot = shot.with_name(shot.name.replace("main-window", "settings"))
+            await anyio.run_process(["import", "-window", "root", str(settings_shot)])
+            dialog.close()
         window.confirm_quit = lambda: True
         window.close()
 
@@ -254,12 +265,26 @@ def drive_inside(shot: Path, settle_s: float) -> int:
         return runner.run(main_async(app, on_ready))
 
 
+def _size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    return int(width), int(height)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--app", help="executable to run (default: this checkout's Python with -m procdeck)")
     parser.add_argument("--settle", type=float, default=6.0, help="seconds of output before each shot")
+    parser.add_argument(
+        "--screen",
+        type=_size,
+        action="append",
+        metavar="WxH",
+        help="screen size (repeatable; default: 1366x768 and 1920x1080)",
+    )
+    parser.add_argument("--out", type=Path, default=OUT, help=f"folder for the shots (default: {OUT})")
+    parser.add_argument("--prefix", default="", help="prefix for the file names (e.g. before-)")
     parser.add_argument("--inside", metavar="PNG", help=argparse.SUPPRESS)  # the driven app itself
     args = parser.parse_args(argv)
     if args.inside:
@@ -268,21 +293,25 @@ def main(argv: list[str]) -> int:
     if missing:
         print(f"screenshots: missing {', '.join(missing)}; see this script's docstring", file=sys.stderr)
         return 2
-    for theme, name in (("light", "main-window"), ("dark", "main-window-dark")):
-        if args.app:
-            path = take([str(Path(args.app).resolve())], theme, name, args.settle, typed=True)
-        else:
-            shot = OUT / f"{name}.png"
-            driver = [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--inside",
-                str(shot),
-                "--settle",
-                str(args.settle),
-            ]
-            path = take(driver, theme, name, args.settle, typed=False)
-        print(f"saved {path.relative_to(ROOT)}")
+    for screen in args.screen or SCREENS:
+        for theme in ("light", "dark"):
+            name = f"{args.prefix}main-window-{screen[0]}x{screen[1]}{'-dark' if theme == 'dark' else ''}"
+            shot = args.out.resolve() / f"{name}.png"
+            if args.app:
+                path = take(
+                    [str(Path(args.app).resolve())], theme, shot, args.settle, typed=True, screen=screen
+                )
+            else:
+                driver = [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--inside",
+                    str(shot),
+                    "--settle",
+                    str(args.settle),
+                ]
+                path = take(driver, theme, shot, args.settle, typed=False, screen=screen)
+            print(f"saved {path}")
     return 0
 
 

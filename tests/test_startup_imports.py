@@ -35,6 +35,7 @@ def on_ready(parts):
         report["idle_built"] = panel.is_built
         parts.window.launcher.command.setText(sys.executable + ' -c "import time; time.sleep(30)"')
         parts.window.launcher.submit()
+        parts.window.panels["runs-chart"].raise_()  # a tab behind Jobs: shown now
         with anyio.fail_after(60):
             while not panel.is_built:
                 await anyio.sleep(0.02)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from procdeck import __version__, qt_messages
 from procdeck.bridge.event_loop import new_event_loop_factory
+from procdeck.compose import preferences as preferences_feature
 from procdeck.compose.window import AppParts, build
 from procdeck.desktop import first_paint
 from procdeck.desktop.app_logging import LogSession, start_logging
@@ -59,7 +60,12 @@ async def main_async(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, quit_requested.set)
     try:
-        async with Engine(config_dir=config_dir) as engine:
+        prefs = preferences_feature.startup_settings(config_dir)
+        async with Engine(
+            config_dir=config_dir,
+            monitor_settings=prefs.history_settings(),
+            output_settings=preferences_feature.output_settings(prefs),
+        ) as engine:
             log_file = log_session.log_file if log_session else None
             parts = build(engine, on_quit=quit_requested.set, log_file=log_file, config_dir=config_dir)
             first_paint.watch_first_paint(parts.window, _log_startup_time)

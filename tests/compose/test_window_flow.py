@@ -53,8 +53,10 @@ def test_launch_watch_stop_remove(qt_run, qtbot):
             assert "pid" in window.output.summary.text() and str(info.pid) in window.output.summary.text()
             assert window.counts.text().startswith("1 running")
             window.table.actions_by_name["stop"].trigger()
-            await until(lambda: _state(window) == "exited")
+            await until(lambda: _state(window) == "stopped")
             assert not alive(info.pid)
+            # Stopped by the user counts as stopped, not failed.
+            assert window.counts.text() == "0 running · 0 exited · 1 stopped · 0 failed"
             assert window.output.summary.text().count("SIGTERM") == 1
             window.table.actions_by_name["remove"].trigger()
             await until(lambda: window.runs_model.rowCount() == 0)
@@ -136,5 +138,32 @@ def test_quit_confirmation_counts_running_jobs(qt_run, qtbot):
             engine.jobs.cancel(job_id)
             await until(lambda: parts.window.busy_work() == [])
             parts.close()
+
+    qt_run(scenario)
+
+
+def test_ctrl_f_reaches_the_viewer_search_right_after_a_launch(qt_run, qtbot):
+    """Focus stays in the launcher bar after a launch; Ctrl+F still opens the search, and
+    what is typed next lands there, not in the command field."""
+    from PySide6.QtTest import QTest
+
+    async def scenario():
+        async with open_window(qtbot) as (_engine, _parts, window):
+            window.show()
+            window.activateWindow()
+            command = window.launcher.command
+            command.setFocus()
+            command.setText(f"{sys.executable} -c \"print('needle')\"")
+            QTest.keyClick(command, Qt.Key.Key_Return)
+            await until(lambda: window.runs_model.rowCount() == 1)
+            assert command.hasFocus()
+            typed_before = command.text()
+            QTest.keyClick(command, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+            search = window.output.preview.search_edit
+            await until(search.hasFocus)
+            QTest.keyClicks(search, "needle")
+            assert search.text() == "needle" and command.text() == typed_before
+            window.table.actions_by_name["remove"].trigger()
+            await until(lambda: window.runs_model.rowCount() == 0)
 
     qt_run(scenario)

@@ -23,7 +23,7 @@ def test_upsert_updates_in_place_and_remove(qtbot):
     assert model.rowCount() == 2
     model.upsert([info(1, RunState.EXITED, pid=10, outcome=ExitOutcome(signal=signal.SIGTERM))])
     assert model.rowCount() == 2
-    assert model.index(0, STATE).data() == "exited"
+    assert model.index(0, STATE).data() == "failed"  # a SIGTERM nobody here sent
     assert model.index(0, EXIT).data() == "SIGTERM"
     model.remove(1)
     assert model.rowCount() == 1 and model.index(0, PID).data() == "20"
@@ -46,6 +46,21 @@ def test_multiline_commands_show_on_one_line(qtbot):
     model.upsert([RunInfo(1, ProcessSpec("echo a\necho b", shell=True), RunState.RUNNING)])
     assert model.index(0, NAME).data() == "echo a ⏎ echo b"
     assert model.index(0, NAME).data(Qt.ItemDataRole.ToolTipRole) == "echo a\necho b"
+
+
+def test_state_column_says_stopped_exited_or_failed(qtbot):
+    model = RunsModel()
+    stopped = info(1, RunState.EXITED, outcome=ExitOutcome(signal=signal.SIGTERM))
+    model.upsert(
+        [
+            RunInfo(**{**stopped.__dict__, "stop_requested": True}),
+            info(2, RunState.EXITED, outcome=ExitOutcome(returncode=0)),
+            info(3, RunState.EXITED, outcome=ExitOutcome(returncode=3)),
+            info(4, RunState.FAILED_TO_START),
+        ]
+    )
+    states = [model.index(row, STATE).data() for row in range(4)]
+    assert states == ["stopped", "exited", "failed", "failed to start"]
 
 
 def test_health_follows_the_state_of_running_runs(qtbot) -> None:

@@ -54,5 +54,13 @@ def wire(
     bridge.failed.connect(window.show_message)
     bridge.saved.connect(lambda path: window.show_message(f"Results saved to {path}"))
     bridge.exported.connect(lambda _text: window.show_message("Results copied to the clipboard"))
-    window.add_panel("jobs", "Jobs", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+    dock = window.add_panel("jobs", "Jobs", panel, Qt.DockWidgetArea.BottomDockWidgetArea, scroll=False)
+
+    def bring_to_front(_request: object = None) -> None:
+        # What Dispatch produces (the new jobs in the table) is where the user looks next.
+        dock.show()
+        dock.raise_()
+
+    panel.dispatchRequested.connect(bring_to_front)
+    bridge.jobsChanged.connect(lambda _infos: window.refresh_counts())
     return bridge

@@ -61,7 +61,7 @@ def wire(parts: AppParts) -> tuple[ProfilesBridge, ProfilesPanel]:
     window = parts.window
     bridge = ProfilesBridge(parts.engine.profiles, parts.spawner, window)
     panel = ProfilesPanel()
-    dock = window.add_panel("profiles", "Profiles", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+    dock = window.add_panel("profiles", "Profiles", panel, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=False)
 
     panel.saveRequested.connect(bridge.save)
     panel.deleteRequested.connect(bridge.delete)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from procdeck.bridge.engine_bridge import EngineBridge
@@ -12,6 +12,7 @@ from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.compose import desktop as desktop_feature
 from procdeck.compose import jobs
+from procdeck.compose import preferences as preferences_feature
 from procdeck.compose import profiles as profiles_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.compose.monitor import MonitorParts
@@ -37,6 +38,8 @@ class AppParts:
     desktop: desktop_feature.DesktopParts | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
     monitor: MonitorParts | None = None
+    preferences: preferences_feature.PreferencesParts | None = None
+    stop_grace_s: float = preferences_feature.DEFAULT_GRACE_S  # for launcher-bar launches
 
     def close(self) -> None:
         for close in self.closers:
@@ -69,9 +72,21 @@ def build(
     window.busy_counters.append(("job", "jobs", lambda: engine.jobs.active_count))
     parts.monitor = wire_monitor(engine, window, spawner)
     parts.closers.append(parts.monitor.close)
+    monitor = parts.monitor
+    # A run's start and exit markers are drawn even when the sampler rests (nothing left
+    # to sample once the last run ended, the System chart tabbed away).
+
+    def refresh_charts(_infos: object) -> None:
+        for chart in monitor.built_charts:
+            chart.schedule_refresh()
+
+    bridge.runsChanged.connect(refresh_charts)
+    # Output first, panels one click away; the saved layout (restored next) wins.
+    window.arrange_default_layout()
     # Last: it restores the saved layout of every panel wired above.
     parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
     parts.closers.insert(0, parts.desktop.close)
+    parts.preferences = preferences_feature.wire(parts, settings)
     window.quitRequested.connect(on_quit)
     return parts
 
@@ -94,6 +109,8 @@ def _wire_processes(parts: AppParts) -> None:
     window, bridge = parts.window, parts.bridge
 
     def launch(spec: ProcessSpec) -> None:
+        if spec.grace_s == preferences_feature.DEFAULT_GRACE_S != parts.stop_grace_s:
+            spec = replace(spec, grace_s=parts.stop_grace_s)  # the Settings dialog's default
         run_id = bridge.launch(spec)
         if run_id is not None:
             window.table.select_run(run_id)

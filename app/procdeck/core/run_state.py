@@ -22,6 +22,14 @@ class RunState(enum.Enum):
         return self in (RunState.STARTING, RunState.RUNNING, RunState.STOPPING)
 
 
+class RunEnding(enum.Enum):
+    """How an ended run counts: what the user sees in the state column and status bar."""
+
+    EXITED = "exited"  # ended by itself with status 0
+    STOPPED = "stopped"  # ended after the user asked (Stop, Kill, Restart, Remove, quitting)
+    FAILED = "failed"  # failed to start, exited non-zero, or died of a signal nobody sent
+
+
 def signal_name(signum: int) -> str:
     try:
         return signal.Signals(signum).name
@@ -87,6 +95,32 @@ class RunInfo:
     @property
     def label(self) -> str:
         return self.spec.label
+
+    @property
+    def ending(self) -> RunEnding | None:
+        """None while the run is live; else whether it exited, was stopped or failed."""
+        if self.state is RunState.FAILED_TO_START:
+            return RunEnding.FAILED
+        if self.state.is_live:
+            return None
+        if self.stop_requested:
+            return RunEnding.STOPPED
+        if self.outcome is not None and self.outcome.ok:
+            return RunEnding.EXITED
+        return RunEnding.FAILED
+
+    @property
+    def state_text(self) -> str:
+        """The state as shown to the user: "running", "stopped", "failed to start"..."""
+        ending = self.ending
+        if ending is None or self.state is RunState.FAILED_TO_START:
+            return self.state.value
+        return ending.value
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``"1 line"``, ``"2 lines"``, ``"1,024 processes"`` (with ``many`` given)."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def format_duration(seconds: float | None) -> str:

@@ -15,6 +15,7 @@ from procdeck.core.samples import HistorySettings, MarkerKind, RunMarker
 from procdeck.engine.monitor.markers import run_key
 from procdeck.engine.monitor.sampler import Sampler
 from procdeck.engine.output.factory import RunOutputFactory
+from procdeck.engine.output.settings import OutputSettings
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
 from procdeck.engine.profiles.service import ProfilesService
 from procdeck.engine.workers.local import LocalBackend
@@ -33,11 +34,12 @@ class Engine:
         output_factory: OutputFactory | None = None,
         config_dir: str | os.PathLike[str] | None = None,
         monitor_settings: HistorySettings | None = None,
+        output_settings: OutputSettings | None = None,
     ) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
         # By default the engine owns one log writer shared by every run (one thread, one
         # shutdown path); it is closed after the task group, once no pump can feed it.
-        self._owned_outputs = RunOutputFactory() if output_factory is None else None
+        self._owned_outputs = RunOutputFactory(output_settings) if output_factory is None else None
         self._output_factory = output_factory or self._owned_outputs
         self._config_dir = config_dir
         self._monitor_settings = monitor_settings
@@ -47,6 +49,11 @@ class Engine:
         self.profiles: ProfilesService
         self.jobs: JobPool
         self.monitor: Sampler
+
+    @property
+    def outputs(self) -> RunOutputFactory | None:
+        """The engine's own output factory (None when one was passed in)."""
+        return self._owned_outputs
 
     @property
     def task_group(self) -> anyio.abc.TaskGroup:

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from procdeck.core.run_state import RunInfo, RunState, format_duration
+from procdeck.core.run_state import RunEnding, RunInfo, RunState, format_duration
 from procdeck.ui.keyed_rows_model import Index, KeyedRowsModel
 
 COLUMNS = ("Name", "PID", "State", "Exit", "Uptime")
@@ -60,7 +60,7 @@ class RunsModel(KeyedRowsModel[RunInfo]):
                 return info.error
             return info.spec.command_line
         if role == Qt.ItemDataRole.ForegroundRole and column == STATE:
-            if info.state is RunState.EXITED and info.outcome and not info.outcome.ok:
+            if info.ending is RunEnding.FAILED:
                 return QColor("#c0392b")
             return _STATE_COLORS.get(info.state)
         return None
@@ -72,7 +72,7 @@ class RunsModel(KeyedRowsModel[RunInfo]):
         if column == PID:
             return str(info.pid) if info.pid else ""
         if column == STATE:
-            return info.state.value
+            return info.state_text
         if column == EXIT:
             return info.outcome.describe() if info.outcome else ""
         if column == UPTIME:

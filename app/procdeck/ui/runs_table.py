@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from procdeck.ui.empty_state import EmptyHint
 from procdeck.ui.runs_model import NAME, RUN_ID_ROLE, SORT_ROLE, RunsModel
 
 
@@ -47,6 +48,7 @@ class RunsTable(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)  # one line per run: a long command line is elided
         self.view.verticalHeader().hide()
         self.view.horizontalHeader().setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -90,6 +92,9 @@ class RunsTable(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
+        self.empty_hint = EmptyHint(
+            self.view, "No runs yet: type a command above and press Enter (Ctrl+L goes there)."
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QTabWidget, Q
 log = logging.getLogger("procdeck.settings")
 
 # Bump when docks are renamed or removed: an old saved state would misplace them.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: output first, one bottom panel area, Profiles at the side
 
 
 @runtime_checkable

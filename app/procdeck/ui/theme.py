@@ -139,6 +139,8 @@ def restyle_charts(root: QWidget) -> int:
             if isinstance(item, pg.AxisItem):
                 item.setPen(foreground)
                 item.setTextPen(foreground)
+            elif isinstance(item, pg.LabelItem) and item.text:
+                item.setText(item.text, color=foreground)  # plot titles
             elif isinstance(item, pg.PlotDataItem) and getattr(item, "follows_text_colour", False):
                 item.setPen(pg.mkPen(foreground, width=item.opts["pen"].widthF()))
     return len(views)

@@ -108,7 +108,9 @@ def test_zoom_stops_following_until_asked(qtbot, hist: History) -> None:
     chart.refresh(NOW)
     assert chart.following and not chart.follow_button.isEnabled()
     x0, x1 = chart.plots[0].vb.viewRange()[0]
-    assert x1 == pytest.approx(NOW) and x1 - x0 == pytest.approx(600.0)
+    # 10 s of history in a 10 min window: the plot shows the last 30 s (MIN_SPAN_S).
+    assert x1 == pytest.approx(NOW) and x0 == pytest.approx(NOW - 30)
+    assert chart.span_label.text() == "last 30 s"
     chart.zoom_to(NOW - 9.5, NOW - 8.5)
     assert not chart.following and chart.follow_button.isEnabled()
     chart.refresh(NOW + 100)  # not following: the view stays put
@@ -117,9 +119,54 @@ def test_zoom_stops_following_until_asked(qtbot, hist: History) -> None:
     assert chart.following
     chart.refresh(NOW + 100)
     assert chart.plots[0].vb.viewRange()[0][1] == pytest.approx(NOW + 100)
-    chart.window_combo.setCurrentIndex(0)  # 1 min
+    chart.window_combo.setCurrentIndex(0)  # 1 min: less than the history since NOW - 10
+    chart.refresh(NOW + 100)
     x0, x1 = chart.plots[0].vb.viewRange()[0]
-    assert x1 - x0 == pytest.approx(60.0, abs=1.0)
+    assert x1 - x0 == pytest.approx(60.0, abs=1.0) and chart.span_label.text() == ""
+
+
+def test_short_history_starts_at_the_first_sample_or_a_minimum_span(qtbot) -> None:
+    hist = History()
+    _fill(hist, "worker/w1/cpu", "worker/w1", "w1", "%", [5.0, 6.0], t0=NOW - 2)
+    _fill(hist, "pool/cpu", "pool", "pool total", "%", [5.0, 6.0], t0=NOW - 2)
+    chart = WorkersChart(hist)
+    qtbot.addWidget(chart)
+    chart.show()
+    chart.refresh(NOW)
+    x0, x1 = chart.plots[0].vb.viewRange()[0]
+    assert x1 - x0 == pytest.approx(30.0)  # never less than MIN_SPAN_S
+    assert chart.span_label.text() == "last 30 s"
+    chart.refresh(NOW + 40)
+    x0, x1 = chart.plots[0].vb.viewRange()[0]
+    assert x0 == pytest.approx(NOW - 2) and chart.span_label.text() == "last 42 s"
+
+
+@pytest.mark.parametrize("size", [(520, 160), (900, 220), (1500, 420), (2400, 700)])
+def test_plot_titles_are_readable_and_overlap_nothing(qtbot, hist: History, size) -> None:
+    """Titles sit above their plots, whole, clear of the axes, the data and each other."""
+    chart = RunsChart(hist)  # two stacked plots: the tightest case
+    qtbot.addWidget(chart)
+    chart.resize(*size)
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.refresh(NOW, force=True)
+    chart.graphics.ci.layout.activate()
+    titles = []
+    for plot, (text, _unit) in zip(chart.plots, chart.PLOTS, strict=True):
+        title = plot.titleLabel
+        margin = title.item.document().documentMargin()  # the text's own padding
+        rect = title.mapRectToScene(title.item.mapRectToParent(title.item.boundingRect())).adjusted(
+            margin, margin, -margin, -margin
+        )
+        assert title.isVisible() and title.text == text
+        assert rect.width() >= chart.fontMetrics().horizontalAdvance(text) - 1  # not cut
+        assert rect.height() >= chart.fontMetrics().height()
+        for axis in ("left", "bottom"):
+            assert not rect.intersects(plot.getAxis(axis).sceneBoundingRect()), (text, axis)
+        assert not rect.intersects(plot.vb.sceneBoundingRect()), text
+        assert chart.graphics.sceneRect().contains(rect)
+        titles.append(rect)
+    assert not titles[0].intersects(titles[1])
 
 
 def test_hidden_chart_does_no_work(qtbot, hist: History) -> None:

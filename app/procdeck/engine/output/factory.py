@@ -32,6 +32,13 @@ class RunOutputFactory:
             run_id, label=spec.label, encoding=spec.encoding, settings=self.settings, spooler=self.spooler
         )
 
+    def apply(self, settings: OutputSettings) -> None:
+        """New limits and log folder for runs launched from now on (running ones keep theirs)."""
+        self.settings = settings
+        if self.spooler is not None:
+            self.spooler.directory = settings.directory()
+            self.spooler.total_cap = settings.total_log_bytes
+
     async def aclose(self) -> None:
         """Write what is queued and stop the writer thread (off the event loop)."""
         if self.spooler is not None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -37,6 +38,7 @@ from procdeck.core.private_files import private_opener
 from procdeck.core.samples import SeriesSource, format_bytes, format_percent
 from procdeck.core.series_keys import SeriesKey
 
+MIN_SPAN_S = 30.0  # a following chart never shows less than this (the time axis reads in seconds)
 WINDOWS_S: tuple[tuple[str, float], ...] = (
     ("1 min", 60.0),
     ("5 min", 300.0),
@@ -47,6 +49,16 @@ WINDOWS_S: tuple[tuple[str, float], ...] = (
 
 
 FOREGROUND = "foreground"
+
+
+def describe_span(seconds: float) -> str:
+    """``"12 s"``, ``"3 min"``, ``"2 h"``: how much history a chart shows."""
+    seconds = max(0, round(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{round(seconds / 60)} min"
+    return f"{round(seconds / 3600)} h"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +149,11 @@ class TimeChart(QWidget):
         self.csv_button.clicked.connect(self._ask_csv)
         for w in (self.pause_button, self.follow_button, QLabel("Window:"), self.window_combo):
             bar.addWidget(w)
+        # "last 12 s" when there is less history than the window: the plot then starts
+        # at the first sample instead of drawing a sliver at the right edge.
+        self.span_label = QLabel("")
+        self.span_label.setObjectName("chartSpan")
+        bar.addWidget(self.span_label)
         self._bar = bar
         bar.addStretch(1)
         bar.addWidget(self.png_button)
@@ -150,7 +167,17 @@ class TimeChart(QWidget):
             if unit == "B":
                 axes["left"] = _BytesAxis(orientation="left")
             plot = self.graphics.addPlot(row=i, col=0, axisItems=axes)
-            plot.setLabel("left", title)
+            # The title goes above the plot, left-aligned and horizontal: a rotated left
+            # axis label is longer than a short plot is high, and was clipped and drawn
+            # over the tick labels in a small panel.
+            plot.setTitle(title, size=f"{self.font().pointSizeF():g}pt", justify="left")
+            # Room for the title's text and for the top tick label of the left axis, which
+            # reaches half a line above the plot (the text is centred in its row).
+            title_height = (
+                math.ceil(plot.titleLabel.item.boundingRect().height()) + self.fontMetrics().height()
+            )
+            plot.layout.setRowFixedHeight(0, title_height)
+            plot.titleLabel.setMaximumHeight(title_height)
             # A GridItem, not showGrid(): the axes' own grid is replayed from a QPicture on
             # every paint and made a 1600x400 chart cost ~20 ms per repaint here, the
             # GridItem ~1 ms (measured with pyqtgraph 0.14, offscreen raster).
@@ -216,6 +243,8 @@ class TimeChart(QWidget):
             self._plots[self._specs.pop(key).plot].item.removeItem(curve)
         if self._following:
             t0, t1 = now - self._window_s, now
+            data = [(spec, self._source.window(spec.key, t0 - 2.0, t1 + 2.0)) for spec in specs]
+            t0 = self._start_of(t0, now, data)
             # The range goes first: set after the data, pyqtgraph paints the chart twice.
             self._setting_range = True
             try:
@@ -224,8 +253,9 @@ class TimeChart(QWidget):
                 self._setting_range = False
         else:
             t0, t1 = self._plots[0].item.vb.viewRange()[0]
-        for spec in specs:
-            xs, ys = self._source.window(spec.key, t0 - 2.0, t1 + 2.0)
+            data = [(spec, self._source.window(spec.key, t0 - 2.0, t1 + 2.0)) for spec in specs]
+            self.span_label.setText("")
+        for spec, (xs, ys) in data:
             curve = self._curves.get(spec.key)
             if curve is None:
                 pen = pg.mkPen(self._color(spec), width=spec.width)
@@ -241,6 +271,18 @@ class TimeChart(QWidget):
             curve.setData(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
         self._fit_y()
         self.after_refresh(t0, t1)
+
+    def _start_of(self, t0: float, now: float, data: Sequence[tuple[CurveSpec, tuple[Any, Any]]]) -> float:
+        """Where a following chart starts: ``t0``, or the first sample when the history is
+        shorter than the window (at least MIN_SPAN_S back); says so in ``span_label``."""
+        firsts = [float(xs[0]) for _spec, (xs, _ys) in data if len(xs)]
+        first = min(firsts, default=None)
+        if first is None or first <= t0 + 1.0:
+            self.span_label.setText("")
+            return t0
+        start = max(t0, min(first, now - MIN_SPAN_S))
+        self.span_label.setText(f"last {describe_span(now - start)}")
+        return start
 
     def _fit_y(self) -> None:
         """0 to a rounded-up maximum of what is drawn (at least 100 for percentages)."""

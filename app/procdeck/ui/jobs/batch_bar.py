@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from procdeck.core.jobs import BatchInfo
 from procdeck.core.run_state import format_duration
+from procdeck.ui.elided_label import ElidedLabel
 
 
 class BatchBar(QWidget):
@@ -24,11 +25,15 @@ class BatchBar(QWidget):
         self.progress.setObjectName("batchProgress")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.status = QLabel()
-        self.cancel = QPushButton("Cancel batch")
-        self.copy_csv = QPushButton("Copy CSV")
-        self.copy_json = QPushButton("Copy JSON")
-        self.save = QPushButton("Save…")
+        # Elided status and tool buttons: the bar must fit the Jobs panel's narrow side.
+        self.status = ElidedLabel()
+        self.cancel = _tool_button("Cancel batch")
+        self.copy_csv = _tool_button("Copy CSV")
+        self.copy_csv.setToolTip("Copy the batch's results as CSV")
+        self.copy_json = _tool_button("Copy JSON")
+        self.copy_json.setToolTip("Copy the batch's results as JSON")
+        self.save = _tool_button("Save…")
+        self.save.setToolTip("Save the batch's results to a CSV or JSON file")
         self.cancel.clicked.connect(lambda: self.batch and self.cancelRequested.emit(self.batch.batch_id))
         self.copy_csv.clicked.connect(
             lambda: self.batch and self.copyRequested.emit(self.batch.batch_id, "csv")
@@ -80,3 +85,9 @@ class BatchBar(QWidget):
         self.cancel.setEnabled(self.batch is not None and not self.batch.is_complete)
         for button in (self.copy_csv, self.copy_json, self.save):
             button.setEnabled(has)
+
+
+def _tool_button(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    return button

@@ -112,6 +112,7 @@ class DispatchForm(QWidget):
         bottom.addWidget(self.error, 1)
         bottom.addWidget(self.dispatch_button)
         layout.addLayout(bottom)
+        self.action_row = bottom  # a panel may move it out of a scrolled form
         self._mode_changed(False)
 
     # -- behaviour --------------------------------------------------------------------

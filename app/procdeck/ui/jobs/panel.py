@@ -6,14 +6,16 @@ signals; it knows nothing of the engine.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from procdeck.core.jobs import BatchInfo, JobInfo, PoolSettings, WorkerInfo
+from procdeck.ui.empty_state import EmptyHint
 from procdeck.ui.jobs.backend_selector import BackendSelector
 from procdeck.ui.jobs.batch_bar import BatchBar
 from procdeck.ui.jobs.dispatch_form import DispatchForm
@@ -28,6 +31,34 @@ from procdeck.ui.jobs.job_details import JobDetails
 from procdeck.ui.jobs.jobs_model import COLUMNS, JOB_ID_ROLE, JobsModel
 from procdeck.ui.jobs.pool_view import PoolView
 from procdeck.ui.settings_file import SettingsFile
+
+
+class _VerticalScrollArea(QScrollArea):
+    """Scrolls vertically only, and asks for the width its content needs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def setWidget(self, widget: QWidget) -> None:
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The content's minimum width changes (pool details appear): ask again.
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        inner = self.widget()
+        if inner is None:
+            return hint
+        width = inner.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(width + 2 * self.frameWidth(), hint.height())
 
 
 class JobsPanel(QWidget):
@@ -76,27 +107,61 @@ class JobsPanel(QWidget):
         self.table.addAction(self.cancel_job_action)
         self.table.addAction(self.cancel_batch_action)
         self.table.addAction(self.kill_job_action)
+        self.empty_hint = EmptyHint(
+            self.table, "No jobs yet: enter a function at the left and press Dispatch (Enter)."
+        )
         self.details = JobDetails()
         self.batch_bar = BatchBar()
+        self.batch_bar.hide()
         self.cancel_job_button = QPushButton("Cancel job")
         self.clear_button = QPushButton("Clear finished")
 
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(self.details)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
         table_buttons = QHBoxLayout()
         table_buttons.addStretch(1)
         table_buttons.addWidget(self.cancel_job_button)
         table_buttons.addWidget(self.clear_button)
+        # Three columns: the form (and pool controls) scroll on their own at the left, the
+        # job table in the middle, the selected job's details at the right. What Dispatch
+        # produces is in view without scrolling, even in a short bottom panel.
+        controls = QWidget()
+        controls_layout = QVBoxLayout(controls)
+        controls_layout.setContentsMargins(0, 0, 0, 0)
+        controls_layout.addWidget(self.form)
+        controls_layout.addWidget(self.backend_selector)
+        controls_layout.addWidget(self.pool_view)
+        controls_layout.addStretch(1)
+        self.controls = _VerticalScrollArea()
+        self.controls.setObjectName("jobsControls")
+        self.controls.setWidget(controls)
+        # Dispatch and its error message stay in view below the scrolled fields.
+        action_row = QHBoxLayout()
+        for widget in (self.form.error, self.form.dispatch_button):
+            self.form.action_row.removeWidget(widget)
+        action_row.addWidget(self.form.error, 1)
+        action_row.addWidget(self.form.dispatch_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.controls, 1)
+        left_layout.addLayout(action_row)
+        results = QWidget()
+        results_layout = QVBoxLayout(results)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addLayout(table_buttons)
+        results_layout.addWidget(self.table, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.setObjectName("jobsSplit")
+        self.split.addWidget(left)
+        self.split.addWidget(results)
+        self.split.addWidget(self.details)
+        self.split.setStretchFactor(0, 2)
+        self.split.setStretchFactor(1, 3)
+        self.split.setStretchFactor(2, 2)
+        self.split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addWidget(self.backend_selector)
-        layout.addWidget(self.pool_view)
-        layout.addWidget(self.batch_bar)
-        layout.addLayout(table_buttons)
-        layout.addWidget(split, 1)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.batch_bar)  # across the whole panel: it has many buttons
+        layout.addWidget(self.split, 1)
 
         self._batches: dict[int, BatchInfo] = {}
         self.form.dispatchRequested.connect(self.dispatchRequested)
@@ -129,13 +194,17 @@ class JobsPanel(QWidget):
         if current is not None and any(i.job_id == current for i in infos):
             self.detailsRequested.emit(current)
 
+    def _show_batch(self, info: BatchInfo | None) -> None:
+        self.batch_bar.show_batch(info)
+        self.batch_bar.setVisible(info is not None)  # no empty "No batch" row
+
     def apply_batches(self, infos: list[BatchInfo]) -> None:
         shown = self.batch_bar.batch
         for info in infos:
             is_new = info.batch_id not in self._batches
             self._batches[info.batch_id] = info
             if is_new or (shown is not None and info.batch_id == shown.batch_id):
-                self.batch_bar.show_batch(info)
+                self._show_batch(info)
                 shown = info
         if not self._clock.isActive() and any(not info.is_complete for info in infos):
             self._clock.start()
@@ -174,7 +243,7 @@ class JobsPanel(QWidget):
             return
         self.detailsRequested.emit(info.job_id)
         if info.batch_id is not None and info.batch_id in self._batches:
-            self.batch_bar.show_batch(self._batches[info.batch_id])
+            self._show_batch(self._batches[info.batch_id])
 
     def _cancel_selected(self) -> None:
         job_id = self.current_job()
@@ -197,7 +266,7 @@ class JobsPanel(QWidget):
         self._batches = {k: b for k, b in self._batches.items() if not b.is_complete}
         shown = self.batch_bar.batch
         if shown is not None and shown.batch_id not in self._batches:
-            self.batch_bar.show_batch(None)
+            self._show_batch(None)
         self.details.show_job(None)
         self.clearRequested.emit()
 

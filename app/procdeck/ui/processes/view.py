@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from procdeck.core.run_state import signal_name
+from procdeck.core.run_state import plural, signal_name
 from procdeck.core.samples import ProcessRow, SignalRequest, SignalResult
 from procdeck.ui.processes.model import COL_CPU, COL_NAME, COL_PID, ROW_ROLE, SORT_ROLE, ProcessModel
 
@@ -123,9 +123,8 @@ class ProcessesView(QWidget):
         self.model.set_rows(rows)
         if self.model.tree_mode and self.filter_edit.text():
             self.view.expandAll()
-        self.count_label.setText(
-            f"{self.proxy.rowCount() if not self.model.tree_mode else len(rows)} processes"
-        )
+        shown = self.proxy.rowCount() if not self.model.tree_mode else len(rows)
+        self.count_label.setText(plural(shown, "process", "processes"))
         self._update_actions()
 
     def set_tree_mode(self, tree: bool) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
@@ -35,12 +36,14 @@ from procdeck.core.probes import Health
 from procdeck.core.profile import Profile, unique_name
 from procdeck.core.profile_run import ProfileRun, RunSummary
 from procdeck.core.run_state import format_duration
+from procdeck.ui.empty_state import EmptyHint
 from procdeck.ui.profiles.editor import ProfileEditor
 from procdeck.ui.profiles.group_graph import GroupGraphView
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
 NO_GROUP = "(no group)"
+NO_PROFILES_HINT = "No profiles yet: click New, or save a run as a profile (Ctrl+Shift+S)."
 
 
 class ProfilesPanel(QWidget):
@@ -76,10 +79,21 @@ class ProfilesPanel(QWidget):
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["Profile", "Command", "Status"])
         self.tree.setUniformRowHeights(True)
+        # Bounded columns in a side panel: the command takes what is left and is elided
+        # (full text in the details below), so no horizontal scroll bar for a long one.
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 110)
+        header.resizeSection(2, 70)
+        header.setMinimumSectionSize(40)
         self.tree.setRootIsDecorated(True)
         self.tree.currentItemChanged.connect(lambda *_: self._selection_changed())
         self.tree.itemDoubleClicked.connect(lambda item, _c: self._double_clicked(item))
 
+        self.empty_hint = EmptyHint(self.tree, NO_PROFILES_HINT, lambda: self.tree.topLevelItemCount() == 0)
         self.banner = QLabel()
         self.banner.setObjectName("profilesBanner")
         self.banner.setWordWrap(True)
@@ -98,10 +112,16 @@ class ProfilesPanel(QWidget):
         self.banner_box.setLayout(banner_row)
         self.banner_box.hide()
 
-        self.new_button = QPushButton("New")
-        self.edit_button = QPushButton("Edit")
-        self.duplicate_button = QPushButton("Duplicate")
-        self.delete_button = QPushButton("Delete")
+        # Tool buttons (narrower than push buttons): the panel is a side panel, and no
+        # label may be cut short at its minimum width.
+        self.new_button = _tool_button("New")
+        self.new_button.setToolTip("Create a profile")
+        self.edit_button = _tool_button("Edit")
+        self.edit_button.setToolTip("Edit the selected profile")
+        self.duplicate_button = _tool_button("Duplicate")
+        self.duplicate_button.setToolTip("Create a copy of the selected profile")
+        self.delete_button = _tool_button("Delete")
+        self.delete_button.setToolTip("Delete the selected profile (can be undone)")
         self.launch_button = QPushButton("Launch")
         self.launch_group_button = QPushButton("Launch group")
         self.more_button = QToolButton()
@@ -134,12 +154,19 @@ class ProfilesPanel(QWidget):
         self.import_action.triggered.connect(self._ask_import)
         self.export_action.triggered.connect(self._ask_export)
         self.reload_action.triggered.connect(self.reloadRequested)
-        buttons = QHBoxLayout()
-        for button in (self.new_button, self.edit_button, self.duplicate_button, self.delete_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        for widget in (self.launch_button, self.launch_group_button, self.more_button):
-            buttons.addWidget(widget)
+        # Two rows: launching first, then editing; one row would not fit a side panel.
+        buttons = QVBoxLayout()
+        launch_row = QHBoxLayout()
+        for widget in (self.launch_button, self.launch_group_button):
+            launch_row.addWidget(widget)
+        launch_row.addStretch(1)
+        edit_row = QHBoxLayout()
+        for tool in (self.new_button, self.edit_button, self.duplicate_button, self.delete_button):
+            edit_row.addWidget(tool)
+        edit_row.addStretch(1)
+        edit_row.addWidget(self.more_button)
+        buttons.addLayout(launch_row)
+        buttons.addLayout(edit_row)
 
         self.details = QLabel()
         self.details.setObjectName("profileDetails")
@@ -384,6 +411,10 @@ class ProfilesPanel(QWidget):
             item.setToolTip(1, p.preview())
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
+        if self.tree.columnWidth(0) > 160:  # a long name must not push the rest away
+            self.tree.setColumnWidth(0, 160)
+        self.empty_hint.set_hint("No profile matches the search." if self._profiles else NO_PROFILES_HINT)
+        self.empty_hint.refresh()
         if current_name:
             self.select(current_name)
         self._refresh_status()
@@ -503,3 +534,9 @@ class ProfilesPanel(QWidget):
         )
         if path:
             self.exportRequested.emit(path, names)
+
+
+def _tool_button(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    return button

@@ -8,7 +8,7 @@ need the desktop (opening the full log) leave as signals.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -23,10 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from procdeck.core.line_source import LineKind, LineSource, SearchQuery
+from procdeck.core.run_state import plural
+from procdeck.ui.empty_state import EmptyHint
 from procdeck.ui.viewer.line_view import LineView
 from procdeck.ui.viewer.search import SearchRunner
 
 SEARCH_DEBOUNCE_MS = 150
+
+
+# Set to True on a window that handles Ctrl+F for the viewers in it.
+WINDOW_FINDS = "procdeckFindsInOutput"
 
 
 class OutputViewer(QWidget):
@@ -40,6 +46,11 @@ class OutputViewer(QWidget):
     def __init__(self, source: LineSource | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = LineView()
+        self.empty_hint = EmptyHint(
+            self.view,
+            "Select a run to see its output here (Ctrl+F searches it).",
+            lambda: self.view.source() is None,
+        )
         self.search_runner = SearchRunner(self)
         self._current: int | None = None
 
@@ -142,6 +153,8 @@ class OutputViewer(QWidget):
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             act.triggered.connect(slot)
             self.addAction(act)
+            if seq is QKeySequence.StandardKey.Find:
+                self.find_action = act
         self.set_source(source)
 
     # ------------------------------------------------------------------- source
@@ -150,6 +163,7 @@ class OutputViewer(QWidget):
 
     def set_source(self, source: LineSource | None) -> None:
         self.view.set_source(source)
+        self.empty_hint.refresh()
         streams = source.streams() if source is not None else frozenset()
         for box, kind in ((self.stdout_box, LineKind.STDOUT), (self.stderr_box, LineKind.STDERR)):
             box.blockSignals(True)
@@ -170,7 +184,9 @@ class OutputViewer(QWidget):
         dropped = src.dropped_rows() if src is not None else 0
         if dropped:
             link = ' <a href="open">Open the full log</a>' if src is not None and src.log_paths() else ""
-            self.dropped_label.setText(f"{dropped:,} earlier lines are no longer in memory.{link}")
+            lines = plural(dropped, "earlier line")
+            verb = "is" if dropped == 1 else "are"
+            self.dropped_label.setText(f"{lines} {verb} no longer in memory.{link}")
         self.dropped_label.setVisible(bool(dropped))
 
     def _streams_toggled(self) -> None:
@@ -244,7 +260,7 @@ class OutputViewer(QWidget):
         where = f"{idx + 1} of " if idx is not None else ""
         more = "\u2026" if runner.searching else ""
         self.match_label.setText(
-            f"{where}{len(rows):,} lines{more} ({runner.occurrences:,} matches)"
+            f"{where}{plural(len(rows), 'line')}{more} ({plural(runner.occurrences, 'match', 'matches')})"
             if rows
             else f"no matches{more}"
         )
@@ -281,6 +297,12 @@ class OutputViewer(QWidget):
 
     def current_match(self) -> int | None:
         return self._current
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # A window with its own window-wide Find (the main window) routes Ctrl+F to the
+        # right viewer from any focus; two matching shortcuts would cancel each other.
+        self.find_action.setEnabled(not self.window().property(WINDOW_FINDS))
 
     def focus_search(self) -> None:
         self.search_edit.setFocus()

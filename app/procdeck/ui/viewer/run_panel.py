@@ -9,10 +9,11 @@ touches the process.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from procdeck.core.line_source import LineKind, LineSource
 from procdeck.core.run_state import RunInfo, format_duration
+from procdeck.ui.elided_label import ElidedLabel
 from procdeck.ui.viewer.output_viewer import OutputViewer
 from procdeck.ui.viewer.viewer_tabs import ViewerTabs
 
@@ -42,7 +43,8 @@ class RunOutputPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.summary = QLabel("Select a run to see its output.")
+        # Elided: a long command line must not widen the window (full text in the tooltip).
+        self.summary = ElidedLabel("Select a run to see its output.")
         self.summary.setObjectName("runSummary")
         self.tabs = ViewerTabs()
         self.preview = OutputViewer()
