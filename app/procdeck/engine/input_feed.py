@@ -16,7 +16,15 @@ INPUT_LIMIT = 64 * 1024
 
 
 class InputRefused(ValueError):
-    """Input that cannot be accepted; the message is for the user."""
+    """Input that cannot be accepted; the message is for the user.
+
+    ``full`` is true when the input is refused only because the queue is full (the same
+    input may fit later); otherwise the run takes no more input.
+    """
+
+    def __init__(self, message: str, *, full: bool = False) -> None:
+        super().__init__(message)
+        self.full = full
 
 
 class InputFeed:
@@ -46,7 +54,8 @@ class InputFeed:
         if self.pending + len(data) > self.limit:
             raise InputRefused(
                 f"Input refused: the program is not reading its input "
-                f"({self.pending} bytes are still waiting, the limit is {self.limit})."
+                f"({self.pending} bytes are still waiting, the limit is {self.limit}).",
+                full=True,
             )
         self._pending += data
         self._wake.set()
