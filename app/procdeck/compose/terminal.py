@@ -1,0 +1,75 @@
+"""Wires the terminal view into the output area: pty runs show their screen there.
+
+The output panel gets one "Terminal" tab next to the selection-following viewer. It is
+shown while the selected run is a terminal (pty) run and follows the selection like that
+viewer does; "Scrollback" switches to the viewer (the same run's whole output: search,
+copy, save, log file). New terminal runs open at the view's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from procdeck.bridge.terminal_link import TerminalLink
+from procdeck.core.run_state import RunInfo
+from procdeck.engine.process_manager import ProcessManager
+from procdeck.ui.main_window import MainWindow
+from procdeck.ui.terminal.panel import TerminalPanel
+
+TAB_TITLE = "Terminal"
+
+
+@dataclass
+class TerminalParts:
+    panel: TerminalPanel
+    link: TerminalLink
+    window: MainWindow
+
+    def show_run(self, run_id: int | None) -> None:
+        info = self.window.runs_model.info(run_id) if run_id is not None else None
+        tabs = self.window.output.tabs
+        index = tabs.indexOf(self.panel)
+        if info is None or not info.spec.tty:
+            self.link.attach(None)
+            if tabs.currentIndex() == index:
+                tabs.setCurrentWidget(self.window.output.preview)
+            tabs.setTabVisible(index, False)
+            return
+        self.link.attach(info.run_id)
+        self.panel.set_live(info.state.is_live)
+        tabs.setTabVisible(index, True)
+        tabs.setCurrentIndex(index)
+
+    def runs_changed(self, infos: list[RunInfo]) -> None:
+        for info in infos:
+            if info.run_id == self.link.run_id:
+                self.panel.set_live(info.state.is_live)
+
+    def close(self) -> None:
+        self.link.close()
+
+
+def wire(window: MainWindow, processes: ProcessManager, runs_changed) -> TerminalParts:
+    panel = TerminalPanel()
+    link = TerminalLink(panel.view, processes, panel)
+    parts = TerminalParts(panel, link, window)
+    tabs = window.output.tabs
+    index = tabs.insertTab(1, panel, TAB_TITLE)
+    tabs.tabBar().setTabButton(index, tabs.tabBar().ButtonPosition.RightSide, None)
+    tabs.setTabToolTip(index, "The selected terminal run's screen")
+    tabs.setTabVisible(index, False)
+    tabs.setCurrentIndex(0)
+    window.table.currentRunChanged.connect(parts.show_run)
+    runs_changed.connect(parts.runs_changed)
+    link.message.connect(window.show_message)
+    panel.signalRequested.connect(link.send_signal)
+    panel.scrollbackRequested.connect(lambda: tabs.setCurrentWidget(window.output.preview))
+    panel.view.leaveRequested.connect(lambda: window.table.view.setFocus())
+
+    def size_for_new_runs() -> tuple[int, int]:
+        area = tabs.currentWidget() or tabs
+        header = panel.view.y() if panel.isVisible() else panel.hint.sizeHint().height() + 4
+        return panel.view.grid_for(area.width(), area.height() - header)
+
+    window.launcher.terminal_size = size_for_new_runs
+    return parts
