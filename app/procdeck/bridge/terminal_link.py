@@ -9,6 +9,8 @@ user, never an exception in a slot.
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from PySide6.QtCore import QObject, Signal
 
 from procdeck.bridge.output_refresh import OutputRefresher
@@ -17,7 +19,18 @@ from procdeck.engine.input_feed import InputRefused
 from procdeck.engine.process_manager import ProcessManager, UnknownRun
 from procdeck.engine.pty_terminal import TerminalError
 from procdeck.engine.run_output import RunOutput
-from procdeck.ui.terminal.view import TerminalView
+
+
+class TerminalView(Protocol):
+    """What the link needs of a terminal view (ui.terminal.view.TerminalView)."""
+
+    inputTyped: Any  # Signal(bytes)
+    sizeChanged: Any  # Signal(int, int)
+
+    def ingest(self, data: bytes) -> None: ...
+    def reset(self) -> None: ...
+    def grid_size(self) -> tuple[int, int]: ...
+
 
 # A view further behind than this skips ahead (its backlog cuts to the screen's tail).
 MAX_PULL = 256 * 1024
