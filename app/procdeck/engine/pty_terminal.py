@@ -23,6 +23,7 @@ import anyio.lowlevel
 from procdeck.core.process_spec import terminal_size_problem
 
 READ_SIZE = 1 << 16
+BATCH_BYTES = 1 << 18  # at most this much is read before the loop gets its turn again
 TERM = "xterm-256color"
 EOF_CHAR = b"\x04"  # VEOF (^D): at the start of a line, the program reads end of file
 
@@ -89,25 +90,37 @@ def signal_foreground(master: int, signum: int) -> int:
 
 
 async def pump_master(master: int, feed: Callable[[bytes], None]) -> None:
-    """Read the master until the terminal closes, passing every chunk to ``feed``.
+    """Read the master until the terminal closes, passing what arrives to ``feed``.
 
-    The loop yields after every read, so a child flooding its terminal cannot starve the
-    event loop (reads of 64 KiB come back at once while data is waiting).
+    A pty read returns at most a few KiB, so what is waiting is read in one go (up to
+    BATCH_BYTES) and fed as one chunk; then the loop gets its turn, so a child flooding
+    its terminal cannot starve the event loop.
     """
     while True:
-        try:
-            data = os.read(master, READ_SIZE)
-        except BlockingIOError:
-            await anyio.wait_readable(master)
-            continue
-        except OSError as exc:
-            if exc.errno == errno.EIO:  # every slave descriptor closed: end of file
-                return
-            raise
-        if not data:
+        batch = bytearray()
+        ended = False
+        while len(batch) < BATCH_BYTES:
+            try:
+                data = os.read(master, READ_SIZE)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno != errno.EIO:  # EIO: every slave descriptor closed, end of file
+                    raise
+                ended = True
+                break
+            if not data:
+                ended = True
+                break
+            batch += data
+        if batch:
+            feed(bytes(batch))
+        if ended:
             return
-        feed(data)
-        await anyio.lowlevel.checkpoint()
+        if batch:
+            await anyio.lowlevel.checkpoint()
+        else:
+            await anyio.wait_readable(master)
 
 
 async def write_master(master: int, data: bytes) -> None:

@@ -13,6 +13,8 @@ clipboard (X11) as terminals do; a middle click pastes it.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QClipboard,
@@ -33,7 +35,9 @@ from procdeck.ui.terminal.keys import key_bytes, paste_bytes
 from procdeck.ui.terminal.screen_model import Backlog, TerminalScreen
 
 FRAME_MS = 16  # about 60 Hz
-FEED_BUDGET_S = 0.004  # screen emulation per frame: the loop keeps the rest
+BUSY_FRAME_MS = 40  # while a flood keeps the screen model busy: leave the loop to the reads
+FEED_BUDGET_S = 0.003  # screen emulation per frame: the loop keeps the rest
+PAINT_BUDGET_S = 0.003  # row repaints per frame; rows over budget are painted on later frames
 RESIZE_DEBOUNCE_MS = 120
 MARGIN = 4
 
@@ -78,6 +82,8 @@ class TerminalView(QWidget):
         self._resize.setInterval(RESIZE_DEBOUNCE_MS)
         self._resize.timeout.connect(self._apply_size)
         self._cursor_row = 0
+        self._stale_rows: set[int] = set()  # changed rows not yet scheduled for repaint
+        self._row_cost_s = 0.0002  # running estimate of one row's paint time
 
     # -- set-up -----------------------------------------------------------------------
     def set_terminal_font(self, font: QFont) -> None:
@@ -118,33 +124,50 @@ class TerminalView(QWidget):
         self.backlog.clear()
         self.screen.reset()
         self._selection = None
+        self._stale_rows.clear()
         self.update()
 
     def flush(self) -> None:
-        """Feed everything waiting now, whatever it costs (tests, screenshots)."""
+        """Feed everything waiting now and repaint it all, whatever it costs (tests,
+        screenshots)."""
         while self.backlog.feed(1.0):
             pass
-        self._after_feed()
+        self._collect_changes()
+        self._stale_rows.clear()
+        self.update()
 
     def _render_frame(self) -> None:
+        """One display frame: some screen emulation, then some repaints, each within its
+        budget, so a flood never holds the event loop for long. What is left waits for
+        the next frame, which comes later while the flood lasts."""
         more = self.backlog.feed(FEED_BUDGET_S)
-        self._after_feed()
-        if more:
-            self._frame.start()
+        self._collect_changes()
+        self._schedule_repaints()
+        if more or self._stale_rows:
+            self._frame.start(BUSY_FRAME_MS if more else FRAME_MS)
 
-    def _after_feed(self) -> None:
+    def _collect_changes(self) -> None:
         answers = self.screen.take_responses()
         if answers:
             self.inputTyped.emit(answers)
-        dirty = set(self.screen.dirty)
+        self._stale_rows.update(self.screen.dirty)
         self.screen.dirty.clear()
-        dirty.update({self._cursor_row, self.screen.cursor.y})
+        self._stale_rows.update({self._cursor_row, self.screen.cursor.y})
         self._cursor_row = self.screen.cursor.y
-        if len(dirty) > self.screen.lines // 2:
-            self.update()
-        else:
-            for row in dirty:
-                self.update(self._row_rect(row))
+        lines = self.screen.lines
+        self._stale_rows = {row for row in self._stale_rows if 0 <= row < lines}
+
+    def _schedule_repaints(self) -> None:
+        count = max(1, int(PAINT_BUDGET_S / max(self._row_cost_s, 1e-6)))
+        if count >= len(self._stale_rows):
+            rows, self._stale_rows = self._stale_rows, set()
+        else:  # the cursor's row first (where typing shows), then the newest rows at the bottom
+            cursor = self.screen.cursor.y
+            ordered = sorted(self._stale_rows, key=lambda r: (r != cursor, -r))
+            rows = set(ordered[:count])
+            self._stale_rows.difference_update(rows)
+        for row in rows:
+            self.update(self._row_rect(row))
 
     def _row_rect(self, row: int) -> QRect:
         top = int(MARGIN + row * self._ch)
@@ -187,18 +210,25 @@ class TerminalView(QWidget):
 
     # -- painting ---------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
+        started = time.perf_counter()
         painter = QPainter(self)
+        rows: set[int] = set()
         try:
-            painter.fillRect(event.rect(), colors.BACKGROUND)
             screen = self.screen
-            first = max(0, int((event.rect().top() - MARGIN) // self._ch))
-            last = min(screen.lines - 1, int((event.rect().bottom() - MARGIN) // self._ch))
-            for row in range(first, last + 1):
+            for rect in event.region():
+                painter.fillRect(rect, colors.BACKGROUND)
+                first = max(0, int((rect.top() - MARGIN) // self._ch))
+                last = min(screen.lines - 1, int((rect.bottom() - MARGIN) // self._ch))
+                rows.update(range(first, last + 1))
+            for row in rows:
                 self._paint_row(painter, row)
-            if not screen.cursor.hidden:
+            if not screen.cursor.hidden and screen.cursor.y in rows:
                 self._paint_cursor(painter)
         finally:
             painter.end()  # an exception with an active painter would crash Qt
+        if rows:
+            cost = (time.perf_counter() - started) / len(rows)
+            self._row_cost_s = 0.8 * self._row_cost_s + 0.2 * cost
 
     def _selected_span(self, row: int) -> tuple[int, int] | None:
         if self._selection is None:
@@ -209,61 +239,51 @@ class TerminalView(QWidget):
         return (c0 if row == r0 else 0, c1 if row == r1 else self.screen.columns - 1)
 
     def _paint_row(self, painter: QPainter, row: int) -> None:
+        """Draw one row as runs of cells that look alike. Only the cells pyte has set are
+        visited (a row's blank tail is background); a wide character is drawn on its own,
+        over two cells."""
         line = self.screen.buffer[row]
         cols = self.screen.columns
         top = MARGIN + row * self._ch
         baseline = top + self._ascent
         span = self._selected_span(row)
-        x = 0
-        while x < cols:
+        if span is not None:  # selected cells: a background under whatever is drawn
+            left = MARGIN + span[0] * self._cw
+            width = (span[1] - span[0] + 1) * self._cw + 1
+            painter.fillRect(int(left), int(top), int(width), int(self._ch + 1), colors.SELECTION)
+        run_start = 0
+        run_style: tuple[object, ...] = ()
+        run_char = self.screen.default_char
+        parts: list[str] = []
+        expect = -1
+        for x in sorted(line):
+            if x >= cols:
+                break
             char = line[x]
-            style = (
-                char.fg,
-                char.bg,
-                char.bold,
-                char.italics,
-                char.underscore,
-                char.reverse,
-                char.strikethrough,
-            )
-            wide = len(char.data) == 1 and x + 1 < cols and line[x + 1].data == ""
+            data = char.data
+            style = char[1:]
+            wide = data != "" and x + 1 < cols and x + 1 in line and line[x + 1].data == ""
+            if parts and (x != expect or style != run_style or wide or data == ""):
+                self._paint_run(painter, run_char, "".join(parts), run_start, len(parts), top, baseline)
+                parts = []
+            if data == "":  # the right half of a wide character
+                continue
             if wide:
-                text, width, end = char.data, 2, x + 2
-            else:
-                end = x + 1
-                parts = [char.data or " "]
-                while end < cols:
-                    nxt = line[end]
-                    if (
-                        nxt.fg,
-                        nxt.bg,
-                        nxt.bold,
-                        nxt.italics,
-                        nxt.underscore,
-                        nxt.reverse,
-                        nxt.strikethrough,
-                    ) != style or (end + 1 < cols and line[end + 1].data == ""):
-                        break
-                    if span is not None and (end == span[0] or end == span[1] + 1):
-                        break
-                    parts.append(nxt.data or " ")
-                    end += 1
-                text, width = "".join(parts), end - x
-            self._paint_run(
-                painter, char, text, x, width, top, baseline, span is not None and span[0] <= x <= span[1]
-            )
-            x = end
+                self._paint_run(painter, char, data, x, 2, top, baseline)
+                continue
+            if not parts:
+                run_start, run_style, run_char = x, style, char
+            parts.append(data)
+            expect = x + 1
+        if parts:
+            self._paint_run(painter, run_char, "".join(parts), run_start, len(parts), top, baseline)
 
-    def _paint_run(
-        self, painter, char, text: str, x: int, width: int, top: float, baseline: float, selected: bool
-    ) -> None:
+    def _paint_run(self, painter, char, text: str, x: int, width: int, top: float, baseline: float) -> None:
         fg_name = colors.bright(char.fg) if char.bold else char.fg
         fg = colors.color(fg_name, colors.FOREGROUND)
         bg = colors.color(char.bg, colors.BACKGROUND)
         if char.reverse:
             fg, bg = bg, fg
-        if selected:
-            bg = colors.SELECTION
         left = MARGIN + x * self._cw
         if bg != colors.BACKGROUND:
             painter.fillRect(int(left), int(top), int(width * self._cw + 1), int(self._ch + 1), bg)
