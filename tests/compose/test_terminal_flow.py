@@ -13,8 +13,13 @@ from PySide6.QtGui import QKeySequence, QShortcut
 
 from procdeck.core.run_state import RunState
 from tests.compose.test_window_flow import open_window as _open_window
-from tests.compose.test_window_flow import until
+from tests.compose.test_window_flow import until as _until
 from tests.engine.conftest import wait_for
+
+
+async def until(predicate, timeout=30.0):
+    """Generous: children start slowly on a busy machine."""
+    await _until(predicate, timeout)
 
 
 @asynccontextmanager
@@ -208,10 +213,18 @@ def test_signal_menu_and_selection_copy(qt_run, qtbot, tmp_path):
             usr1.trigger()
             await until(lambda: "GOT-USR1" in (view.flush() or view.screen_text()))
             assert "process group" in window.statusBar().currentMessage()
-            # Drag over "copy me" on row 0, then Ctrl+Shift+C.
-            y = 4 + view._ch / 2
+            # Drag over "copy me" on row 0 (once the view's size has settled), then Ctrl+Shift+C.
+            await until(lambda: not view._resize.isActive())
+            await anyio.sleep(0.2)
+            view.flush()
+            row = next(i for i, line in enumerate(view.screen_lines()) if "copy me please" in line)
+            y = 4 + view._ch * (row + 0.5)
             drag(view, _pt(4 + view._cw / 2, y), _pt(4 + view._cw * 6.5, y))
-            assert view.selected_text() == "copy me"
+            assert view.selected_text() == "copy me", (
+                view._selection,
+                view.screen_lines()[:2],
+                view.grid_size(),
+            )
             qtbot.keyClick(
                 view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
             )

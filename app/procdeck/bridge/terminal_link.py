@@ -16,9 +16,9 @@ from PySide6.QtCore import QObject, Signal
 from procdeck.bridge.output_refresh import OutputRefresher
 from procdeck.core.run_state import signal_name
 from procdeck.engine.input_feed import InputRefused
+from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.process_manager import ProcessManager, UnknownRun
 from procdeck.engine.pty_terminal import TerminalError
-from procdeck.engine.run_output import RunOutput
 
 
 class TerminalView(Protocol):

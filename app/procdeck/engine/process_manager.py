@@ -31,9 +31,9 @@ from procdeck.engine import process_tree, pty_terminal
 from procdeck.engine.child_env import child_environment
 from procdeck.engine.input_feed import InputFeed, InputRefused
 from procdeck.engine.launch_errors import check_cwd, describe_start_error
-from procdeck.engine.run_output import RunOutput
+from procdeck.engine.output import pipe_reads
+from procdeck.engine.output.run_output import RunOutput
 
-READ_SIZE = 1 << 16
 STOP_POLL_S = 0.05
 
 ChangeListener = Callable[[RunInfo], None]
@@ -58,6 +58,7 @@ class _Run:
         self.process: anyio.abc.Process | None = None
         self.known_tree: set[process_tree.ProcKey] = set()
         self.size = (spec.rows, spec.cols)  # a terminal run's window size, kept across restarts
+        self.taps: list[Callable[[Stream, bytes], None]] = []  # see ProcessManager.tap_output
         self.new_attempt()
 
     def new_attempt(self) -> None:
@@ -119,6 +120,13 @@ class ProcessManager:
         found = await anyio.to_thread.run_sync(process_tree.scan_tree, *run.tree_args())
         run.known_tree = found
         return self.tree_pids(run_id)
+
+    def tap_output(self, run_id: int, tap: Callable[[Stream, bytes], None]) -> Callable[[], None]:
+        """Call ``tap(stream, chunk)`` with every chunk the run's pipes deliver (log-line
+        probes); whatever RunOutput the run has. Returns the function that removes the tap."""
+        taps = self._get(run_id).taps
+        taps.append(tap)
+        return lambda: taps.remove(tap) if tap in taps else None
 
     def subscribe(
         self, on_change: ChangeListener, on_remove: RemoveListener | None = None
@@ -375,7 +383,13 @@ class ProcessManager:
         output.enable_terminal()
         output.close_stream(Stream.STDERR)  # a terminal has one output stream
         try:
-            await pty_terminal.pump_master(master, lambda data: output.feed(Stream.STDOUT, data))
+
+            def feed(data: bytes) -> None:
+                output.feed(Stream.STDOUT, data)
+                for tap in run.taps:
+                    tap(Stream.STDOUT, data)
+
+            await pty_terminal.pump_master(master, feed)
         finally:
             output.close_stream(Stream.STDOUT)
             run.streams_closed.set()
@@ -416,9 +430,13 @@ class ProcessManager:
     @staticmethod
     async def _pump(run: _Run, source: anyio.abc.ByteReceiveStream, stream: Stream) -> None:
         feed = run.output.feed
+        read_size = pipe_reads.widen(source)  # larger reads during floods
         try:
             while True:
-                feed(stream, await source.receive(READ_SIZE))
+                data = await source.receive(read_size)
+                feed(stream, data)
+                for tap in run.taps:
+                    tap(stream, data)
         except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
             pass
         finally:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from procdeck.core.output import Stream
+from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.output.terminal_tail import TerminalTail
-from procdeck.engine.run_output import RunOutput
 
 
 def test_reads_what_arrived_since_an_offset():

@@ -98,3 +98,12 @@ def test_a_skipped_switch_to_the_alternate_screen_is_still_applied():
         pass
     assert screen.alternate
     assert "last" in screen.display[-1] or "last" in "".join(screen.display)
+
+
+def test_a_shorter_screen_keeps_its_top_lines_when_the_cursor_allows():
+    screen, _ = fed(b"first\r\nsecond", rows=10)
+    screen.resize(4, 20)
+    assert screen.display[0].startswith("first") and screen.cursor.y == 1
+    screen, _ = fed(b"".join(b"l%d\r\n" % i for i in range(9)), rows=10)
+    screen.resize(4, 20)  # the cursor was on row 9: the top gives way
+    assert screen.display[-2].startswith("l8") and screen.cursor.y == 3

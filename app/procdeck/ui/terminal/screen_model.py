@@ -72,6 +72,23 @@ class TerminalScreen(pyte.Screen):
             self.dirty.update(range(self.lines))
         super().reset_mode(*modes, **kwargs)
 
+    def resize(self, lines: int | None = None, columns: int | None = None) -> None:
+        """Like xterm, a screen made shorter drops lines from the top only as far as the
+        cursor needs (pyte drops the whole difference, losing what still fits)."""
+        lines = lines or self.lines
+        if lines < self.lines:
+            excess = max(0, self.cursor.y - (lines - 1))
+            old = dict(self.buffer)
+            self.buffer.clear()
+            for y, line in old.items():
+                if 0 <= y - excess < lines:
+                    self.buffer[y - excess] = line
+            self.cursor.y -= excess
+            self.dirty.update(range(lines))
+            self.lines = lines
+        super().resize(lines, columns)
+        self.dirty.update(range(self.lines))
+
     def write_process_input(self, data: str) -> None:
         self.responses.append(data)
 
