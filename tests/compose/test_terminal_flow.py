@@ -94,7 +94,7 @@ def test_full_screen_program_keys_resize_and_alternate_screen(qt_run, qtbot, tmp
             view = panel.view
             await until(lambda: "FULL-SCREEN TITLE" in (view.flush() or view.screen_text()))
             assert screen_row(panel, 2)[10:27] == "FULL-SCREEN TITLE"
-            assert view.screen.alternate
+            assert view.term.alternate
             # The program sees the view's size (the pty follows the view once it settles).
             await until(
                 lambda: "size {}x{}".format(*view.grid_size()) in (view.flush() or view.screen_text())
@@ -114,7 +114,7 @@ def test_full_screen_program_keys_resize_and_alternate_screen(qt_run, qtbot, tmp
             await until(lambda: window.runs_model.info(run_id).state is RunState.EXITED)
             await until(lambda: "back on the main screen" in (view.flush() or view.screen_text()))
             assert "FULL-SCREEN TITLE" not in view.screen_text()  # the main screen came back
-            assert not view.screen.alternate
+            assert not view.term.alternate
             # Scrollback: the normal viewer on the same run's output.
             panel.scrollback_button.click()
             assert window.output.tabs.currentWidget() is window.output.preview

@@ -88,8 +88,8 @@ def _spec_from_args(args: argparse.Namespace) -> ProcessSpec:
     rows, cols = run_stdin.own_terminal_size()
     io = {"tty": args.tty, "stdin": run_stdin.stdin_mode(args.tty), "rows": rows, "cols": cols}
     if args.shell:
-        return ProcessSpec(" ".join(command), shell=True, cwd=args.cwd, env=env, grace_s=args.grace, **io)  # type: ignore[arg-type]
-    return ProcessSpec(tuple(command), cwd=args.cwd, env=env, grace_s=args.grace, **io)  # type: ignore[arg-type]
+        return ProcessSpec(" ".join(command), shell=True, cwd=args.cwd, env=env, grace_s=args.grace, **io)
+    return ProcessSpec(tuple(command), cwd=args.cwd, env=env, grace_s=args.grace, **io)
 
 
 def _wants_profile(args: argparse.Namespace) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import SignalInstance
+
 from procdeck.bridge.terminal_link import TerminalLink
 from procdeck.core.run_state import RunInfo
 from procdeck.engine.process_manager import ProcessManager
@@ -49,7 +51,7 @@ class TerminalParts:
         self.link.close()
 
 
-def wire(window: MainWindow, processes: ProcessManager, runs_changed) -> TerminalParts:
+def wire(window: MainWindow, processes: ProcessManager, runs_changed: SignalInstance) -> TerminalParts:
     panel = TerminalPanel()
     link = TerminalLink(panel.view, processes, panel)
     parts = TerminalParts(panel, link, window)
@@ -67,7 +69,8 @@ def wire(window: MainWindow, processes: ProcessManager, runs_changed) -> Termina
     panel.view.leaveRequested.connect(lambda: window.table.view.setFocus())
 
     def size_for_new_runs() -> tuple[int, int]:
-        area = tabs.currentWidget() or tabs
+        current = tabs.currentWidget()
+        area = current if current is not None else tabs
         header = panel.view.y() if panel.isVisible() else panel.hint.sizeHint().height() + 4
         return panel.view.grid_for(area.width(), area.height() - header)
 

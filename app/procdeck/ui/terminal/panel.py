@@ -3,6 +3,7 @@ scrollback)."""
 
 from __future__ import annotations
 
+import functools
 import signal
 
 from PySide6.QtCore import Signal
@@ -37,14 +38,16 @@ class TerminalPanel(QWidget):
         self.hint.setStyleSheet("color: palette(placeholder-text)")
         self.status = QLabel()
         self.status.setObjectName("terminalStatus")
-        self.signal_button = QToolButton(text="Signal")
+        self.signal_button = QToolButton()
+        self.signal_button.setText("Signal")
         self.signal_button.setToolTip("Send a signal to the terminal's foreground process group")
         self.signal_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.signal_button)
         for signum in SIGNALS:
-            menu.addAction(signum.name, lambda s=signum: self.signalRequested.emit(int(s)))
+            menu.addAction(signum.name, functools.partial(self.signalRequested.emit, int(signum)))
         self.signal_button.setMenu(menu)
-        self.scrollback_button = QToolButton(text="Scrollback")
+        self.scrollback_button = QToolButton()
+        self.scrollback_button.setText("Scrollback")
         self.scrollback_button.setToolTip("The run's whole output: search, copy, save, the log file")
         self.scrollback_button.clicked.connect(self.scrollbackRequested)
         header = QHBoxLayout()

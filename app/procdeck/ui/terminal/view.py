@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QFontDatabase,
     QFontMetricsF,
     QGuiApplication,
+    QInputMethodEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -29,6 +30,7 @@ from PySide6.QtGui import (
     QResizeEvent,
 )
 from PySide6.QtWidgets import QMenu, QWidget
+from pyte.screens import Char
 
 from procdeck.ui.terminal import colors
 from procdeck.ui.terminal.keys import key_bytes, paste_bytes
@@ -69,8 +71,8 @@ class TerminalView(QWidget):
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setStyleHint(QFont.StyleHint.Monospace)
         self.set_terminal_font(font)
-        self.screen = TerminalScreen(cols, rows)
-        self.backlog = Backlog(self.screen)
+        self.term = TerminalScreen(cols, rows)
+        self.backlog = Backlog(self.term)
         self._selection: tuple[Cell, Cell] | None = None
         self._anchor: Cell | None = None
         self._frame = QTimer(self)
@@ -109,7 +111,7 @@ class TerminalView(QWidget):
         return rows, cols
 
     def grid_size(self) -> tuple[int, int]:
-        return self.screen.lines, self.screen.columns
+        return self.term.lines, self.term.columns
 
     # -- bytes in ---------------------------------------------------------------------
     def ingest(self, data: bytes) -> None:
@@ -122,7 +124,7 @@ class TerminalView(QWidget):
     def reset(self) -> None:
         """A clean screen (another run, or a new attempt)."""
         self.backlog.clear()
-        self.screen.reset()
+        self.term.reset()
         self._selection = None
         self._stale_rows.clear()
         self.update()
@@ -147,14 +149,14 @@ class TerminalView(QWidget):
             self._frame.start(BUSY_FRAME_MS if more else FRAME_MS)
 
     def _collect_changes(self) -> None:
-        answers = self.screen.take_responses()
+        answers = self.term.take_responses()
         if answers:
             self.inputTyped.emit(answers)
-        self._stale_rows.update(self.screen.dirty)
-        self.screen.dirty.clear()
-        self._stale_rows.update({self._cursor_row, self.screen.cursor.y})
-        self._cursor_row = self.screen.cursor.y
-        lines = self.screen.lines
+        self._stale_rows.update(self.term.dirty)
+        self.term.dirty.clear()
+        self._stale_rows.update({self._cursor_row, self.term.cursor.y})
+        self._cursor_row = self.term.cursor.y
+        lines = self.term.lines
         self._stale_rows = {row for row in self._stale_rows if 0 <= row < lines}
 
     def _schedule_repaints(self) -> None:
@@ -162,7 +164,7 @@ class TerminalView(QWidget):
         if count >= len(self._stale_rows):
             rows, self._stale_rows = self._stale_rows, set()
         else:  # the cursor's row first (where typing shows), then the newest rows at the bottom
-            cursor = self.screen.cursor.y
+            cursor = self.term.cursor.y
             ordered = sorted(self._stale_rows, key=lambda r: (r != cursor, -r))
             rows = set(ordered[:count])
             self._stale_rows.difference_update(rows)
@@ -176,7 +178,7 @@ class TerminalView(QWidget):
     # -- text out ---------------------------------------------------------------------
     def screen_lines(self) -> list[str]:
         """What the screen shows, one string per row (wide characters once)."""
-        return list(self.screen.display)
+        return list(self.term.display)
 
     def screen_text(self) -> str:
         return "\n".join(line.rstrip() for line in self.screen_lines()).rstrip("\n")
@@ -185,17 +187,17 @@ class TerminalView(QWidget):
         if self._selection is None:
             return ""
         (r0, c0), (r1, c1) = self._selection
-        cols = self.screen.columns
+        cols = self.term.columns
         out = []
         for row in range(r0, r1 + 1):
-            line = self.screen.buffer[row]
+            line = self.term.buffer[row]
             start = c0 if row == r0 else 0
             stop = c1 if row == r1 else cols - 1
             out.append("".join(line[x].data for x in range(start, stop + 1)).rstrip())
         return "\n".join(out)
 
     def select_all(self) -> None:
-        self._selection = ((0, 0), (self.screen.lines - 1, self.screen.columns - 1))
+        self._selection = ((0, 0), (self.term.lines - 1, self.term.columns - 1))
         self.update()
 
     def copy(self) -> None:
@@ -206,7 +208,7 @@ class TerminalView(QWidget):
     def paste(self, mode: QClipboard.Mode = QClipboard.Mode.Clipboard) -> None:
         text = QGuiApplication.clipboard().text(mode)
         if text:
-            self.inputTyped.emit(paste_bytes(text, bracketed=self.screen.bracketed_paste))
+            self.inputTyped.emit(paste_bytes(text, bracketed=self.term.bracketed_paste))
 
     # -- painting ---------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -214,8 +216,8 @@ class TerminalView(QWidget):
         painter = QPainter(self)
         rows: set[int] = set()
         try:
-            screen = self.screen
-            for rect in event.region():
+            screen = self.term
+            for rect in event.region():  # type: ignore[attr-defined]  # QRegion iterates its rects at run time
                 painter.fillRect(rect, colors.BACKGROUND)
                 first = max(0, int((rect.top() - MARGIN) // self._ch))
                 last = min(screen.lines - 1, int((rect.bottom() - MARGIN) // self._ch))
@@ -236,14 +238,14 @@ class TerminalView(QWidget):
         (r0, c0), (r1, c1) = self._selection
         if not r0 <= row <= r1:
             return None
-        return (c0 if row == r0 else 0, c1 if row == r1 else self.screen.columns - 1)
+        return (c0 if row == r0 else 0, c1 if row == r1 else self.term.columns - 1)
 
     def _paint_row(self, painter: QPainter, row: int) -> None:
         """Draw one row as runs of cells that look alike. Only the cells pyte has set are
         visited (a row's blank tail is background); a wide character is drawn on its own,
         over two cells."""
-        line = self.screen.buffer[row]
-        cols = self.screen.columns
+        line = self.term.buffer[row]
+        cols = self.term.columns
         top = MARGIN + row * self._ch
         baseline = top + self._ascent
         span = self._selected_span(row)
@@ -253,7 +255,7 @@ class TerminalView(QWidget):
             painter.fillRect(int(left), int(top), int(width), int(self._ch + 1), colors.SELECTION)
         run_start = 0
         run_style: tuple[object, ...] = ()
-        run_char = self.screen.default_char
+        run_char = self.term.default_char
         parts: list[str] = []
         expect = -1
         for x in sorted(line):
@@ -278,7 +280,9 @@ class TerminalView(QWidget):
         if parts:
             self._paint_run(painter, run_char, "".join(parts), run_start, len(parts), top, baseline)
 
-    def _paint_run(self, painter, char, text: str, x: int, width: int, top: float, baseline: float) -> None:
+    def _paint_run(
+        self, painter: QPainter, char: Char, text: str, x: int, width: int, top: float, baseline: float
+    ) -> None:
         fg_name = colors.bright(char.fg) if char.bold else char.fg
         fg = colors.color(fg_name, colors.FOREGROUND)
         bg = colors.color(char.bg, colors.BACKGROUND)
@@ -303,13 +307,13 @@ class TerminalView(QWidget):
             painter.drawLine(int(left), y, int(left + width * self._cw), y)
 
     def _paint_cursor(self, painter: QPainter) -> None:
-        cursor = self.screen.cursor
+        cursor = self.term.cursor
         rect = QRect(
             int(MARGIN + cursor.x * self._cw), int(MARGIN + cursor.y * self._ch), int(self._cw), int(self._ch)
         )
         if self.hasFocus():
             painter.fillRect(rect, colors.CURSOR)
-            char = self.screen.buffer[cursor.y][cursor.x]
+            char = self.term.buffer[cursor.y][cursor.x]
             if char.data.strip():
                 painter.setFont(self._bold if char.bold else self._font)
                 painter.setPen(colors.BACKGROUND)
@@ -326,7 +330,7 @@ class TerminalView(QWidget):
     def _apply_size(self) -> None:
         rows, cols = self.grid_for(self.width(), self.height())
         if (rows, cols) != self.grid_size():
-            self.screen.resize(rows, cols)
+            self.term.resize(rows, cols)
             self._selection = None
             self.update()
         self.sizeChanged.emit(rows, cols)
@@ -362,7 +366,7 @@ class TerminalView(QWidget):
         if action == "leave":
             self.leaveRequested.emit()
             return
-        data = key_bytes(event.key(), event.modifiers(), event.text(), app_cursor=self.screen.app_cursor_keys)
+        data = key_bytes(event.key(), event.modifiers(), event.text(), app_cursor=self.term.app_cursor_keys)
         if data is None:
             super().keyPressEvent(event)
             return
@@ -371,7 +375,7 @@ class TerminalView(QWidget):
             self.update()
         self.inputTyped.emit(data)
 
-    def inputMethodEvent(self, event) -> None:
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # composed text (dead keys, IMEs)
         text = event.commitString()
         if text:
             self.inputTyped.emit(text.encode())
@@ -382,8 +386,8 @@ class TerminalView(QWidget):
         col = int((pos.x() - MARGIN) // self._cw)
         row = int((pos.y() - MARGIN) // self._ch)
         return (
-            min(max(row, 0), self.screen.lines - 1),
-            min(max(col, 0), self.screen.columns - 1),
+            min(max(row, 0), self.term.lines - 1),
+            min(max(col, 0), self.term.columns - 1),
         )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -414,14 +418,14 @@ class TerminalView(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         """Select the word under the mouse."""
         row, col = self.cell_at(event.position().toPoint())
-        line = self.screen.buffer[row]
+        line = self.term.buffer[row]
         if not line[col].data.strip():
             return
         start = col
         while start > 0 and line[start - 1].data.strip():
             start -= 1
         end = col
-        while end + 1 < self.screen.columns and line[end + 1].data.strip():
+        while end + 1 < self.term.columns and line[end + 1].data.strip():
             end += 1
         self._selection = ((row, start), (row, end))
         self.update()
