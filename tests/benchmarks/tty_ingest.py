@@ -143,7 +143,8 @@ async def _procdeck(app, n: int, result: dict) -> None:
         assert output.total_lines >= n + 1, (output.total_lines, n)
         result["pty_lines_per_s"] = n / dt
         result["lags"] = probe.lags
-        result["skipped_fraction"] = view.backlog.skipped / max(1, output.total_bytes[Stream.STDOUT])
+        skipped = link.skipped + view.backlog.skipped
+        result["skipped_fraction"] = skipped / max(1, output.total_bytes[Stream.STDOUT])
         link.close()
     panel.close()
     panel.deleteLater()

@@ -47,6 +47,7 @@ class TerminalLink(QObject):
         self._output: RunOutput | None = None
         self._offset = 0
         self._refresher: OutputRefresher | None = None
+        self.skipped = 0  # bytes never handed to the view (it was too far behind)
         view.inputTyped.connect(self.send)
         view.sizeChanged.connect(self._resized)
 
@@ -81,6 +82,7 @@ class TerminalLink(QObject):
         if tail is None:
             return
         if tail.end - self._offset > MAX_PULL:
+            self.skipped += tail.end - MAX_PULL - self._offset
             self._offset = tail.end - MAX_PULL
         start, data = tail.read(self._offset)
         self._offset = start + len(data)
