@@ -1,7 +1,7 @@
 """Wires the terminal view into the output area: pty runs show their screen there.
 
-The output panel gets one "Terminal" tab next to the selection-following viewer. It is
-shown while the selected run is a terminal (pty) run and follows the selection like that
+The output panel gets one "Terminal" tab next to the selection-following viewer while the
+selected run is a terminal (pty) run and follows the selection like that
 viewer does; "Scrollback" switches to the viewer (the same run's whole output: search,
 copy, save, log file). New terminal runs open at the view's size.
 """
@@ -28,18 +28,21 @@ class TerminalParts:
     window: MainWindow
 
     def show_run(self, run_id: int | None) -> None:
+        """The tab is there only while the selected run is a terminal run."""
         info = self.window.runs_model.info(run_id) if run_id is not None else None
         tabs = self.window.output.tabs
         index = tabs.indexOf(self.panel)
         if info is None or not info.spec.tty:
             self.link.attach(None)
-            if tabs.currentIndex() == index:
-                tabs.setCurrentWidget(self.window.output.preview)
-            tabs.setTabVisible(index, False)
+            if index >= 0:
+                tabs.removeTab(index)  # the panel lives on (hidden), owned by this feature
             return
         self.link.attach(info.run_id)
         self.panel.set_live(info.state.is_live)
-        tabs.setTabVisible(index, True)
+        if index < 0:
+            index = tabs.insertTab(1, self.panel, TAB_TITLE)
+            tabs.tabBar().setTabButton(index, tabs.tabBar().ButtonPosition.RightSide, None)
+            tabs.setTabToolTip(index, "The selected terminal run's screen")
         tabs.setCurrentIndex(index)
 
     def runs_changed(self, infos: list[RunInfo]) -> None:
@@ -56,11 +59,8 @@ def wire(window: MainWindow, processes: ProcessManager, runs_changed: SignalInst
     link = TerminalLink(panel.view, processes, panel)
     parts = TerminalParts(panel, link, window)
     tabs = window.output.tabs
-    index = tabs.insertTab(1, panel, TAB_TITLE)
-    tabs.tabBar().setTabButton(index, tabs.tabBar().ButtonPosition.RightSide, None)
-    tabs.setTabToolTip(index, "The selected terminal run's screen")
-    tabs.setTabVisible(index, False)
-    tabs.setCurrentIndex(0)
+    panel.setParent(tabs)  # owned by the tabs' widget tree, in a tab or not
+    panel.hide()
     window.table.currentRunChanged.connect(parts.show_run)
     runs_changed.connect(parts.runs_changed)
     link.message.connect(window.show_message)
