@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 
 from procdeck.core.run_state import RunState
+from procdeck.ui.viewer.input_line import InputLine
 from tests.compose.test_window_flow import open_window as _open_window
 from tests.compose.test_window_flow import until as _until
 from tests.engine.conftest import wait_for
@@ -261,3 +262,25 @@ def _pt(x: float, y: float):
     from PySide6.QtCore import QPoint
 
     return QPoint(int(x), int(y))
+
+
+def test_pipe_mode_input_line_sends_lines_and_eof(qt_run, qtbot):
+    async def scenario():
+        async with open_window(qtbot) as (engine, parts, window):
+            window.show()
+            window.launcher.command.setText("cat")
+            window.launcher.stdin_pipe.setChecked(True)
+            window.launcher.submit()
+            line = window.output.findChild(InputLine)
+            await until(lambda: line.isVisible())
+            assert terminal(window) is None or not terminal(window).isVisible()  # a pipe run: no terminal
+            qtbot.keyClicks(line.edit, "hello from the window")
+            qtbot.keyClick(line.edit, Qt.Key.Key_Return)
+            await until(lambda: "hello from the window" in window.output.plain_text())
+            run_id = window.table.current_run()
+            qtbot.mouseClick(line.eof_button, Qt.MouseButton.LeftButton)
+            await until(lambda: window.runs_model.info(run_id).state is RunState.EXITED)
+            await until(lambda: not line.isVisible())
+            assert window.runs_model.info(run_id).outcome.returncode == 0
+
+    qt_run(scenario)

@@ -23,6 +23,7 @@ from procdeck.core.process_spec import (
     LaunchMode,
     ProcessSpec,
     SpecError,
+    StdinMode,
     parse_env_assignments,
     spec_from_text,
 )
@@ -93,6 +94,10 @@ class LauncherBar(QWidget):
         )
         # Rows and columns for new terminal runs (the terminal view's size); set by the app.
         self.terminal_size: Callable[[], tuple[int, int]] | None = None
+        self.stdin_pipe = QCheckBox("Input")
+        self.stdin_pipe.setToolTip(
+            "Keep the program's stdin open as a pipe, to send it lines from the window"
+        )
         self.capture = QCheckBox("One-shot")
         self.capture.setToolTip("Run to completion and show output, exit code and duration")
         self.cwd = QLineEdit()
@@ -119,6 +124,7 @@ class LauncherBar(QWidget):
         row.addWidget(self.command, 4)
         row.addWidget(self.shell)
         row.addWidget(self.terminal)
+        row.addWidget(self.stdin_pipe)
         row.addWidget(self.capture)
         row.addWidget(self.cwd, 2)
         row.addWidget(browse)
@@ -142,7 +148,7 @@ class LauncherBar(QWidget):
 
     def _terminal_options(self) -> dict[str, object]:
         if not self.terminal.isChecked():
-            return {}
+            return {"stdin": StdinMode.PIPE} if self.stdin_pipe.isChecked() else {}
         rows, cols = self.terminal_size() if self.terminal_size is not None else (24, 80)
         return {"tty": True, "rows": rows, "cols": cols}
 
