@@ -3,6 +3,9 @@
 The child's stdout and stderr bytes are passed through unchanged as they arrive. The exit
 status is the child's (128+N when it died of signal N, 127 when it could not start).
 SIGINT or SIGTERM to `procdeck run` runs the stop ladder on the child's whole tree.
+
+Our stdin is forwarded to the child (a pipe, closed at end of file). With ``--tty`` the
+child runs on a pseudo-terminal instead; see ``procdeck.commands.run_stdin``.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from typing import BinaryIO
 
 import anyio
 
+from procdeck.commands import run_stdin
 from procdeck.commands.options import add_config_dir_option
 from procdeck.core.output import Stream
-from procdeck.core.process_spec import ProcessSpec, SpecError, parse_env_assignments
+from procdeck.core.process_spec import ProcessSpec, SpecError, StdinMode, parse_env_assignments
 from procdeck.core.run_state import RunState
 from procdeck.engine.engine import Engine
 from procdeck.engine.output.run_output import RunOutput
@@ -41,6 +45,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--group", metavar="NAME", help="run every profile of this group (honours start-after)"
+    )
+    parser.add_argument(
+        "--tty",
+        action="store_true",
+        help="run COMMAND on a pseudo-terminal (our terminal goes to raw mode and is forwarded)",
     )
     add_config_dir_option(parser)
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG...], or a profile NAME")
@@ -76,9 +85,11 @@ def _spec_from_args(args: argparse.Namespace) -> ProcessSpec:
     if not command:
         raise SpecError("No command given: procdeck run [OPTIONS] -- COMMAND [ARG...]")
     env = parse_env_assignments(args.env)
+    rows, cols = run_stdin.own_terminal_size()
+    io = {"tty": args.tty, "stdin": run_stdin.stdin_mode(args.tty), "rows": rows, "cols": cols}
     if args.shell:
-        return ProcessSpec(" ".join(command), shell=True, cwd=args.cwd, env=env, grace_s=args.grace)
-    return ProcessSpec(tuple(command), cwd=args.cwd, env=env, grace_s=args.grace)
+        return ProcessSpec(" ".join(command), shell=True, cwd=args.cwd, env=env, grace_s=args.grace, **io)
+    return ProcessSpec(tuple(command), cwd=args.cwd, env=env, grace_s=args.grace, **io)
 
 
 def _wants_profile(args: argparse.Namespace) -> bool:
@@ -91,9 +102,9 @@ def handle(args: argparse.Namespace) -> int:
         if args.group and args.command:
             print("procdeck run: give either --group NAME or a command, not both.", file=sys.stderr)
             return EXIT_USAGE
-        if args.shell or args.cwd or args.env or args.grace != 5.0:
+        if args.shell or args.cwd or args.env or args.grace != 5.0 or args.tty:
             print(
-                "procdeck run: --shell, --cwd, --env and --grace apply to commands after --; a profile has its own.",
+                "procdeck run: --shell, --cwd, --env, --grace and --tty apply to commands after --; a profile has its own.",
                 file=sys.stderr,
             )
             return EXIT_USAGE
@@ -105,7 +116,8 @@ def handle(args: argparse.Namespace) -> int:
     except SpecError as exc:
         print(f"procdeck run: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return anyio.run(run_headless, spec)
+    with run_stdin.raw_terminal(spec.tty):
+        return anyio.run(run_headless, spec)
 
 
 async def run_headless(spec: ProcessSpec) -> int:
@@ -114,6 +126,10 @@ async def run_headless(spec: ProcessSpec) -> int:
         run_id = engine.processes.launch(spec)
         async with anyio.create_task_group() as tg:
             tg.start_soon(_stop_on_signal, engine, run_id, tg.cancel_scope)
+            if spec.tty or spec.stdin is StdinMode.PIPE:
+                tg.start_soon(run_stdin.forward_stdin, engine.processes, run_id, spec.tty)
+            if spec.tty:
+                tg.start_soon(run_stdin.follow_window_size, engine.processes, run_id)
             info = await engine.processes.wait(run_id)
             if info.state is not RunState.FAILED_TO_START:
                 with anyio.move_on_after(1.0):  # let background leftovers flush, not hang
@@ -128,7 +144,7 @@ async def run_headless(spec: ProcessSpec) -> int:
 
 
 async def _stop_on_signal(engine: Engine, run_id: int, scope: anyio.CancelScope) -> None:
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
         async for _signum in signals:
             await engine.processes.stop(run_id)
             return

@@ -14,6 +14,7 @@ from procdeck.compose import desktop as desktop_feature
 from procdeck.compose import jobs
 from procdeck.compose import preferences as preferences_feature
 from procdeck.compose import profiles as profiles_feature
+from procdeck.compose import terminal as terminal_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.compose.monitor import MonitorParts
 from procdeck.compose.monitor import wire as wire_monitor
@@ -62,6 +63,7 @@ def build(
     _wire_processes(parts)
     parts.viewers = viewer_wiring.wire(window, bridge)
     parts.closers.append(parts.viewers.close)
+    parts.closers.append(terminal_feature.wire(window, engine.processes, bridge.runsChanged).close)
     parts.profiles, _panel = profiles_feature.wire(parts)
     parts.closers.append(parts.profiles.close)
     if settings is None:

@@ -22,6 +22,16 @@ class LaunchMode(enum.Enum):
     CAPTURE = "capture"  # one-shot: run to completion, show output, exit code and duration
 
 
+class StdinMode(enum.Enum):
+    """What a pipe-mode run reads as its stdin (a pty run reads its terminal)."""
+
+    NONE = "none"  # /dev/null: a read gets end of file at once
+    PIPE = "pipe"  # an open pipe: input sent from Procdeck, closed on "send EOF"
+
+
+MAX_TERMINAL_SIZE = 9999  # rows or columns; TIOCSWINSZ takes an unsigned short
+
+
 def _frozen_env(env: Mapping[str, str | None] | None) -> Mapping[str, str | None]:
     return MappingProxyType(dict(env or {}))
 
@@ -48,6 +58,12 @@ class ProcessSpec:
     encoding: str = "utf-8"
     unbuffered: bool = True  # PYTHONUNBUFFERED=1 unless env sets it, so Python children stream
     secret_env: frozenset[str] = field(default_factory=frozenset, hash=False)
+    # A terminal run (``tty``) gets a pseudo-terminal as stdin, stdout and stderr, with
+    # this window size; otherwise stdout and stderr are pipes and ``stdin`` says what it reads.
+    tty: bool = False
+    stdin: StdinMode = StdinMode.NONE
+    rows: int = 24
+    cols: int = 80
 
     def __post_init__(self) -> None:
         if isinstance(self.command, list):
@@ -77,6 +93,11 @@ class ProcessSpec:
                 return f"Invalid environment variable name: {key!r}."
         if self.grace_s < 0:
             return "The grace period cannot be negative."
+        if not isinstance(self.stdin, StdinMode):
+            return f"Unknown stdin mode: {self.stdin!r} (use none or pipe)."
+        size_problem = terminal_size_problem(self.rows, self.cols)
+        if size_problem:
+            return size_problem
         try:
             signal.Signals(self.stop_signal)
         except ValueError:
@@ -126,6 +147,16 @@ class ProcessSpec:
     @property
     def label(self) -> str:
         return self.name or self.command_line
+
+
+def terminal_size_problem(rows: int, cols: int) -> str | None:
+    """Why ``rows`` x ``cols`` is not a usable terminal size, or None."""
+    for name, value in (("rows", rows), ("columns", cols)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"The terminal {name} must be a whole number, not {value!r}."
+        if not 1 <= value <= MAX_TERMINAL_SIZE:
+            return f"The terminal {name} must be between 1 and {MAX_TERMINAL_SIZE}, not {value}."
+    return None
 
 
 def parse_command(text: str, *, shell: bool) -> str | tuple[str, ...]:

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 from procdeck.core.probes import Probe, WatchSpec
-from procdeck.core.process_spec import ProcessSpec, SpecError
+from procdeck.core.process_spec import ProcessSpec, SpecError, StdinMode
 from procdeck.core.restart_policy import RestartPolicy
 
 MASK = "••••••"
@@ -139,6 +139,8 @@ class Profile:
     watch: WatchSpec | None = None
     disabled: bool = False  # left out of group launches
     stop_group_on_failure: bool = False  # a failed run (restarts given up) stops its group
+    tty: bool = False  # run on a pseudo-terminal (a terminal view, keyboard input)
+    stdin: str = "none"  # pipe-mode stdin: "none" (/dev/null) or "pipe" (input from the window)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -214,6 +216,8 @@ class Profile:
             out.append(Problem("name", "The name is empty."))
         elif self.name != self.name.strip() or any(ch in self.name for ch in "\n\r\0"):
             out.append(Problem("name", "The name cannot start or end with spaces or contain line breaks."))
+        if self.stdin not in ("none", "pipe"):
+            out.append(Problem("stdin", f'stdin must be "none" or "pipe", not {self.stdin!r}.'))
         if self.job is None:
             out.extend(self._command_problems())
         else:
@@ -314,6 +318,8 @@ class Profile:
             stop_signal=int(signal.Signals[self.stop_signal]),
             grace_s=float(self.grace_s),
             secret_env=self.secret_names,
+            tty=bool(self.tty),
+            stdin=StdinMode(self.stdin),
         )
 
 
@@ -331,6 +337,8 @@ def profile_from_spec(spec: ProcessSpec, name: str) -> Profile:
         env=tuple(EnvVar(k, v, secret=k in spec.secret_env) for k, v in spec.env.items()),
         stop_signal=sig,
         grace_s=spec.grace_s,
+        tty=spec.tty,
+        stdin=spec.stdin.value,
     )
 
 

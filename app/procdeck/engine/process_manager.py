@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 import signal
 import subprocess
 import time
@@ -24,10 +25,11 @@ import anyio
 import anyio.abc
 
 from procdeck.core.output import Stream
-from procdeck.core.process_spec import ProcessSpec
+from procdeck.core.process_spec import ProcessSpec, StdinMode
 from procdeck.core.run_state import ExitOutcome, RunInfo, RunState, signal_name
-from procdeck.engine import process_tree
+from procdeck.engine import process_tree, pty_terminal
 from procdeck.engine.child_env import child_environment
+from procdeck.engine.input_feed import InputFeed, InputRefused
 from procdeck.engine.launch_errors import check_cwd, describe_start_error
 from procdeck.engine.listeners import Listeners, unsubscribe_all
 from procdeck.engine.output import pipe_reads
@@ -56,6 +58,7 @@ class _Run:
         self.info = RunInfo(run_id=run_id, spec=spec, state=RunState.STARTING)
         self.process: anyio.abc.Process | None = None
         self.known_tree: set[process_tree.ProcKey] = set()
+        self.size = (spec.rows, spec.cols)  # a terminal run's window size, kept across restarts
         self.taps: list[Callable[[Stream, bytes], None]] = []  # see ProcessManager.tap_output
         self.new_attempt()
 
@@ -66,6 +69,9 @@ class _Run:
         self.process = None
         self.stopping = False
         self.ended_at: float | None = None  # wall clock, for pid-reuse checks
+        self.master: int | None = None  # a terminal run's pty master, while the attempt lives
+        # stdin=pipe or a terminal: user input, queued from launch on (typed ahead of the start)
+        self.input = InputFeed() if self.spec.tty or self.spec.stdin is StdinMode.PIPE else None
 
     def tree_args(self) -> tuple[int, set[process_tree.ProcKey], float | None]:
         assert self.leader is not None
@@ -144,6 +150,42 @@ class ProcessManager:
         self._tg.start_soon(self._supervise, run, name=f"procdeck run {run_id}")
         return run_id
 
+    def send_input(self, run_id: int, data: bytes) -> None:
+        """Queue ``data`` for the run's stdin or terminal; InputRefused says why not."""
+        run = self._get(run_id)
+        if run.input is None:
+            raise InputRefused("This run was started without input (stdin: none).")
+        run.input.write(data)
+
+    def close_input(self, run_id: int) -> None:
+        """End of file for the run's input: its pipe closes, or its terminal gets ^D."""
+        run = self._get(run_id)
+        if run.input is None:
+            raise InputRefused("This run was started without input (stdin: none).")
+        if run.spec.tty:
+            run.input.write(pty_terminal.EOF_CHAR)
+        else:
+            run.input.close_input()
+
+    def resize(self, run_id: int, rows: int, cols: int) -> None:
+        """Set a terminal run's window size (the program gets SIGWINCH when it changes)."""
+        run = self._get(run_id)
+        if not run.spec.tty:
+            raise pty_terminal.TerminalError("This run has no terminal.")
+        if run.master is not None:
+            pty_terminal.set_window_size(run.master, rows, cols)
+        run.size = (rows, cols)
+
+    def terminal_size(self, run_id: int) -> tuple[int, int]:
+        return self._get(run_id).size
+
+    def signal_foreground(self, run_id: int, signum: int) -> int:
+        """Send ``signum`` to the foreground process group of a terminal run; its id."""
+        run = self._get(run_id)
+        if run.master is None:
+            raise pty_terminal.TerminalError("This run has no running terminal.")
+        return pty_terminal.signal_foreground(run.master, signum)
+
     async def wait(self, run_id: int) -> RunInfo:
         """Wait until the run's leader has exited (or failed to start)."""
         run = self._get(run_id)
@@ -217,26 +259,34 @@ class ProcessManager:
         spec = run.spec
         problem = check_cwd(spec)
         process: anyio.abc.Process | None = None
+        master: int | None = None
         if problem is None:
             try:
-                process = await anyio.open_process(
-                    list(spec.argv),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    cwd=spec.cwd,
-                    env=child_environment(spec.env, unbuffered=spec.unbuffered),
-                    start_new_session=True,
-                )
+                if spec.tty:
+                    process, master = await self._open_terminal(run)
+                else:
+                    process = await anyio.open_process(
+                        list(spec.argv),
+                        stdin=subprocess.PIPE if spec.stdin is StdinMode.PIPE else subprocess.DEVNULL,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        cwd=spec.cwd,
+                        env=child_environment(spec.env, unbuffered=spec.unbuffered),
+                        start_new_session=True,
+                    )
             except OSError as exc:
                 problem = describe_start_error(spec, exc)
+        feed = run.input
         if process is None:
+            if feed is not None:
+                feed.shut("The program did not start; it takes no input.")
             self._set(run, state=RunState.FAILED_TO_START, error=problem)
             run.spawned.set()
             run.exited.set()
             run.streams_closed.set()
             return
         run.process = process
+        run.master = master
         self._set(
             run,
             state=RunState.STOPPING if run.stopping else RunState.RUNNING,
@@ -247,8 +297,17 @@ class ProcessManager:
         run.spawned.set()
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(self._pump_both, run, process)
+                if master is not None:
+                    tg.start_soon(self._pump_terminal, run, master)
+                else:
+                    tg.start_soon(self._pump_both, run, process)
+                writer = anyio.CancelScope()
+                if feed is not None:
+                    tg.start_soon(self._write_input, run, feed, process, master, writer)
                 code = await process.wait()
+                if feed is not None:  # input waiting for a program that is gone is dropped
+                    feed.shut("The program has exited; it takes no more input.")
+                    writer.cancel()
                 run.ended_at = time.time()
                 run.exited.set()
                 self._set(
@@ -270,8 +329,89 @@ class ProcessManager:
                         outcome=ExitOutcome.from_returncode(process.returncode or -9),
                         ended_mono=time.monotonic(),
                     )
+                if feed is not None:
+                    feed.shut("The program has exited; it takes no more input.")
                 await process.aclose()
+                if master is not None:
+                    if run.master == master:
+                        run.master = None
+                    pty_terminal.close_master(master)
                 run.streams_closed.set()
+
+    async def _open_terminal(self, run: _Run) -> tuple[anyio.abc.Process, int]:
+        """Start a terminal run: the pty's slave as stdin, stdout and stderr, a new session
+        with the pty as its controlling terminal, TERM=xterm-256color."""
+        spec = run.spec
+        env = child_environment(spec.env, unbuffered=spec.unbuffered)
+        if "TERM" not in spec.env:
+            env["TERM"] = pty_terminal.TERM
+        master, slave = pty_terminal.open_pty(*run.size)
+        try:
+            # anyio.open_process takes no preexec_fn; its backend passes it on to
+            # subprocess.Popen, which calls it after setsid() and the dup2 of the slave
+            # onto 0/1/2. TIOCSCTTY must be called by the new session leader itself.
+            # https://github.com/agronholm/anyio/blob/master/src/anyio/_core/_subprocesses.py
+            from anyio._core._eventloop import get_async_backend
+
+            process = await get_async_backend().open_process(
+                list(spec.argv),
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                cwd=spec.cwd,
+                env=env,
+                start_new_session=True,
+                preexec_fn=pty_terminal.become_controlling_terminal,
+            )
+        except BaseException:
+            pty_terminal.close_master(master)
+            raise
+        finally:
+            os.close(slave)  # the child has its copies: EIO on the master once they close
+        return process, master
+
+    @staticmethod
+    async def _pump_terminal(run: _Run, master: int) -> None:
+        output = run.output
+        output.enable_terminal()
+        output.close_stream(Stream.STDERR)  # a terminal has one output stream
+        try:
+
+            def feed(data: bytes) -> None:
+                output.feed(Stream.STDOUT, data)
+                for tap in run.taps:
+                    tap(Stream.STDOUT, data)
+
+            await pty_terminal.pump_master(master, feed)
+        finally:
+            output.close_stream(Stream.STDOUT)
+            run.streams_closed.set()
+
+    @staticmethod
+    async def _write_input(
+        run: _Run, feed: InputFeed, process: anyio.abc.Process, master: int | None, scope: anyio.CancelScope
+    ) -> None:
+        """The run's writer task: deliver queued input, never blocking the loop."""
+        with scope:
+            await ProcessManager._deliver(run, feed, process, master)
+
+    @staticmethod
+    async def _deliver(run: _Run, feed: InputFeed, process: anyio.abc.Process, master: int | None) -> None:
+        try:
+            if master is not None:
+
+                async def send_eof() -> None:
+                    await pty_terminal.write_master(master, pty_terminal.EOF_CHAR)
+
+                await feed.drain(lambda data: pty_terminal.write_master(master, data), send_eof)
+            else:
+                stdin = process.stdin
+                assert stdin is not None
+                await feed.drain(stdin.send, stdin.aclose)
+        except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            if not feed.closed:
+                run.output.marker("The program closed its input; what was still waiting was not delivered.")
+            feed.shut("The program closed its input; it takes no more.")
 
     async def _pump_both(self, run: _Run, process: anyio.abc.Process) -> None:
         async with anyio.create_task_group() as tg:

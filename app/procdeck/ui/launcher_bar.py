@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,6 +23,7 @@ from procdeck.core.process_spec import (
     LaunchMode,
     ProcessSpec,
     SpecError,
+    StdinMode,
     parse_env_assignments,
     spec_from_text,
 )
@@ -85,6 +88,16 @@ class LauncherBar(QWidget):
         self.command.textEdited.connect(lambda _t: self.show_error(""))
         self.shell = QCheckBox("Shell")
         self.shell.setToolTip("Run the line with /bin/sh -c (pipes, globs, &&); otherwise split into argv")
+        self.terminal = QCheckBox("Terminal")
+        self.terminal.setToolTip(
+            "Run on a pseudo-terminal: colours, prompts and full-screen programs work, and you can type into it"
+        )
+        # Rows and columns for new terminal runs (the terminal view's size); set by the app.
+        self.terminal_size: Callable[[], tuple[int, int]] | None = None
+        self.stdin_pipe = QCheckBox("Input")
+        self.stdin_pipe.setToolTip(
+            "Keep the program's stdin open as a pipe, to send it lines from the window"
+        )
         self.capture = QCheckBox("One-shot")
         self.capture.setToolTip("Run to completion and show output, exit code and duration")
         self.cwd = QLineEdit()
@@ -110,6 +123,8 @@ class LauncherBar(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.command, 4)
         row.addWidget(self.shell)
+        row.addWidget(self.terminal)
+        row.addWidget(self.stdin_pipe)
         row.addWidget(self.capture)
         row.addWidget(self.cwd, 2)
         row.addWidget(browse)
@@ -128,7 +143,14 @@ class LauncherBar(QWidget):
             cwd=self.cwd.text().strip() or None,
             env=parse_env_text(self.env_text),
             mode=LaunchMode.CAPTURE if self.capture.isChecked() else LaunchMode.STREAM,
+            **self._terminal_options(),
         )
+
+    def _terminal_options(self) -> dict[str, object]:
+        if not self.terminal.isChecked():
+            return {"stdin": StdinMode.PIPE} if self.stdin_pipe.isChecked() else {}
+        rows, cols = self.terminal_size() if self.terminal_size is not None else (24, 80)
+        return {"tty": True, "rows": rows, "cols": cols}
 
     def submit(self) -> None:
         try:

@@ -21,6 +21,7 @@ from procdeck.engine.output.decoder import EncodingError, Utf8Transcoder
 from procdeck.engine.output.line_store import LineStore
 from procdeck.engine.output.settings import OutputSettings
 from procdeck.engine.output.spool import Spooler, SpoolFile
+from procdeck.engine.output.terminal_tail import RESET, TerminalTail
 from procdeck.engine.output.view import ALL_STREAMS, OutputView
 
 Callback = Callable[[], None]
@@ -77,6 +78,13 @@ class RunOutput:
             self._spool = {Stream.STDOUT: out, Stream.STDERR: err}
         else:
             self._spooler = None
+        self.terminal: TerminalTail | None = None  # a pty run's raw bytes, for terminal views
+
+    def enable_terminal(self) -> TerminalTail:
+        """This run writes to a terminal: keep its raw bytes for terminal views too."""
+        if self.terminal is None:
+            self.terminal = TerminalTail()
+        return self.terminal
 
     # --------------------------------------------------------------- pump side
     def feed(self, stream: Stream, data: bytes) -> None:
@@ -99,6 +107,8 @@ class RunOutput:
         if not tr.passthrough:
             data = tr.feed(data)
         self.store.append(int(stream), data, self._clock())
+        if self.terminal is not None:
+            self.terminal.append(data)
         self._subscribers()
 
     def close_stream(self, stream: Stream) -> None:
@@ -122,6 +132,8 @@ class RunOutput:
     def reopen(self) -> None:
         """A new attempt of the run (restart): streams open again and the logs continue."""
         self._open_streams = {Stream.STDOUT, Stream.STDERR}
+        if self.terminal is not None:
+            self.terminal.append(RESET)
         self._transcoders = {s: Utf8Transcoder(t.encoding) for s, t in self._transcoders.items()}
         if self._spooler is not None:
             if self._private_spooler and self._spooler._closing:

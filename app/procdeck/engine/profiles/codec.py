@@ -49,6 +49,7 @@ _KNOWN = {
     "name", "command", "shell", "cwd", "env", "stop_signal", "grace_s", "restart",
     "group", "tags", "start_after", "notes", "job",
     "readiness", "liveness", "env_files", "watch", "disabled", "stop_group_on_failure",
+    "tty", "stdin",
 }  # fmt: skip
 _PROBE_DEFAULT = Probe(ProbeKind.EXEC)
 _PROBE_FIELDS = (
@@ -118,6 +119,10 @@ def profile_to_table(profile: Profile) -> dict[str, Any]:
         table["stop_signal"] = profile.stop_signal
     if profile.grace_s != 5.0:
         table["grace_s"] = float(profile.grace_s)
+    if profile.tty:
+        table["tty"] = True
+    if profile.stdin != "none":
+        table["stdin"] = profile.stdin
     if profile.group:
         table["group"] = profile.group
     if profile.tags:
@@ -405,6 +410,8 @@ def profile_from_table(table: Mapping[str, Any]) -> Profile:
         watch=_watch(table["watch"]) if "watch" in table else None,
         disabled=_want(table, "disabled", bool, "true or false", False),
         stop_group_on_failure=_want(table, "stop_group_on_failure", bool, "true or false", False),
+        tty=_want(table, "tty", bool, "true or false", False),
+        stdin=_want(table, "stdin", str, '"none" or "pipe"', "none"),
         extra=extra,
     )
 

@@ -113,7 +113,7 @@ def import_procfile(path: Path, *, group: str | None = None) -> ImportResult:
 _PC_KNOWN = {
     "command", "working_dir", "environment", "depends_on", "availability", "shutdown",
     "namespace", "description", "disabled", "readiness_probe", "liveness_probe", "ready_log_line",
-    "env_file", "vars",
+    "env_file", "vars", "is_tty", "is_interactive",
 }  # fmt: skip
 _PC_CONDITIONS = {
     "process_started": StartCondition.STARTED,
@@ -420,6 +420,7 @@ def import_process_compose(path: Path) -> ImportResult:
             notes=str(proc.get("description") or ""),
             readiness=readiness,
             liveness=liveness,
+            tty=proc.get("is_tty") is True or proc.get("is_interactive") is True,
             env_files=env_files,
             disabled=bool(proc.get("disabled")),
             stop_group_on_failure=stop_group,

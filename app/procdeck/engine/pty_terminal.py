@@ -1,0 +1,145 @@
+"""Pseudo-terminals for terminal (pty) runs: open, size, read without blocking the loop.
+
+A pty run's child gets the slave side as stdin, stdout and stderr and makes it its
+controlling terminal (it is a session leader, see ``become_controlling_terminal``); the
+engine keeps the master side, reads it with ``anyio.wait_readable`` (never a blocking read
+on the loop) and writes input to it without blocking either. Linux reports the end of a
+pty, once every slave descriptor is closed, as EIO on read: that is end of file here.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import signal
+import struct
+import termios
+from collections.abc import Callable
+
+import anyio
+import anyio.lowlevel
+
+from procdeck.core.process_spec import terminal_size_problem
+
+READ_SIZE = 1 << 16
+BATCH_BYTES = 1 << 18  # at most this much is read before the loop gets its turn again
+TERM = "xterm-256color"
+EOF_CHAR = b"\x04"  # VEOF (^D): at the start of a line, the program reads end of file
+
+
+class TerminalError(ValueError):
+    """A terminal operation that cannot be done; the message is for the user."""
+
+
+def open_pty(rows: int, cols: int) -> tuple[int, int]:
+    """A new (master, slave) pair with the given window size; the master does not block."""
+    master, slave = os.openpty()
+    try:
+        set_window_size(master, rows, cols)
+        os.set_blocking(master, False)
+    except BaseException:
+        os.close(master)
+        os.close(slave)
+        raise
+    return master, slave
+
+
+def set_window_size(fd: int, rows: int, cols: int) -> None:
+    """TIOCSWINSZ; when the size changes the kernel sends SIGWINCH to the foreground group."""
+    problem = terminal_size_problem(rows, cols)
+    if problem:
+        raise TerminalError(problem)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def window_size(fd: int) -> tuple[int, int]:
+    rows, cols, _x, _y = struct.unpack("HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8))
+    return rows, cols
+
+
+# Bound before any fork: the child runs this between fork and exec, where it must not
+# import or allocate more than it has to.
+_ioctl = fcntl.ioctl
+_TIOCSCTTY = termios.TIOCSCTTY
+
+
+def become_controlling_terminal() -> None:
+    """In the child, after setsid (start_new_session) and the dup2 of the slave to 0/1/2:
+    make the slave the session's controlling terminal, so ^C, job control and /dev/tty
+    work as in a terminal emulator."""
+    _ioctl(0, _TIOCSCTTY, 0)
+
+
+def foreground_group(master: int) -> int:
+    """The process group in the foreground of the terminal (tcgetpgrp on the master)."""
+    try:
+        return os.tcgetpgrp(master)
+    except OSError:
+        raise TerminalError("The terminal has no foreground process group.") from None
+
+
+def signal_foreground(master: int, signum: int) -> int:
+    """Send ``signum`` to the terminal's foreground process group; returns the group id."""
+    pgrp = foreground_group(master)
+    try:
+        os.killpg(pgrp, signal.Signals(signum))
+    except ProcessLookupError:
+        raise TerminalError("The foreground process group has already exited.") from None
+    return pgrp
+
+
+async def pump_master(master: int, feed: Callable[[bytes], None]) -> None:
+    """Read the master until the terminal closes, passing what arrives to ``feed``.
+
+    A pty read returns at most a few KiB, so what is waiting is read in one go (up to
+    BATCH_BYTES) and fed as one chunk; then the loop gets its turn, so a child flooding
+    its terminal cannot starve the event loop.
+    """
+    while True:
+        batch = bytearray()
+        ended = False
+        while len(batch) < BATCH_BYTES:
+            try:
+                data = os.read(master, READ_SIZE)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno != errno.EIO:  # EIO: every slave descriptor closed, end of file
+                    raise
+                ended = True
+                break
+            if not data:
+                ended = True
+                break
+            batch += data
+        if batch:
+            feed(bytes(batch))
+        if ended:
+            return
+        if batch:
+            await anyio.lowlevel.checkpoint()
+        else:
+            await anyio.wait_readable(master)
+
+
+async def write_master(master: int, data: bytes) -> None:
+    """Write all of ``data`` to the master, waiting (not blocking) while the terminal's
+    input buffer is full."""
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(master, view)
+        except BlockingIOError:
+            await anyio.wait_writable(master)
+            continue
+        view = view[written:]
+
+
+def close_master(master: int) -> None:
+    """Close the master after telling the loop, which may be watching it."""
+    try:
+        anyio.notify_closing(master)
+    except RuntimeError:  # no running loop (tests, shutdown)
+        pass
+    os.close(master)

@@ -1,0 +1,109 @@
+"""The screen model: pyte plus alternate screen, answers, and flood handling."""
+
+from __future__ import annotations
+
+import time
+
+from procdeck.ui.terminal.screen_model import Backlog, TerminalScreen, tail_start
+
+
+def fed(data: bytes, cols: int = 20, rows: int = 5) -> tuple[TerminalScreen, Backlog]:
+    screen = TerminalScreen(cols, rows)
+    backlog = Backlog(screen)
+    backlog.add(data)
+    while backlog.feed(1.0):
+        pass
+    return screen, backlog
+
+
+def test_escape_sequences_and_utf8_cut_between_reads():
+    screen = TerminalScreen(20, 3)
+    backlog = Backlog(screen)
+    data = "\x1b[31mrot\x1b[0m \u4e2d\u00e9 ok".encode()
+    for i in range(len(data)):  # one byte at a time: every sequence and character is cut
+        backlog.add(data[i : i + 1])
+        backlog.feed(1.0)
+    assert screen.display[0].rstrip() == "rot \u4e2d\u00e9 ok"
+    assert screen.buffer[0][0].fg == "red" and screen.buffer[0][3].fg == "default"
+    assert screen.buffer[0][5].data == ""  # the wide character takes two cells
+
+
+def test_invalid_utf8_is_replaced_not_fatal():
+    screen, _ = fed(b"a\xff\xfeb\r\nnext")
+    assert screen.display[0].startswith("a\ufffd")
+    assert screen.display[1].startswith("next")
+
+
+def test_alternate_screen_keeps_the_main_screen():
+    screen, backlog = fed(b"shell prompt$ less\r\n")
+    backlog.add(b"\x1b[?1049h\x1b[H\x1b[2Jfull screen app")
+    backlog.feed(1.0)
+    assert screen.alternate and screen.display[0].startswith("full screen app")
+    backlog.add(b"\x1b[?1049l")
+    backlog.feed(1.0)
+    assert not screen.alternate
+    assert screen.display[0].startswith("shell prompt$ less")
+
+
+def test_queries_are_answered_and_modes_are_seen():
+    screen, _ = fed(b"\x1b[5;3H\x1b[6n\x1b[c\x1b[?2004h\x1b[?1h")
+    answers = screen.take_responses()
+    assert b"\x1b[5;3R" in answers and answers.startswith(b"\x1b[5;3R")
+    assert screen.bracketed_paste and screen.app_cursor_keys
+    assert screen.take_responses() == b""
+
+
+def test_a_one_by_one_screen_works():
+    screen, _ = fed(b"hello\r\nworld\x1b[31m!", cols=1, rows=1)
+    assert screen.display == ["!"]
+    screen.resize(3, 4)
+    assert len(screen.display) == 3
+
+
+def test_tail_start_prefers_the_last_clear_then_a_line_start():
+    data = b"old\n" * 1000 + b"\x1b[2J\x1b[Hnew screen\n" + b"x\n" * 10
+    start = tail_start(data, keep=200)
+    assert data[start:].startswith(b"\x1b[2J")
+    lines = b"".join(b"line %d\n" % i for i in range(1000))
+    start = tail_start(lines, keep=100)
+    assert lines[start - 1 : start] == b"\n" and len(lines) - start <= 100
+    text = ("\u00e9" * 500).encode()
+    start = tail_start(text, keep=101)
+    text[start:].decode()  # never starts inside a character
+
+
+def test_a_flood_is_cut_to_its_tail_and_the_screen_shows_the_latest_lines():
+    screen = TerminalScreen(80, 24)
+    backlog = Backlog(screen)
+    flood = b"".join(b"\x1b[32mline %06d\x1b[0m\r\n" % i for i in range(200_000))  # ~4 MB
+    started = time.perf_counter()
+    for i in range(0, len(flood), 65536):
+        backlog.add(flood[i : i + 65536])
+        backlog.feed(0.004)
+    while backlog.feed(0.004):
+        pass
+    assert backlog.skipped > len(flood) * 0.9  # most of it never went through pyte
+    assert backlog.pending == 0
+    assert screen.display[-2].rstrip() == "line 199999"
+    assert screen.display[0].rstrip() == "line 199977"
+    assert time.perf_counter() - started < 30  # sanity only; speed is the benchmark's job
+
+
+def test_a_skipped_switch_to_the_alternate_screen_is_still_applied():
+    screen = TerminalScreen(20, 4)
+    backlog = Backlog(screen)
+    keep = backlog.keep()
+    backlog.add(b"\x1b[?1049h" + b"y" * (5 * keep) + b"\r\nlast")
+    while backlog.feed(1.0):
+        pass
+    assert screen.alternate
+    assert "last" in screen.display[-1] or "last" in "".join(screen.display)
+
+
+def test_a_shorter_screen_keeps_its_top_lines_when_the_cursor_allows():
+    screen, _ = fed(b"first\r\nsecond", rows=10)
+    screen.resize(4, 20)
+    assert screen.display[0].startswith("first") and screen.cursor.y == 1
+    screen, _ = fed(b"".join(b"l%d\r\n" % i for i in range(9)), rows=10)
+    screen.resize(4, 20)  # the cursor was on row 9: the top gives way
+    assert screen.display[-2].startswith("l8") and screen.cursor.y == 3
