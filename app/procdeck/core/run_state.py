@@ -75,6 +75,8 @@ class RunInfo:
     error: str | None = None  # why it failed to start, for the user
     stop_requested: bool = False
     signals_sent: tuple[str, ...] = ()  # e.g. ("SIGTERM", "SIGKILL"), in order
+    stopped_processes: int = 0  # processes of the run's tree the last stop signalled
+    escaped_processes: int = 0  # of those, how many had left the run's session
 
     def duration(self, now: float | None = None) -> float | None:
         if self.started_mono is None:
@@ -87,6 +89,20 @@ class RunInfo:
     @property
     def label(self) -> str:
         return self.spec.label
+
+    @property
+    def stop_summary(self) -> str:
+        """What the last stop found, e.g. "stopped 3 processes, 1 had left the session"."""
+        return describe_stop(self.stopped_processes, self.escaped_processes)
+
+
+def describe_stop(stopped: int, escaped: int) -> str:
+    if stopped <= 0:
+        return ""
+    text = f"stopped {stopped} process" + ("" if stopped == 1 else "es")
+    if escaped:
+        text += f", {escaped} had left the session"
+    return text
 
 
 def format_duration(seconds: float | None) -> str:
