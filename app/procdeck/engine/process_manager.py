@@ -37,7 +37,6 @@ from procdeck.engine.run_output import RunOutput
 READ_SIZE = 1 << 16
 STOP_POLL_S = 0.05
 KILL_ROUNDS = 20
-SIGNAL_ON_LOOP_MAX = 8  # signalling a few processes is a few tiny /proc reads: no thread
 
 ChangeListener = Callable[[RunInfo], None]
 RemoveListener = Callable[[int], None]
@@ -313,8 +312,10 @@ class ProcessManager:
         since = self._containment.started - 1
         ladder.run(lambda: process_tree.members(procfs.scan(since), run.ref()).keys, signal.SIGKILL)
 
-    async def _members(self, run: _Run) -> process_tree.Found:
-        return process_tree.members(await self._containment.scanner.fresh(), run.ref())
+    async def _members(self, run: _Run, first: bool = False, after: int | None = None) -> process_tree.Found:
+        scanner = self._containment.scanner
+        snap = await (scanner.current() if first else scanner.fresh(after))
+        return process_tree.members(snap, run.ref())
 
     async def _signal(self, run: _Run, found: process_tree.Found, signum: int) -> None:
         """Send ``signum`` to the members of ``found`` that have not had it yet."""
@@ -325,10 +326,7 @@ class ProcessManager:
         done |= new
         run.known_tree |= new
         run.escaped |= {key for key in new if found.escaped[key]}
-        if len(new) <= SIGNAL_ON_LOOP_MAX:
-            ladder.signal_all(new, signum)
-        else:
-            await anyio.to_thread.run_sync(ladder.signal_all, new, signum)
+        await self._containment.signaller.send(new, signum)
 
     async def _stop(self, run: _Run, kill: bool) -> RunInfo:
         await run.spawned.wait()
@@ -344,22 +342,26 @@ class ProcessManager:
                 stop_requested=True,
                 signals_sent=run.info.signals_sent + (signal_name(signum),),
             )
-        found = await self._members(run)
+        found = await self._members(run, first=True)
         if not live and not found:
             return run.info  # exited, and nothing of its tree is left
         await self._signal(run, found, signum)
+        # The next pass needs a scan that began after the signal went out; stops that
+        # signalled together then share it.
+        signalled_at = self._containment.scanner.mark()
         if not kill:
             deadline = anyio.current_time() + run.spec.grace_s
             with anyio.move_on_after(run.spec.grace_s):
                 await run.exited.wait()
             while True:
-                found = await self._members(run)
+                found = await self._members(run, after=signalled_at)
+                signalled_at = None
                 if not found or anyio.current_time() >= deadline:
                     break
                 await self._signal(run, found, signum)  # newcomers since the last pass
                 await anyio.sleep(STOP_POLL_S)
         else:
-            found = await self._members(run)
+            found = await self._members(run, after=signalled_at)
         if found and not kill and run.info.state.is_live:
             self._set(run, signals_sent=run.info.signals_sent + ("SIGKILL",))
         for attempt in range(KILL_ROUNDS):

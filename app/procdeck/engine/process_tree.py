@@ -18,7 +18,6 @@ serves every concurrent stop, see `containment.scanner`).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from procdeck.engine.containment.procfs import ProcKey, Snapshot
@@ -90,7 +89,3 @@ def members(snap: Snapshot, ref: RunRef) -> Found:
             roots.append(child)
     found.pop((me, snap.entries[me].start) if me in snap.entries else (me, -1), None)
     return Found(found)
-
-
-def escaped_count(found: Found, keys: Iterable[ProcKey]) -> int:
-    return sum(1 for key in keys if found.escaped.get(key))

@@ -7,7 +7,7 @@ import anyio.to_thread
 
 from procdeck.engine.containment import cookie, instances, procfs
 from procdeck.engine.containment.procfs import ProcKey
-from procdeck.engine.containment.scanner import SharedScanner
+from procdeck.engine.containment.scanner import SharedScanner, SharedSignaller
 from procdeck.engine.containment.watchdog_client import WatchdogClient
 
 
@@ -24,6 +24,7 @@ class Containment:
         self.started = procfs.now_ticks()
         # Processes older than this instance cannot carry its cookies.
         self.scanner = SharedScanner(environ_since=self.started - 1)
+        self.signaller = SharedSignaller()
         self._watchdog = WatchdogClient(self.instance) if watchdog else None
         self._record = record
         self._active = False

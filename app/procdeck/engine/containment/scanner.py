@@ -11,7 +11,8 @@ from __future__ import annotations
 import anyio
 import anyio.to_thread
 
-from procdeck.engine.containment import procfs
+from procdeck.engine.containment import ladder, procfs
+from procdeck.engine.containment.procfs import ProcKey
 
 
 class SharedScanner:
@@ -23,9 +24,23 @@ class SharedScanner:
         self._running: anyio.Event | None = None
         self.scans = 0  # how many scans ran (for tests and benchmarks)
 
-    async def fresh(self) -> procfs.Snapshot:
-        """A snapshot taken entirely after this call began."""
-        wanted = self._started + 1
+    async def current(self) -> procfs.Snapshot:
+        """A snapshot no older than the scan running now (joined), else a new one.
+
+        Enough for a stop's first pass: whatever started after that scan began is found
+        by the `fresh` passes that follow the signal.
+        """
+        return await self._wait_for(self._started if self._running is not None else self._started + 1)
+
+    async def fresh(self, after: int | None = None) -> procfs.Snapshot:
+        """A snapshot taken entirely after this call began, or after `mark` returned ``after``."""
+        return await self._wait_for((self._started if after is None else after) + 1)
+
+    def mark(self) -> int:
+        """A point in the scan sequence: ``fresh(after=mark)`` wants a scan started after it."""
+        return self._started
+
+    async def _wait_for(self, wanted: int) -> procfs.Snapshot:
         while self._done_gen < wanted:
             if self._running is not None:
                 await self._running.wait()
@@ -45,3 +60,48 @@ class SharedScanner:
         finally:
             self._running = None
             done.set()
+
+
+class SharedSignaller:
+    """Sends signals in batches from a worker thread, one batch at a time.
+
+    Each signal is a few syscalls (pidfd_open, a ``stat`` read, pidfd_send_signal,
+    close); an engine shutdown with hundreds of runs would spend a noticeable part of a
+    second on the loop doing them one run at a time. Requests arriving while a batch runs
+    go together in the next batch.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[_Request] = []
+        self._batch_done: anyio.Event | None = None  # set when the running batch ends
+
+    async def send(self, keys: set[ProcKey], signum: int) -> None:
+        """Return once ``keys`` were signalled (those still alive and unchanged)."""
+        request = _Request(keys, signum)
+        self._pending.append(request)
+        while not request.done.is_set():
+            if self._batch_done is not None:
+                await self._batch_done.wait()
+                continue
+            batch, self._pending = self._pending, []
+            finished = self._batch_done = anyio.Event()
+            try:
+                # Not abandoned on cancel: the thread finishes the batch either way.
+                await anyio.to_thread.run_sync(_send_batch, batch)
+            finally:
+                self._batch_done = None
+                finished.set()
+                for item in batch:
+                    item.done.set()
+
+
+class _Request:
+    def __init__(self, keys: set[ProcKey], signum: int) -> None:
+        self.keys = keys
+        self.signum = signum
+        self.done = anyio.Event()
+
+
+def _send_batch(batch: list[_Request]) -> None:
+    for request in batch:
+        ladder.signal_all(request.keys, request.signum)
