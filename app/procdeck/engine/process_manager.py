@@ -326,7 +326,11 @@ class ProcessManager:
         done |= new
         run.known_tree |= new
         run.escaped |= {key for key in new if found.escaped[key]}
-        await self._containment.signaller.send(new, signum)
+        group = None
+        if run.leader_key in new:  # first pass: the leader's group at once, like a terminal
+            leader = run.leader_key[0]
+            group = (run.leader_key, {key for key in new if found.pgid[key] == leader})
+        await self._containment.signaller.send(new, signum, group)
 
     async def _stop(self, run: _Run, kill: bool) -> RunInfo:
         await run.spawned.wait()

@@ -40,6 +40,7 @@ class Found:
     """A run's live processes: each with whether it left the run's session."""
 
     escaped: dict[ProcKey, bool]
+    pgid: dict[ProcKey, int]  # process group of each member at scan time
 
     @property
     def keys(self) -> set[ProcKey]:
@@ -88,4 +89,4 @@ def members(snap: Snapshot, ref: RunRef) -> Found:
             found[entry.key] = entry.sid != leader_pid
             roots.append(child)
     found.pop((me, snap.entries[me].start) if me in snap.entries else (me, -1), None)
-    return Found(found)
+    return Found(found, {key: snap.entries[key[0]].pgid for key in found})

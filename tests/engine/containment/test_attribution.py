@@ -53,10 +53,11 @@ async def test_child_that_clears_its_environment_is_stopped_through_the_session(
 async def test_remembered_member_is_stopped_after_it_cleared_env_and_escaped(engine):
     """Seen once by a scan, a process stays attributed after setsid + env -i."""
     a, b = unique_seconds(), unique_seconds()
-    script = f"sleep 0.5; exec env -i setsid sleep {a}"
-    with sleeps_cleaned_up(a, b):
+    pause = f"1.{unique_seconds()}"  # a unique short sleep, to know when the helper is up
+    script = f"sleep {pause}; exec env -i setsid sleep {a}"
+    with sleeps_cleaned_up(a, b, pause):
         run_id = engine.processes.launch(ProcessSpec(f"(sh -c '{script}' &); exec sleep {b}", shell=True))
-        await _until(lambda: sleeps(b))
+        await _until(lambda: sleeps(b) and sleeps(pause))
         await engine.processes.scan_tree(run_id)  # remembers the helper shell by (pid, start)
         await _until(lambda: sleeps(a))
         assert procfs.read_cookie(sleeps(a)[0]) is None

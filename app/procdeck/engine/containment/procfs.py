@@ -185,6 +185,32 @@ def send(key: ProcKey, signum: int) -> bool:
             os.close(fd)
 
 
+def send_group(leader: ProcKey, signum: int) -> bool:
+    """Signal the process group led by ``leader`` at once, if the leader is still that process.
+
+    While the leader lives, no other group can take its id, so checking the leader
+    (through a pidfd, as in `send`) makes the group's id safe to use.
+    """
+    pid, start = leader
+    if pid <= 1 or pid == os.getpid() or pid == os.getpgrp():
+        return False
+    try:
+        fd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else -1
+    except OSError:
+        return False
+    try:
+        entry = read_entry(pid)
+        if entry is None or entry.start != start or entry.zombie or entry.pgid != pid:
+            return False
+        os.killpg(pid, signum)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def cmdline(pid: int) -> str:
     data = _read(f"{PROC}/{pid}/cmdline", 65536)
     if not data:

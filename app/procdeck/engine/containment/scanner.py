@@ -75,9 +75,15 @@ class SharedSignaller:
         self._pending: list[_Request] = []
         self._batch_done: anyio.Event | None = None  # set when the running batch ends
 
-    async def send(self, keys: set[ProcKey], signum: int) -> None:
-        """Return once ``keys`` were signalled (those still alive and unchanged)."""
-        request = _Request(keys, signum)
+    async def send(
+        self, keys: set[ProcKey], signum: int, group: tuple[ProcKey, set[ProcKey]] | None = None
+    ) -> None:
+        """Return once ``keys`` were signalled (those still alive and unchanged).
+
+        ``group`` is (leader, members): the leader's process group is signalled first, at
+        once (as a terminal would), and its members then get no second copy.
+        """
+        request = _Request(keys, signum, group)
         self._pending.append(request)
         while not request.done.is_set():
             if self._batch_done is not None:
@@ -96,12 +102,16 @@ class SharedSignaller:
 
 
 class _Request:
-    def __init__(self, keys: set[ProcKey], signum: int) -> None:
+    def __init__(self, keys: set[ProcKey], signum: int, group: tuple[ProcKey, set[ProcKey]] | None) -> None:
         self.keys = keys
         self.signum = signum
+        self.group = group
         self.done = anyio.Event()
 
 
 def _send_batch(batch: list[_Request]) -> None:
     for request in batch:
-        ladder.signal_all(request.keys, request.signum)
+        keys = request.keys
+        if request.group is not None and procfs.send_group(request.group[0], request.signum):
+            keys = keys - request.group[1]
+        ladder.signal_all(keys, request.signum)
