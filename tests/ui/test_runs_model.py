@@ -46,3 +46,22 @@ def test_multiline_commands_show_on_one_line(qtbot):
     model.upsert([RunInfo(1, ProcessSpec("echo a\necho b", shell=True), RunState.RUNNING)])
     assert model.index(0, NAME).data() == "echo a ⏎ echo b"
     assert model.index(0, NAME).data(Qt.ItemDataRole.ToolTipRole) == "echo a\necho b"
+
+
+def test_what_stop_found_shows_in_the_tooltip_and_the_run_summary(qtbot):
+    from procdeck.ui.viewer.run_panel import describe
+
+    stopped = RunInfo(
+        run_id=1,
+        spec=ProcessSpec(("sh", "-c", "esc")),
+        state=RunState.EXITED,
+        outcome=ExitOutcome(signal=signal.SIGTERM),
+        stopped_processes=3,
+        escaped_processes=1,
+    )
+    model = RunsModel()
+    model.upsert([stopped])
+    assert "stopped 3 processes, 1 had left the session" in model.index(0, NAME).data(
+        Qt.ItemDataRole.ToolTipRole
+    )
+    assert "stopped 3 processes, 1 had left the session" in describe(stopped)

@@ -14,6 +14,7 @@ from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.compose import desktop as desktop_feature
 from procdeck.compose import jobs
+from procdeck.compose import leftovers as leftovers_feature
 from procdeck.compose import profiles as profiles_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.compose.monitor import MonitorParts
@@ -38,6 +39,7 @@ class AppParts:
     desktop: desktop_feature.DesktopParts | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
     monitor: MonitorParts | None = None
+    leftovers: leftovers_feature.LeftoversCheck | None = None
 
     def close(self) -> None:
         for close in self.closers:
@@ -69,6 +71,7 @@ def build(
     parts.profiles.set_job_dispatcher(_job_profile_dispatcher(window, parts.jobs_bridge))
     window.busy_counters.append(("job", "jobs", lambda: engine.jobs.active_count))
     parts.monitor = wire_monitor(engine, window, spawner)
+    parts.leftovers = leftovers_feature.wire(window, spawner)
     parts.closers.append(parts.monitor.close)
     # Last: it restores the saved layout of every panel wired above.
     parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
