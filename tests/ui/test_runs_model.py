@@ -65,3 +65,18 @@ def test_what_stop_found_shows_in_the_tooltip_and_the_run_summary(qtbot):
         Qt.ItemDataRole.ToolTipRole
     )
     assert "stopped 3 processes, 1 had left the session" in describe(stopped)
+
+
+def test_health_follows_the_state_of_running_runs(qtbot) -> None:
+    from procdeck.core.process_spec import ProcessSpec
+    from procdeck.core.run_state import RunInfo, RunState
+    from procdeck.ui.runs_model import STATE, RunsModel
+
+    model = RunsModel()
+    model.upsert([RunInfo(7, ProcessSpec(("x",)), RunState.RUNNING, pid=1)])
+    index = model.index(0, STATE)
+    with qtbot.waitSignal(model.dataChanged):
+        model.set_health({7: "healthy"})
+    assert model.data(index) == "running · healthy"
+    model.set_health({})
+    assert model.data(index) == "running"

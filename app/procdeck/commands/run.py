@@ -19,13 +19,13 @@ from procdeck.core.output import Stream
 from procdeck.core.process_spec import ProcessSpec, SpecError, parse_env_assignments
 from procdeck.core.run_state import RunState
 from procdeck.engine.engine import Engine
-from procdeck.engine.run_output import RunOutput
+from procdeck.engine.output.run_output import RunOutput
 
 EXIT_CANNOT_START = 127
 EXIT_USAGE = 2
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "run",
         help="run a command or a saved profile headless through the engine",

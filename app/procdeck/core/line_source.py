@@ -13,17 +13,25 @@ These are plain values and a Protocol so the widget layer depends on nothing but
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from procdeck.core.output import Stream
+
 
 class LineKind(enum.IntEnum):
-    """Where a row came from. Values match ``procdeck.core.output.Stream`` for the streams."""
+    """Where a row came from: a marker, or one of the output ``Stream``s (same values)."""
 
     MARKER = 0  # a note from Procdeck itself ("exited with code 0", "log capped")
-    STDOUT = 1
-    STDERR = 2
+    STDOUT = Stream.STDOUT.value
+    STDERR = Stream.STDERR.value
+
+    @classmethod
+    def of(cls, stream: Stream) -> LineKind:
+        """The kind of the rows a stream produces."""
+        return cls(stream.value)
 
 
 # Colours are ints: -1 the default colour, 0..255 the xterm palette (0..15 the ANSI 16),
@@ -83,9 +91,8 @@ class SearchQuery:
     regex: bool = False
     case_sensitive: bool = False
 
-    def compile(self):  # -> re.Pattern[str]; raises re.error for a bad regex
-        import re
-
+    def compile(self) -> re.Pattern[str]:
+        """The pattern to search with; raises re.error for a bad regex."""
         flags = 0 if self.case_sensitive else re.IGNORECASE
         return re.compile(self.pattern if self.regex else re.escape(self.pattern), flags)
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class ProcState(enum.Enum):
@@ -163,6 +163,8 @@ class MarkerKind(enum.Enum):
     STOP_REQUESTED = "stop requested"
     SIGNAL = "signal"
     EXIT = "exit"
+    HEALTHY = "healthy"  # the readiness probe passed
+    UNHEALTHY = "unhealthy"  # a probe failed its threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +278,14 @@ class HistorySettings:
         )
 
 
+class FloatArray(Protocol):
+    """What a series window holds: a numpy array in the engine, read by index and length."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
 class SeriesSource(Protocol):
     """Read access to the monitor's history (implemented by the engine's History).
 
@@ -284,15 +294,15 @@ class SeriesSource(Protocol):
 
     def series(self, prefix: str = "") -> list[SeriesInfo]: ...
 
-    def window(self, key: str, t0: float, t1: float) -> tuple[Sequence[float], Sequence[float]]: ...
+    def window(self, key: str, t0: float, t1: float) -> tuple[FloatArray, FloatArray]: ...
 
     def markers(self, group: str) -> list[RunMarker]: ...
 
 
-def _sum_known(values: object) -> float | None:
+def _sum_known(values: Iterable[float | None]) -> float | None:
     total = 0.0
     seen = False
-    for v in values:  # type: ignore[attr-defined]
+    for v in values:
         if v is not None:
             total += v
             seen = True

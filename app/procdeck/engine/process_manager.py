@@ -32,9 +32,9 @@ from procdeck.engine.child_env import child_environment
 from procdeck.engine.containment import ladder, procfs
 from procdeck.engine.containment.runtime import Containment
 from procdeck.engine.launch_errors import check_cwd, describe_start_error
-from procdeck.engine.run_output import RunOutput
+from procdeck.engine.output import pipe_reads
+from procdeck.engine.output.run_output import RunOutput
 
-READ_SIZE = 1 << 16
 STOP_POLL_S = 0.05
 KILL_ROUNDS = 20
 
@@ -60,6 +60,7 @@ class _Run:
         self.process: anyio.abc.Process | None = None
         self.known_tree: set[process_tree.ProcKey] = set()
         self.cookie: str | None = None
+        self.taps: list[Callable[[Stream, bytes], None]] = []  # see ProcessManager.tap_output
         self.new_attempt()
 
     def new_attempt(self) -> None:
@@ -125,6 +126,13 @@ class ProcessManager:
         found = process_tree.members(await self._containment.scanner.fresh(), run.ref())
         run.known_tree = found.keys
         return self.tree_pids(run_id)
+
+    def tap_output(self, run_id: int, tap: Callable[[Stream, bytes], None]) -> Callable[[], None]:
+        """Call ``tap(stream, chunk)`` with every chunk the run's pipes deliver (log-line
+        probes); whatever RunOutput the run has. Returns the function that removes the tap."""
+        taps = self._get(run_id).taps
+        taps.append(tap)
+        return lambda: taps.remove(tap) if tap in taps else None
 
     def subscribe(
         self, on_change: ChangeListener, on_remove: RemoveListener | None = None
@@ -299,9 +307,13 @@ class ProcessManager:
     @staticmethod
     async def _pump(run: _Run, source: anyio.abc.ByteReceiveStream, stream: Stream) -> None:
         feed = run.output.feed
+        read_size = pipe_reads.widen(source)  # larger reads during floods
         try:
             while True:
-                feed(stream, await source.receive(READ_SIZE))
+                data = await source.receive(read_size)
+                feed(stream, data)
+                for tap in run.taps:
+                    tap(stream, data)
         except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
             pass
         finally:

@@ -1,7 +1,7 @@
 """Which live processes belong to a run, from one shared scan of ``/proc``.
 
 Children start in a new session (``start_new_session=True``), so the session id equals
-the leader's pid. A run's processes are found by four nets (DESIGN.md, "Escapes"):
+the leader's pid. A run's processes are found by four nets (docs/ARCHITECTURE.md, DESIGN.md "Escapes"):
 - every process still in the run's session (even after the leader exited or changed
   process group),
 - the run's cookie (``PROCDECK_RUN=<instance>:<run>`` in ``/proc/PID/environ``): it

@@ -158,8 +158,10 @@ class _GatedBackend:
     """Runs nothing: each call waits for the test to release it."""
 
     name = "gated"
+    label = "the gated backend"
     max_slots = 4
     capacity = 1
+    state = None
 
     def __init__(self) -> None:
         self.gates: list[anyio.Event] = []
@@ -180,6 +182,12 @@ class _GatedBackend:
 
     def running_pid(self, slot, job_id):
         return None
+
+    def live_pids(self) -> list[int]:
+        return []
+
+    def subscribe_state(self, listener):
+        return lambda: None
 
     async def aclose(self) -> None:
         pass

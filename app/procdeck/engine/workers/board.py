@@ -54,8 +54,9 @@ _worker_maps: dict[str, mmap.mmap | None] = {}
 
 def mark(path: str, slot: int, job_id: int, pid: int) -> None:
     """Worker side: note the job this process is starting (silently skipped if unusable)."""
-    board = _worker_maps.get(path, False)
-    if board is False:
+    if path in _worker_maps:
+        board = _worker_maps[path]
+    else:
         board = None
         try:
             fd = os.open(path, os.O_RDWR)

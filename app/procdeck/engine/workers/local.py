@@ -6,7 +6,7 @@ import os
 import pickle
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,6 +14,7 @@ import anyio
 import psutil
 from anyio import BrokenWorkerProcess, to_process
 
+from procdeck.core.cluster_state import ClusterState
 from procdeck.core.jobs import FailureKind, JobFailure, WorkerInfo
 from procdeck.core.run_state import ExitOutcome
 from procdeck.engine.workers import anyio_workers
@@ -34,6 +35,7 @@ class LocalBackend:
     """
 
     name = "local"
+    label = "the local pool"
     max_slots = MAX_SLOTS
     #: Idle workers retire after this long (anyio's own figure), checked by the pool view.
     retire_idle_after: float = to_process.WORKER_MAX_IDLE_TIME
@@ -160,6 +162,13 @@ class LocalBackend:
 
     def live_pids(self) -> list[int]:
         return [pid for pid, _ in self._tracker.live()]
+
+    @property
+    def state(self) -> ClusterState | None:
+        return None  # no connection: the workers are this process's children
+
+    def subscribe_state(self, listener: Callable[[ClusterState], None]) -> Callable[[], None]:
+        return lambda: None  # the state never changes
 
     async def aclose(self) -> None:
         await self._tracker.close_all()

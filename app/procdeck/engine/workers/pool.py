@@ -163,7 +163,7 @@ class JobPool:
         self._scopes: dict[int, anyio.CancelScope] = {}  # slot -> its current scope
         self._free_slots: list[int] = []
         self._slots_made = 0
-        self._max_slots: int = getattr(backend, "max_slots", 256)
+        self._max_slots = backend.max_slots
         self._idle = anyio.Event()
         self._idle.set()
         # Insertion-ordered (a dict used as an ordered set): snapshots come out in the order
@@ -648,7 +648,7 @@ class JobPool:
                 await self._drain()
                 old, self.backend = self.backend, backend
                 self._capacity = backend.capacity
-                self._max_slots = getattr(backend, "max_slots", 256)
+                self._max_slots = backend.max_slots
                 self._free_slots.clear()  # slots are the backend's (its pid board)
                 self._slots_made = 0
             finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QListWidget, QListWidgetItem, QSplitter, QWidget
+from PySide6.QtWidgets import QBoxLayout, QCheckBox, QListWidget, QListWidgetItem, QSplitter, QWidget
 
 from procdeck.core.samples import MarkerKind, SeriesSource
 from procdeck.ui.charts.time_chart import CurveSpec, TimeChart
@@ -20,6 +20,8 @@ MARKER_COLORS = {
     MarkerKind.STOP_REQUESTED: (230, 200, 60),
     MarkerKind.SIGNAL: (240, 140, 40),
     MarkerKind.EXIT: (230, 70, 70),
+    MarkerKind.HEALTHY: (60, 170, 220),
+    MarkerKind.UNHEALTHY: (200, 60, 160),
 }
 
 
@@ -40,6 +42,7 @@ class RunsChart(TimeChart):
         self._marker_lines: dict[tuple[str, float, str, str], list[pg.InfiniteLine]] = {}
         # Put the list left of the plots.
         layout = self.layout()
+        assert isinstance(layout, QBoxLayout)  # TimeChart's own vertical layout
         layout.removeWidget(self.graphics)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.run_list)

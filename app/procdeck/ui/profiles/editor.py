@@ -8,6 +8,7 @@ unless "Show secret values" is ticked.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
@@ -37,6 +38,21 @@ from procdeck.core.restart_policy import RestartMode, RestartPolicy
 
 COMMON_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGKILL")
 KIND_ARGV, KIND_SHELL, KIND_JOB = 0, 1, 2
+
+
+_W = TypeVar("_W", bound=QWidget)
+
+
+def _cell(table: QTableWidget, row: int, col: int, kind: type[_W]) -> _W:
+    """The editor widget of a cell, of the type the table put there."""
+    widget = table.cellWidget(row, col)
+    assert isinstance(widget, kind), (row, col, widget)
+    return widget
+
+
+def _lines(edit: QPlainTextEdit) -> tuple[str, ...]:
+    """The non-blank lines of a text box."""
+    return tuple(line for line in edit.toPlainText().splitlines() if line.strip())
 
 
 def _error_label() -> QLabel:
@@ -92,7 +108,7 @@ class EnvTable(QTableWidget):
             # Rows shift: rebind the toggles to their new indexes.
             for r in range(self.rowCount()):
                 for col in (2, 3):
-                    box = self.cellWidget(r, col)
+                    box = _cell(self, r, col, QCheckBox)
                     box.toggled.disconnect()
                     box.toggled.connect(lambda _on, rr=r: self._apply_row(rr))
                     box.toggled.connect(self.changed)
@@ -106,23 +122,23 @@ class EnvTable(QTableWidget):
     def _apply_row(self, row: int) -> None:
         if row >= self.rowCount():
             return
-        value: QLineEdit = self.cellWidget(row, 1)
-        secret: QCheckBox = self.cellWidget(row, 2)
-        unset: QCheckBox = self.cellWidget(row, 3)
+        value = _cell(self, row, 1, QLineEdit)
+        secret = _cell(self, row, 2, QCheckBox)
+        unset = _cell(self, row, 3, QCheckBox)
         value.setEnabled(not unset.isChecked())
         hidden = secret.isChecked() and not self._show_secrets
         value.setEchoMode(QLineEdit.EchoMode.Password if hidden else QLineEdit.EchoMode.Normal)
 
     def value_widget(self, row: int) -> QLineEdit:
-        return self.cellWidget(row, 1)
+        return _cell(self, row, 1, QLineEdit)
 
     def variables(self) -> tuple[EnvVar, ...]:
         out = []
         for row in range(self.rowCount()):
-            name = self.cellWidget(row, 0).text()
-            value = self.cellWidget(row, 1).text()
-            secret = self.cellWidget(row, 2).isChecked()
-            unset = self.cellWidget(row, 3).isChecked()
+            name = _cell(self, row, 0, QLineEdit).text()
+            value = _cell(self, row, 1, QLineEdit).text()
+            secret = _cell(self, row, 2, QCheckBox).isChecked()
+            unset = _cell(self, row, 3, QCheckBox).isChecked()
             if not name and not value and not unset:
                 continue  # an empty new row is not a variable yet
             out.append(EnvVar(name, None if unset else value, secret))
@@ -168,7 +184,9 @@ class StartAfterTable(QTableWidget):
 
     def deps(self) -> tuple[StartAfter, ...]:
         return tuple(
-            StartAfter(self.cellWidget(r, 0).currentText().strip(), self.cellWidget(r, 1).currentData())
+            StartAfter(
+                _cell(self, r, 0, QComboBox).currentText().strip(), _cell(self, r, 1, QComboBox).currentData()
+            )
             for r in range(self.rowCount())
         )
 
@@ -269,10 +287,33 @@ class ProfileEditor(QDialog):
         dep_remove.clicked.connect(self.start_after.remove_current)
         self.notes = QPlainTextEdit()
         self.notes.setMaximumHeight(70)
+        self.env_files = QPlainTextEdit()
+        self.env_files.setObjectName("envFiles")
+        self.env_files.setMaximumHeight(60)
+        self.env_files.setPlaceholderText(
+            "One dotenv file per line (relative to the working folder); later files win, "
+            "the Environment entries above win over all"
+        )
+        # Probes, file watches and group flags are kept as loaded (edited in profiles.toml).
+        self.probes_summary = QLabel()
+        self.probes_summary.setObjectName("probesSummary")
+        self.probes_summary.setWordWrap(True)
+        self.probes_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.errors = {
             key: _error_label()
-            for key in ("name", "command", "cwd", "env", "stop", "restart", "group", "start_after")
+            for key in (
+                "name",
+                "command",
+                "cwd",
+                "env",
+                "env_files",
+                "stop",
+                "restart",
+                "group",
+                "start_after",
+                "probes",
+            )  # fmt: skip
         }
 
         form = QFormLayout()
@@ -301,6 +342,8 @@ class ProfileEditor(QDialog):
         env_box.addLayout(env_buttons)
         form.addRow("Environment", env_box)
         form.addRow("", self.errors["env"])
+        form.addRow("Env files", self.env_files)
+        form.addRow("", self.errors["env_files"])
         stop_row = QHBoxLayout()
         stop_row.addWidget(self.stop_signal)
         stop_row.addWidget(QLabel("then SIGKILL after"))
@@ -332,6 +375,8 @@ class ProfileEditor(QDialog):
         dep_box.addLayout(dep_buttons)
         form.addRow("Start after", dep_box)
         form.addRow("", self.errors["start_after"])
+        form.addRow("Health, watch", self.probes_summary)
+        form.addRow("", self.errors["probes"])
         form.addRow("Notes", self.notes)
 
         body = QWidget()
@@ -365,6 +410,7 @@ class ProfileEditor(QDialog):
             self.backoff_max.valueChanged, self.max_restarts.valueChanged, self.window_s.valueChanged,
             self.group.currentTextChanged, self.tags.textChanged, self.start_after.changed,
             self.job_target.textChanged, self.job_args.textChanged, self.job_inputs.textChanged,
+            self.env_files.textChanged,
         ):  # fmt: skip
             signal_.connect(self.validate)
         self.validate()
@@ -395,12 +441,26 @@ class ProfileEditor(QDialog):
         for dep in p.start_after:
             self.start_after.add_row(dep)
         self.notes.setPlainText(p.notes)
+        self.env_files.setPlainText("\n".join(p.env_files))
+        summary = [
+            f"{role}: {probe.describe()} every {probe.period_s:g} s"
+            for role, probe in (("Readiness", p.readiness), ("Liveness", p.liveness))
+            if probe is not None
+        ]
+        if p.watch is not None:
+            summary.append(f"Restarts when these change: {', '.join(p.watch.paths)}")
+        if p.disabled:
+            summary.append("Disabled: left out of group launches")
+        if p.stop_group_on_failure:
+            summary.append("A failure stops its group")
+        self.probes_summary.setText(
+            "\n".join(summary) or "None (set readiness, liveness and watch in profiles.toml)"
+        )
 
     def _job(self) -> WorkerJob | None:
         if self.kind.currentIndex() != KIND_JOB:
             return None
-        lines = lambda edit: tuple(line for line in edit.toPlainText().splitlines() if line.strip())  # noqa: E731
-        return WorkerJob(self.job_target.text().strip(), lines(self.job_args), lines(self.job_inputs))
+        return WorkerJob(self.job_target.text().strip(), _lines(self.job_args), _lines(self.job_inputs))
 
     def _show_kind_fields(self) -> None:
         job = self.kind.currentIndex() == KIND_JOB
@@ -444,6 +504,14 @@ class ProfileEditor(QDialog):
             start_after=self.start_after.deps(),
             notes=self.notes.toPlainText(),
             job=self._job(),
+            env_files=tuple(
+                line.strip() for line in self.env_files.toPlainText().splitlines() if line.strip()
+            ),
+            readiness=self.original.readiness if self.original else None,
+            liveness=self.original.liveness if self.original else None,
+            watch=self.original.watch if self.original else None,
+            disabled=self.original.disabled if self.original else False,
+            stop_group_on_failure=self.original.stop_group_on_failure if self.original else False,
             extra=self._extra,
         )
 
@@ -468,7 +536,10 @@ class ProfileEditor(QDialog):
         by_key: dict[str, list[str]] = {key: [] for key in self.errors}
         for problem in problems:
             key = problem.field.split(".")[0].split("[")[0]
-            key = {"stop_signal": "stop", "grace_s": "stop", "tags": "group", "job": "command"}.get(key, key)
+            key = {
+                "stop_signal": "stop", "grace_s": "stop", "tags": "group", "job": "command",
+                "readiness": "probes", "liveness": "probes", "watch": "probes",
+            }.get(key, key)  # fmt: skip
             by_key.setdefault(key, []).append(problem.message)
         for key, label in self.errors.items():
             messages = by_key.get(key, [])
