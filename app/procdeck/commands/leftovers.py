@@ -17,7 +17,7 @@ EXIT_USAGE = 2
 EXIT_LEFT = 1
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "leftovers",
         help="list (or stop) processes left running by a Procdeck that no longer runs",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import anyio
 import anyio.to_thread
+from PySide6.QtWidgets import QBoxLayout
 
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.engine.containment import instances
@@ -25,9 +26,10 @@ def _details(found: list[instances.Leftover]) -> str:
 class LeftoversCheck:
     def __init__(self, window: MainWindow, spawner: TaskSpawner) -> None:
         self.banner = LeftoversBanner(window)
-        layout = window.centralWidget().layout()
-        assert layout is not None
-        layout.insertWidget(0, self.banner)  # type: ignore[attr-defined]
+        central = window.centralWidget()
+        layout = central.layout() if central is not None else None
+        assert isinstance(layout, QBoxLayout)
+        layout.insertWidget(0, self.banner)
         self._spawner = spawner
         self._found: list[instances.Leftover] = []
         self.checked = anyio.Event()

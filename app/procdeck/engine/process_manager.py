@@ -364,7 +364,7 @@ class ProcessManager:
         await self._signal(run, found, signum)
         # The next pass needs a scan that began after the signal went out; stops that
         # signalled together then share it.
-        signalled_at = self._containment.scanner.mark()
+        signalled_at: int | None = self._containment.scanner.mark()
         if not kill:
             deadline = anyio.current_time() + run.spec.grace_s
             with anyio.move_on_after(run.spec.grace_s):

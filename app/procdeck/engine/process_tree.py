@@ -72,9 +72,9 @@ def members(snap: Snapshot, ref: RunRef) -> Found:
                 found[entry.key] = False
     roots: list[int] = []
     for key in ref.known:
-        entry = snap.live(key)
-        if entry is not None:
-            found.setdefault(entry.key, entry.sid != leader_pid)
+        known = snap.live(key)
+        if known is not None:
+            found.setdefault(known.key, known.sid != leader_pid)
     if ref.cookie is not None:
         for pid in snap.by_cookie.get(ref.cookie, ()):
             entry = snap.entries[pid]
