@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "run": "procdeck.commands.run",
     "profiles": "procdeck.commands.profiles",
     "job": "procdeck.commands.job",
+    "leftovers": "procdeck.commands.leftovers",
 }
 # Top-level flags that do one thing and exit (each module: add_flags, from_flags).
 FLAG_COMMANDS = (self_test_command, desktop_entry_flags)

@@ -14,6 +14,9 @@ starts "a Python" with ``sys.executable`` starts Procdeck with Python's argument
   (https://pyinstaller.org/en/stable/common-issues-and-pitfalls.html#multi-processing).
 - ``procdeck --self-test`` launches small helper programs; a bundle has no ``-c``, so it
   runs itself with ``--self-test-child``.
+- the engine starts its containment watchdog as
+  ``[sys.executable, "-m", "procdeck.engine.containment.watchdog", INSTANCE]``; a bundle
+  routes that argv to the watchdog's main() (standard library only, no window).
 
 This module imports only the standard library at the top: routing must happen before Qt,
 numpy or the engine are imported, so a worker starts in milliseconds and never touches a
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
 ANYIO_WORKER_MODULE = "anyio.to_process"
+WATCHDOG_MODULE = "procdeck.engine.containment.watchdog"
 SELF_TEST_CHILD_FLAG = "--self-test-child"
 # Interpreter flags that may precede "-m module" and that need no argument.
 _HARMLESS_FLAGS = frozenset({"-u", "-B", "-E", "-s", "-S", "-I", "-O", "-OO", "-q"})
@@ -96,6 +100,10 @@ def route(args: Sequence[str]) -> int | None:
     """Handle a helper invocation and return its exit code, or None for the normal app."""
     if is_anyio_worker_argv(args):
         return run_anyio_worker()
+    if len(args) >= 2 and args[0] == "-m" and args[1] == WATCHDOG_MODULE:
+        from procdeck.engine.containment.watchdog import main as watchdog_main
+
+        return watchdog_main(list(args[2:]))
     if args and args[0] == SELF_TEST_CHILD_FLAG:
         from procdeck.commands.self_test_child import main as child_main
 

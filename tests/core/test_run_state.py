@@ -1,4 +1,4 @@
-"""How an ended run counts (exited, stopped, failed) and plural phrases."""
+"""How an ended run counts (exited, stopped, failed), plural phrases, and how a stop's findings read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import signal
 import pytest
 
 from procdeck.core.process_spec import ProcessSpec
-from procdeck.core.run_state import ExitOutcome, RunEnding, RunInfo, RunState, plural
+from procdeck.core.run_state import ExitOutcome, RunEnding, RunInfo, RunState, describe_stop, plural
 
 
 def _info(state: RunState, outcome: ExitOutcome | None = None, *, stopped: bool = False) -> RunInfo:
@@ -45,3 +45,17 @@ def test_plural():
     assert plural(0, "job") == "0 jobs"
     assert plural(1, "process", "processes") == "1 process"
     assert plural(1500, "process", "processes") == "1,500 processes"
+
+
+@pytest.mark.parametrize(
+    ("stopped", "escaped", "text"),
+    [
+        (0, 0, ""),
+        (1, 0, "stopped 1 process"),
+        (3, 0, "stopped 3 processes"),
+        (3, 1, "stopped 3 processes, 1 had left the session"),
+        (2, 2, "stopped 2 processes, 2 had left the session"),
+    ],
+)
+def test_describe_stop(stopped, escaped, text):
+    assert describe_stop(stopped, escaped) == text

@@ -63,6 +63,25 @@ def test_state_column_says_stopped_exited_or_failed(qtbot):
     assert states == ["stopped", "exited", "failed", "failed to start"]
 
 
+def test_what_stop_found_shows_in_the_tooltip_and_the_run_summary(qtbot):
+    from procdeck.ui.viewer.run_panel import describe
+
+    stopped = RunInfo(
+        run_id=1,
+        spec=ProcessSpec(("sh", "-c", "esc")),
+        state=RunState.EXITED,
+        outcome=ExitOutcome(signal=signal.SIGTERM),
+        stopped_processes=3,
+        escaped_processes=1,
+    )
+    model = RunsModel()
+    model.upsert([stopped])
+    assert "stopped 3 processes, 1 had left the session" in model.index(0, NAME).data(
+        Qt.ItemDataRole.ToolTipRole
+    )
+    assert "stopped 3 processes, 1 had left the session" in describe(stopped)
+
+
 def test_health_follows_the_state_of_running_runs(qtbot) -> None:
     from procdeck.core.process_spec import ProcessSpec
     from procdeck.core.run_state import RunInfo, RunState

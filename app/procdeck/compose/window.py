@@ -12,6 +12,7 @@ from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.compose import desktop as desktop_feature
 from procdeck.compose import jobs
+from procdeck.compose import leftovers as leftovers_feature
 from procdeck.compose import preferences as preferences_feature
 from procdeck.compose import profiles as profiles_feature
 from procdeck.compose import terminal as terminal_feature
@@ -41,6 +42,7 @@ class AppParts:
     monitor: MonitorParts | None = None
     preferences: preferences_feature.PreferencesParts | None = None
     stop_grace_s: float = preferences_feature.DEFAULT_GRACE_S  # for launcher-bar launches
+    leftovers: leftovers_feature.LeftoversCheck | None = None
 
     def close(self) -> None:
         for close in self.closers:
@@ -73,6 +75,7 @@ def build(
     parts.profiles.set_job_dispatcher(_job_profile_dispatcher(window, parts.jobs_bridge))
     window.busy_counters.append(("job", "jobs", lambda: engine.jobs.active_count))
     parts.monitor = wire_monitor(engine, window, spawner)
+    parts.leftovers = leftovers_feature.wire(window, spawner)
     parts.closers.append(parts.monitor.close)
     monitor = parts.monitor
     # A run's start and exit markers are drawn even when the sampler rests (nothing left

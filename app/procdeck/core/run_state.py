@@ -83,6 +83,8 @@ class RunInfo:
     error: str | None = None  # why it failed to start, for the user
     stop_requested: bool = False
     signals_sent: tuple[str, ...] = ()  # e.g. ("SIGTERM", "SIGKILL"), in order
+    stopped_processes: int = 0  # processes of the run's tree the last stop signalled
+    escaped_processes: int = 0  # of those, how many had left the run's session
 
     def duration(self, now: float | None = None) -> float | None:
         if self.started_mono is None:
@@ -117,10 +119,24 @@ class RunInfo:
             return self.state.value
         return ending.value
 
+    @property
+    def stop_summary(self) -> str:
+        """What the last stop found, e.g. "stopped 3 processes, 1 had left the session"."""
+        return describe_stop(self.stopped_processes, self.escaped_processes)
+
 
 def plural(count: int, one: str, many: str | None = None) -> str:
     """``"1 line"``, ``"2 lines"``, ``"1,024 processes"`` (with ``many`` given)."""
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def describe_stop(stopped: int, escaped: int) -> str:
+    if stopped <= 0:
+        return ""
+    text = f"stopped {stopped} process" + ("" if stopped == 1 else "es")
+    if escaped:
+        text += f", {escaped} had left the session"
+    return text
 
 
 def format_duration(seconds: float | None) -> str:

@@ -83,6 +83,7 @@ def child_environment(
     unbuffered: bool,
     base: Mapping[str, str] | None = None,
     frozen: bool | None = None,
+    cookie: str | None = None,
 ) -> dict[str, str]:
     """The full environment for a launched program.
 
@@ -91,6 +92,8 @@ def child_environment(
     so Python children stream their output instead of block-buffering into a pipe.
     ``base`` defaults to the environment Procdeck was started with; ``frozen`` defaults to
     whether this process is a bundle (the bundle's changes are undone only then).
+    ``cookie`` is the run's containment cookie (``PROCDECK_RUN``, see
+    engine/containment/cookie.py); it wins over the overrides, since Stop relies on it.
     """
     if frozen is None:
         frozen = is_frozen()
@@ -104,4 +107,6 @@ def child_environment(
             environment[name] = value
     if unbuffered and "PYTHONUNBUFFERED" not in overrides:
         environment["PYTHONUNBUFFERED"] = "1"
+    if cookie is not None:
+        environment["PROCDECK_RUN"] = cookie
     return environment

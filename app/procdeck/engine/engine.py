@@ -12,6 +12,7 @@ import anyio.abc
 from procdeck.core.probes import Health
 from procdeck.core.profile_run import ProfileRun
 from procdeck.core.samples import HistorySettings, MarkerKind, RunMarker
+from procdeck.engine.containment.runtime import Containment
 from procdeck.engine.monitor.markers import run_key
 from procdeck.engine.monitor.sampler import Sampler
 from procdeck.engine.output.factory import RunOutputFactory
@@ -35,6 +36,7 @@ class Engine:
         config_dir: str | os.PathLike[str] | None = None,
         monitor_settings: HistorySettings | None = None,
         output_settings: OutputSettings | None = None,
+        watchdog: bool = True,
     ) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
         # By default the engine owns one log writer shared by every run (one thread, one
@@ -45,6 +47,8 @@ class Engine:
         self._monitor_settings = monitor_settings
         self._monitor_started = False
         self._health: dict[int, Health] = {}
+        # Cookies, the shared /proc scanner and the watchdog (engine/containment).
+        self.containment = Containment(watchdog=watchdog)
         self.processes: ProcessManager
         self.profiles: ProfilesService
         self.jobs: JobPool
@@ -63,7 +67,9 @@ class Engine:
     async def __aenter__(self) -> Engine:
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
-        self.processes = ProcessManager(self._tg, output_factory=self._output_factory)
+        self.processes = ProcessManager(
+            self._tg, output_factory=self._output_factory, containment=self.containment
+        )
         self.profiles = ProfilesService(self.processes, self._tg, self._config_dir)
         # Under this task group, so anyio's worker processes belong to the engine's task.
         self.jobs = JobPool(self._tg, LocalBackend())
@@ -124,6 +130,7 @@ class Engine:
             self._tg.cancel_scope.cancel()
             return await self._tg.__aexit__(exc_type, exc, tb)
         finally:
-            if self._owned_outputs is not None:
-                with anyio.CancelScope(shield=True):
+            with anyio.CancelScope(shield=True):
+                await self.containment.aclose()  # every run is stopped: the watchdog may go
+                if self._owned_outputs is not None:
                     await self._owned_outputs.aclose()

@@ -4,10 +4,11 @@ Each run has one supervising task in the engine's task group. It opens the proce
 new session, pumps stdout and stderr into the run's RunOutput (so pipes are always
 drained), waits for exit and publishes RunInfo snapshots to subscribers.
 
-The stop ladder: the stop signal to the whole tree (session, descendants, remembered
-members), a grace period, then SIGKILL for whatever is left. Kill is SIGKILL at once.
-Process-tree walks run in worker threads (anyio.to_thread): they read /proc and would
-otherwise stall the window.
+The stop ladder: the stop signal to the whole tree (session, cookie, remembered members
+and their descendants, see process_tree), a grace period, then SIGKILL for whatever is
+left. Kill is SIGKILL at once. Each process gets each signal once per attempt. Trees come
+from one ``/proc`` scan shared by all concurrent stops, taken in a worker thread
+(engine/containment/scanner.py).
 """
 
 from __future__ import annotations
@@ -30,12 +31,15 @@ from procdeck.core.run_state import ExitOutcome, RunInfo, RunState, signal_name
 from procdeck.engine import process_tree, pty_terminal
 from procdeck.engine.child_env import child_environment
 from procdeck.engine.input_feed import InputFeed, InputRefused
+from procdeck.engine.containment import ladder, procfs
+from procdeck.engine.containment.runtime import Containment
 from procdeck.engine.launch_errors import check_cwd, describe_start_error
 from procdeck.engine.listeners import Listeners, unsubscribe_all
 from procdeck.engine.output import pipe_reads
 from procdeck.engine.output.run_output import RunOutput
 
 STOP_POLL_S = 0.05
+KILL_ROUNDS = 20
 
 ChangeListener = Callable[[RunInfo], None]
 RemoveListener = Callable[[int], None]
@@ -59,6 +63,7 @@ class _Run:
         self.process: anyio.abc.Process | None = None
         self.known_tree: set[process_tree.ProcKey] = set()
         self.size = (spec.rows, spec.cols)  # a terminal run's window size, kept across restarts
+        self.cookie: str | None = None
         self.taps: list[Callable[[Stream, bytes], None]] = []  # see ProcessManager.tap_output
         self.new_attempt()
 
@@ -68,14 +73,19 @@ class _Run:
         self.streams_closed = anyio.Event()  # both pumps reached EOF
         self.process = None
         self.stopping = False
-        self.ended_at: float | None = None  # wall clock, for pid-reuse checks
-        self.master: int | None = None  # a terminal run's pty master, while the attempt lives
+                self.master: int | None = None  # a terminal run's pty master, while the attempt lives
         # stdin=pipe or a terminal: user input, queued from launch on (typed ahead of the start)
         self.input = InputFeed() if self.spec.tty or self.spec.stdin is StdinMode.PIPE else None
+        self.ended_at: int | None = None  # start-tick clock (procfs.now_ticks), for pid-reuse checks
+        self.leader_key: process_tree.ProcKey | None = None
+        # What this attempt's stops signalled (each process once per signal), and which
+        # of those had left the run's session.
+        self.signalled: dict[int, set[process_tree.ProcKey]] = {}
+        self.escaped: set[process_tree.ProcKey] = set()
 
-    def tree_args(self) -> tuple[int, set[process_tree.ProcKey], float | None]:
-        assert self.leader is not None
-        return self.leader, set(self.known_tree), self.ended_at
+    def ref(self) -> process_tree.RunRef:
+        assert self.leader_key is not None
+        return process_tree.RunRef(self.leader_key, frozenset(self.known_tree), self.cookie, self.ended_at)
 
     @property
     def leader(self) -> int | None:
@@ -88,8 +98,10 @@ class ProcessManager:
         task_group: anyio.abc.TaskGroup,
         *,
         output_factory: OutputFactory | None = None,
+        containment: Containment | None = None,
     ) -> None:
         self._tg = task_group
+        self._containment = containment or Containment(watchdog=False, record=False)
         self._runs: dict[int, _Run] = {}
         self._ids = itertools.count(1)
         self._change_listeners = Listeners[[RunInfo]]()
@@ -116,10 +128,10 @@ class ProcessManager:
     async def scan_tree(self, run_id: int) -> list[int]:
         """Walk the run's tree now (off the loop) and remember its members."""
         run = self._get(run_id)
-        if run.leader is None:
+        if run.leader_key is None:
             return []
-        found = await anyio.to_thread.run_sync(process_tree.scan_tree, *run.tree_args())
-        run.known_tree = found
+        found = process_tree.members(await self._containment.scanner.fresh(), run.ref())
+        run.known_tree = found.keys
         return self.tree_pids(run_id)
 
     def tap_output(self, run_id: int, tap: Callable[[Stream, bytes], None]) -> Callable[[], None]:
@@ -145,6 +157,7 @@ class ProcessManager:
             raise RuntimeError("The engine is shutting down.")
         run_id = next(self._ids)
         run = _Run(run_id, spec, self._output_factory(run_id, spec))
+        run.cookie = self._containment.cookie_for(run_id)
         self._runs[run_id] = run
         self._publish(run)
         self._tg.start_soon(self._supervise, run, name=f"procdeck run {run_id}")
@@ -220,6 +233,8 @@ class ProcessManager:
             error=None,
             stop_requested=False,
             signals_sent=(),
+            stopped_processes=0,
+            escaped_processes=0,
             started_at=None,
             started_mono=None,
             ended_mono=None,
@@ -271,7 +286,7 @@ class ProcessManager:
                         stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE,
                         cwd=spec.cwd,
-                        env=child_environment(spec.env, unbuffered=spec.unbuffered),
+                        env=child_environment(spec.env, unbuffered=spec.unbuffered, cookie=run.cookie),
                         start_new_session=True,
                     )
             except OSError as exc:
@@ -287,6 +302,8 @@ class ProcessManager:
             return
         run.process = process
         run.master = master
+        run.leader_key = (process.pid, procfs.start_of(process.pid) or 0)
+        self._containment.register_run(run.leader_key, spec.grace_s)
         self._set(
             run,
             state=RunState.STOPPING if run.stopping else RunState.RUNNING,
@@ -308,7 +325,7 @@ class ProcessManager:
                 if feed is not None:  # input waiting for a program that is gone is dropped
                     feed.shut("The program has exited; it takes no more input.")
                     writer.cancel()
-                run.ended_at = time.time()
+                run.ended_at = procfs.now_ticks()
                 run.exited.set()
                 self._set(
                     run,
@@ -319,9 +336,9 @@ class ProcessManager:
         finally:
             with anyio.CancelScope(shield=True):
                 if not run.exited.is_set():  # cancelled: the engine is going away
-                    await anyio.to_thread.run_sync(process_tree.kill_tree, process.pid, set(run.known_tree))
+                    await anyio.to_thread.run_sync(self._kill_now, run)
                     await process.wait()
-                    run.ended_at = time.time()
+                    run.ended_at = procfs.now_ticks()
                     run.exited.set()
                     self._set(
                         run,
@@ -342,7 +359,7 @@ class ProcessManager:
         """Start a terminal run: the pty's slave as stdin, stdout and stderr, a new session
         with the pty as its controlling terminal, TERM=xterm-256color."""
         spec = run.spec
-        env = child_environment(spec.env, unbuffered=spec.unbuffered)
+        env = child_environment(spec.env, unbuffered=spec.unbuffered, cookie=run.cookie)
         if "TERM" not in spec.env:
             env["TERM"] = pty_terminal.TERM
         master, slave = pty_terminal.open_pty(*run.size)
@@ -435,10 +452,34 @@ class ProcessManager:
         finally:
             run.output.close_stream(stream)
 
+    def _kill_now(self, run: _Run) -> None:
+        """SIGKILL the run's whole tree until nothing is left (blocking, for a thread)."""
+        since = self._containment.started - 1
+        ladder.run(lambda: process_tree.members(procfs.scan(since), run.ref()).keys, signal.SIGKILL)
+
+    async def _members(self, run: _Run, first: bool = False, after: int | None = None) -> process_tree.Found:
+        scanner = self._containment.scanner
+        snap = await (scanner.current() if first else scanner.fresh(after))
+        return process_tree.members(snap, run.ref())
+
+    async def _signal(self, run: _Run, found: process_tree.Found, signum: int) -> None:
+        """Send ``signum`` to the members of ``found`` that have not had it yet."""
+        done = run.signalled.setdefault(signum, set())
+        new = found.keys - done
+        if not new:
+            return
+        done |= new
+        run.known_tree |= new
+        run.escaped |= {key for key in new if found.escaped[key]}
+        group = None
+        if run.leader_key in new:  # first pass: the leader's group at once, like a terminal
+            leader = run.leader_key[0]
+            group = (run.leader_key, {key for key in new if found.pgid[key] == leader})
+        await self._containment.signaller.send(new, signum, group)
+
     async def _stop(self, run: _Run, kill: bool) -> RunInfo:
         await run.spawned.wait()
-        leader = run.leader
-        if leader is None:  # never started
+        if run.leader_key is None:  # never started
             return run.info
         live = run.info.state.is_live
         signum = signal.SIGKILL if kill else run.spec.stop_signal
@@ -450,26 +491,35 @@ class ProcessManager:
                 stop_requested=True,
                 signals_sent=run.info.signals_sent + (signal_name(signum),),
             )
-        signalled = await anyio.to_thread.run_sync(
-            process_tree.signal_tree, leader, signum, set(run.known_tree), run.ended_at
-        )
-        if not live and not signalled:
+        found = await self._members(run, first=True)
+        if not live and not found:
             return run.info  # exited, and nothing of its tree is left
-        run.known_tree |= signalled
+        await self._signal(run, found, signum)
+        # The next pass needs a scan that began after the signal went out; stops that
+        # signalled together then share it.
+        signalled_at: int | None = self._containment.scanner.mark()
         if not kill:
             deadline = anyio.current_time() + run.spec.grace_s
             with anyio.move_on_after(run.spec.grace_s):
                 await run.exited.wait()
-            while anyio.current_time() < deadline:
-                left = await anyio.to_thread.run_sync(process_tree.scan_tree, *run.tree_args())
-                if not left:
+            while True:
+                found = await self._members(run, after=signalled_at)
+                signalled_at = None
+                if not found or anyio.current_time() >= deadline:
                     break
+                await self._signal(run, found, signum)  # newcomers since the last pass
                 await anyio.sleep(STOP_POLL_S)
-        left = await anyio.to_thread.run_sync(process_tree.scan_tree, *run.tree_args())
-        if left:
-            if not kill and run.info.state.is_live:
-                self._set(run, signals_sent=run.info.signals_sent + ("SIGKILL",))
-            run.known_tree |= left
-            await anyio.to_thread.run_sync(process_tree.kill_tree, *run.tree_args())
+        else:
+            found = await self._members(run, after=signalled_at)
+        if found and not kill and run.info.state.is_live:
+            self._set(run, signals_sent=run.info.signals_sent + ("SIGKILL",))
+        for attempt in range(KILL_ROUNDS):
+            if not found:
+                break
+            await self._signal(run, found, signal.SIGKILL)
+            await anyio.sleep(0.01 * (attempt + 1))  # let the kernel finish the kills
+            found = await self._members(run)
         await run.exited.wait()
+        stopped = set().union(*run.signalled.values())
+        self._set(run, stopped_processes=len(stopped), escaped_processes=len(run.escaped & stopped))
         return run.info

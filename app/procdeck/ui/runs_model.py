@@ -58,6 +58,8 @@ class RunsModel(KeyedRowsModel[RunInfo]):
         if role == Qt.ItemDataRole.ToolTipRole:
             if info.error:
                 return info.error
+            if info.stop_summary:
+                return f"{info.spec.command_line}\n{info.stop_summary}"
             return info.spec.command_line
         if role == Qt.ItemDataRole.ForegroundRole and column == STATE:
             if info.ending is RunEnding.FAILED:

@@ -33,6 +33,8 @@ def describe(info: RunInfo) -> str:
     duration = info.duration()
     if duration is not None and not info.state.is_live:
         parts.append(f"took {format_duration(duration)}")
+    if info.stop_summary:  # e.g. "stopped 3 processes, 1 had left the session"
+        parts.append(info.stop_summary)
     if info.error:
         parts.append(info.error)
     return "  \u00b7  ".join(parts)
