@@ -30,9 +30,9 @@ from procdeck.core.process_spec import ProcessSpec, StdinMode
 from procdeck.core.run_state import ExitOutcome, RunInfo, RunState, signal_name
 from procdeck.engine import process_tree, pty_terminal
 from procdeck.engine.child_env import child_environment
-from procdeck.engine.input_feed import InputFeed, InputRefused
 from procdeck.engine.containment import ladder, procfs
 from procdeck.engine.containment.runtime import Containment
+from procdeck.engine.input_feed import InputFeed, InputRefused
 from procdeck.engine.launch_errors import check_cwd, describe_start_error
 from procdeck.engine.listeners import Listeners, unsubscribe_all
 from procdeck.engine.output import pipe_reads
@@ -73,7 +73,7 @@ class _Run:
         self.streams_closed = anyio.Event()  # both pumps reached EOF
         self.process = None
         self.stopping = False
-                self.master: int | None = None  # a terminal run's pty master, while the attempt lives
+        self.master: int | None = None  # a terminal run's pty master, while the attempt lives
         # stdin=pipe or a terminal: user input, queued from launch on (typed ahead of the start)
         self.input = InputFeed() if self.spec.tty or self.spec.stdin is StdinMode.PIPE else None
         self.ended_at: int | None = None  # start-tick clock (procfs.now_ticks), for pid-reuse checks
