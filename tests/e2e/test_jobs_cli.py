@@ -11,6 +11,8 @@ import time
 import psutil
 import pytest
 
+from procdeck.engine.workers.worker_process import WORKER_MODULE
+
 pytestmark = pytest.mark.e2e
 
 
@@ -78,7 +80,7 @@ def test_ctrl_c_cancels_and_leaves_no_worker():
             deadline = time.monotonic() + 30
             workers: list[psutil.Process] = []
             while len(workers) < 2 and time.monotonic() < deadline:
-                workers = [c for c in me.children() if "anyio.to_process" in " ".join(c.cmdline())]
+                workers = [c for c in me.children() if WORKER_MODULE in " ".join(c.cmdline())]
                 time.sleep(0.1)
             assert len(workers) == 2
             time.sleep(0.5)

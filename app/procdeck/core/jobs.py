@@ -53,6 +53,8 @@ class FailureKind(enum.Enum):
     BAD_ARGUMENT = "unpicklable argument"
     BAD_RESULT = "unpicklable result"
     WORKER_DIED = "worker died"
+    TIMEOUT = "timed out"
+    MEMORY = "memory limit"
     INTERNAL = "internal error"
 
 
@@ -221,6 +223,59 @@ def _check_batch_size(values: Sequence[Any]) -> list[Any]:
 
 
 # ---------------------------------------------------------------------------------------
+# Limits
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(i?b)?\s*$", re.I)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+#: The smallest memory limit accepted: a worker needs some memory of its own.
+MIN_MEMORY_LIMIT = 16 << 20
+
+
+def parse_size(text: str, what: str = "memory limit") -> int:
+    """A size as users write it: ``300M``, ``2G``, ``1.5G``, ``512MiB``, ``1048576`` (bytes).
+
+    Units are binary (K = 1024). Raises JobSpecError with the reason for anything else.
+    """
+    match = _SIZE.match(text or "")
+    if not match:
+        raise JobSpecError(
+            f"{what} {_clip(text.strip())!r} is not a size: write a number with an optional "
+            "unit K, M, G or T, e.g. 300M or 2G."
+        )
+    number, unit = float(match.group(1)), match.group(2).lower()
+    size = int(number * _UNITS[unit])
+    if size < MIN_MEMORY_LIMIT:
+        raise JobSpecError(
+            f"{what} {text.strip()} is too small: the least is {format_size(MIN_MEMORY_LIMIT)}."
+        )
+    return size
+
+
+def format_size(n: int) -> str:
+    """``314572800`` -> ``300 MiB``; one decimal where it matters."""
+    for unit, scale in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.0f} {unit}" if value >= 100 or value == int(value) else f"{value:.1f} {unit}"
+    return f"{n} B"
+
+
+def parse_timeout(text: str, what: str = "timeout") -> float:
+    """Seconds, a positive number (``2``, ``0.5``, ``90``)."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise JobSpecError(f"{what} {_clip(str(text).strip())!r} is not a number of seconds.") from None
+    if not value > 0 or value == float("inf"):
+        raise JobSpecError(f"{what} must be a positive number of seconds, not {text}.")
+    return value
+
+
+def format_seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+# ---------------------------------------------------------------------------------------
 # What to run
 
 
@@ -233,6 +288,12 @@ class JobSpec:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     #: Folders of the user's own task modules, put on the worker's sys.path first.
     extra_path: tuple[str, ...] = ()
+    #: Seconds each job may run before its stacks are dumped and it is stopped.
+    timeout: float | None = None
+    #: Bytes of resident memory each job's worker may use (None: the pool's default).
+    memory_limit: int | None = None
+    #: Seconds a mapped batch may take as a whole (its unfinished jobs then time out).
+    batch_timeout: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "target", str(parse_import_path(self.target)))
@@ -329,6 +390,10 @@ class JobInfo:
     stdout: str = ""
     stderr: str = ""
     cancel_requested: bool = False
+    #: Peak resident memory of the job's worker while it ran, in bytes (None: unknown).
+    peak_rss: int | None = None
+    #: CPU seconds the job used in its worker (None: unknown).
+    cpu_time: float | None = None
 
     def duration(self, now: float | None = None) -> float | None:
         if self.started_mono is None:
@@ -396,6 +461,8 @@ class WorkerInfo:
 class PoolSettings:
     max_workers: int
     cancellable: bool = True
+    #: Default memory limit per job, in bytes (None: no limit).
+    memory_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -407,13 +474,16 @@ class ResultRow:
     state: JobState
     result: Any = None
     error: str = ""
+    peak_rss: int | None = None
+    cpu_time: float | None = None
 
 
 def results_to_csv(rows: Iterable[ResultRow]) -> str:
-    """CSV with index,input,state,result,error; values as their repr unless plain text."""
+    """CSV with index,input,state,result,error,peak_rss_bytes,cpu_s; values as their repr
+    unless plain text; unknown figures are empty."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["index", "input", "state", "result", "error"])
+    writer.writerow(["index", "input", "state", "result", "error", "peak_rss_bytes", "cpu_s"])
     for row in rows:
         writer.writerow(
             [
@@ -422,6 +492,8 @@ def results_to_csv(rows: Iterable[ResultRow]) -> str:
                 row.state.value,
                 "" if row.state is not JobState.DONE else _cell(row.result),
                 row.error,
+                "" if row.peak_rss is None else row.peak_rss,
+                "" if row.cpu_time is None else f"{row.cpu_time:.6f}",
             ]
         )
     return buf.getvalue()
@@ -444,6 +516,8 @@ def results_to_json(rows: Iterable[ResultRow]) -> str:
             "state": row.state.value,
             "result": row.result if row.state is JobState.DONE else None,
             "error": row.error or None,
+            "peak_rss_bytes": row.peak_rss,
+            "cpu_s": row.cpu_time,
         }
         for row in rows
     ]

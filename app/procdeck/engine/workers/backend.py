@@ -23,6 +23,8 @@ class CallOutcome:
     stdout: str = ""
     stderr: str = ""
     pid: int | None = None
+    peak_rss: int | None = None
+    cpu_time: float | None = None
 
 
 class Backend(Protocol):
