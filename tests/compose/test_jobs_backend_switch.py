@@ -63,6 +63,9 @@ def test_switch_to_a_dask_local_cluster_and_back(qt_run, qtbot, settings):
             )
             assert pool.backend.name == "dask"
             assert not selector.status.isHidden() and "Dask" in selector.status.text()
+            # A per-job memory limit cannot be enforced in a shared Dask worker: said so.
+            assert "cannot enforce memory limits" in panel.form.limits_note.text()
+            assert not panel.form.limits_note.isHidden()
             pool.submit(JobSpec(f"{SAMPLE}:add", (2, 3)))
             await until(lambda: states(panel) == ["done"], timeout=60)
             dask_pids = list(pool.backend.live_pids())
@@ -72,6 +75,7 @@ def test_switch_to_a_dask_local_cluster_and_back(qt_run, qtbot, settings):
             selector.apply.click()
             await until(lambda: cluster_states[-1] is None, timeout=60)
             assert pool.backend.name == "local"
+            assert panel.form.limits_note.isHidden()
             with anyio.fail_after(30):
                 while any(
                     psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import dataclasses
 import enum
 import io
 import json
@@ -337,6 +338,20 @@ def build_request(
     return DispatchRequest(spec, mode, tuple(parse_inputs(inputs_text)))
 
 
+def with_limits(
+    request: DispatchRequest, timeout: str = "", memory_limit: str = "", batch_timeout: str = ""
+) -> DispatchRequest:
+    """``request`` with the limits as typed (empty: none); a mistake is a JobSpecError."""
+    limits = {
+        "timeout": parse_timeout(timeout, "Timeout") if timeout.strip() else None,
+        "memory_limit": parse_size(memory_limit, "Memory limit") if memory_limit.strip() else None,
+        "batch_timeout": parse_timeout(batch_timeout, "Batch timeout") if batch_timeout.strip() else None,
+    }
+    if limits["batch_timeout"] is not None and request.mode is not DispatchMode.MAP:
+        raise JobSpecError("A batch timeout applies to a mapped batch; use Timeout for one job.")
+    return dataclasses.replace(request, spec=dataclasses.replace(request.spec, **limits))
+
+
 def _profile_value(text: str) -> Any:
     """A job profile's argument or input: a Python literal if it is one, else the text."""
     try:
@@ -463,6 +478,9 @@ class PoolSettings:
     cancellable: bool = True
     #: Default memory limit per job, in bytes (None: no limit).
     memory_limit: int | None = None
+    #: Whether the backend can enforce a job's timeout / memory limit.
+    enforces_timeout: bool = True
+    enforces_memory_limit: bool = True
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,26 @@ async def test_hard_cancel_restarts_the_worker(pool):
     assert after.state is JobState.DONE and pool.result(after.job_id) != pid
 
 
+async def test_timeout_takes_the_task_stack_then_restarts_its_worker(pool):
+    job_id = pool.submit(JobSpec(f"{SAMPLE}:spin_forever_here", timeout=2.0))
+    pid = await started_pid(pool, job_id)
+    shown = await pool.dump_stacks(job_id)  # Show stacks: the job keeps running
+    assert "spin_forever_here" in shown
+    assert pool.info(job_id).state is JobState.RUNNING
+    with anyio.fail_after(TIMEOUT):
+        info = await pool.wait(job_id)
+    assert info.failure.kind is FailureKind.TIMEOUT
+    assert info.failure.message.startswith("timed out after 2 s")
+    assert "spin_forever_here" in info.failure.traceback
+    await wait_for(lambda: not alive(pid))
+    await full_strength(pool)
+
+
+async def test_memory_limits_are_not_enforceable_on_dask(pool):
+    assert pool.settings.enforces_timeout is True
+    assert pool.settings.enforces_memory_limit is False
+
+
 async def test_lost_worker_fails_its_job_clearly(pool):
     states = []
     unsubscribe = pool.backend.subscribe_state(states.append)

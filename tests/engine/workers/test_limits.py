@@ -44,7 +44,11 @@ async def test_show_stacks_does_not_stop_the_job(pool):
     with anyio.fail_after(30):
         while not pool.info(job_id).worker_pid:
             await anyio.sleep(0.05)
+        # The first dump may catch the worker still importing the job's module.
         stacks = await pool.dump_stacks(job_id)
+        while "in helper_thread_waits" not in stacks:
+            await anyio.sleep(0.1)
+            stacks = await pool.dump_stacks(job_id)
         info = await pool.wait(job_id)
     assert "in spin_with_a_thread" in stacks
     assert "in helper_thread_waits" in stacks  # every thread

@@ -14,7 +14,7 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -169,13 +169,16 @@ class LocalBackend:
         timeout: float | None,
         memory_limit: int | None,
         timeout_message: str | None = None,
+        report: Callable[[JobFailure], None] | None = None,
     ) -> JobFailure | None:
         """Watch a running job; stop its worker and say why when it goes over a limit.
 
         Returns only after stopping the job (the call then fails), else runs until the
         caller cancels it when the call returns. ``timeout_message`` replaces "timed out
-        after N s" (a batch's deadline).
+        after N s" (a batch's deadline); ``report`` hears the failure before the worker is
+        killed (the call may return as soon as it is).
         """
+        report = report or (lambda _failure: None)
         deadline = None if timeout is None else anyio.current_time() + timeout
         peak = 0
         while True:
@@ -191,22 +194,26 @@ class LocalBackend:
                     self._last_rss[pid] = rss
                 peak = max(peak, rss)
                 if rss > memory_limit:
-                    self._kill(pid)
-                    return JobFailure(
+                    failure = JobFailure(
                         FailureKind.MEMORY,
                         f"The job went over its memory limit of {format_size(memory_limit)} "
                         f"(RSS {format_size(rss)}); its worker (pid {pid}) was stopped.",
                     )
+                    report(failure)
+                    self._kill(pid)
+                    return failure
             if deadline is not None and anyio.current_time() >= deadline:
                 assert timeout is not None
                 stacks = await self.dump_stacks(slot, job_id)
                 pid = self.running_pid(slot, job_id)
-                if pid is not None:
-                    self._kill(pid)
                 where = f" (worker pid {pid})" if pid else ""
                 message = f"{timeout_message or f'timed out after {format_seconds(timeout)}'}{where}"
                 header = "Stacks of the worker's threads at the timeout:\n" if stacks else ""
-                return JobFailure(FailureKind.TIMEOUT, message, header + stacks)
+                failure = JobFailure(FailureKind.TIMEOUT, message, header + stacks)
+                report(failure)
+                if pid is not None:
+                    self._kill(pid)
+                return failure
 
     async def _worker_died(self, slot: int, job_id: int, exc: BaseException) -> CallOutcome:
         pid = self.running_pid(slot, job_id)

@@ -199,7 +199,8 @@ class JobPool:
 
     @property
     def settings(self) -> PoolSettings:
-        return PoolSettings(self.backend.capacity, self._cancellable, self._memory_limit)
+        timeout, memory = self.limits_enforced()
+        return PoolSettings(self.backend.capacity, self._cancellable, self._memory_limit, timeout, memory)
 
     def set_max_workers(self, n: int) -> None:
         """Change how many jobs run at once; extra runners finish their job and stop."""
@@ -419,19 +420,13 @@ class JobPool:
                 assert spec.batch_timeout is not None
                 timeout = max(0.0, left)
                 message = f"the batch timed out after {format_seconds(spec.batch_timeout)}"
-        stopped: JobFailure | None = None
-        outcome: CallOutcome | None = None
+        stopped: list[JobFailure] = []  # the guard reports before it stops the worker
         async with anyio.create_task_group() as tg:
-
-            async def watch() -> None:
-                nonlocal stopped
-                stopped = await guard(slot, job_id, timeout, memory_limit, message)
-
-            tg.start_soon(watch)
+            tg.start_soon(guard, slot, job_id, timeout, memory_limit, message, stopped.append)
             outcome = await call
             tg.cancel_scope.cancel()
-        if stopped is not None:
-            outcome.failure = stopped
+        if stopped:
+            outcome.failure = stopped[0]
         return outcome
 
     async def dump_stacks(self, job_id: int) -> str:
