@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from procdeck import __version__
-from procdeck.commands import desktop_entry as desktop_entry_command
+from procdeck.commands import desktop_entry_flags
 from procdeck.commands import job as job_command
 from procdeck.commands import profiles as profiles_command
 from procdeck.commands import run as run_command
@@ -14,7 +14,7 @@ from procdeck.commands import self_test as self_test_command
 
 SUBCOMMANDS = (run_command, profiles_command, job_command)
 # Top-level flags that do one thing and exit (each module: add_flags, from_flags).
-FLAG_COMMANDS = (self_test_command, desktop_entry_command)
+FLAG_COMMANDS = (self_test_command, desktop_entry_flags)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,6 @@
 """The app's main(): QApplication, Procdeck's event loop, the engine and the window.
 
-Start-up and shutdown order (DESIGN.md): under qasync, Qt's loop has already stopped when
+Start-up and shutdown order (docs/ARCHITECTURE.md): under qasync, Qt's loop has already stopped when
 aboutToQuit fires, so async cleanup cannot start from there. Instead quitting on the last
 window is off; closing the window (or SIGINT/SIGTERM) sets an anyio Event; main leaves the
 engine's ``async with`` (which stops every run and cancels the engine's one task group),

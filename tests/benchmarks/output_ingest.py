@@ -128,7 +128,7 @@ async def _procdeck(app, n: int, result: dict) -> None:
     from procdeck.core.output import Stream
     from procdeck.core.process_spec import ProcessSpec
     from procdeck.engine.engine import Engine
-    from procdeck.engine.run_output import RunOutput
+    from procdeck.engine.output.run_output import RunOutput
     from procdeck.ui.viewer.output_viewer import OutputViewer
 
     def factory(run_id, spec):

@@ -12,8 +12,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.core.run_state import RunInfo
+from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.process_manager import ProcessManager, UnknownRun
-from procdeck.engine.run_output import RunOutput
 
 UI_HZ = 30
 

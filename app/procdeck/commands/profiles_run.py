@@ -23,8 +23,8 @@ from procdeck.core.process_spec import ProcessSpec, SpecError
 from procdeck.core.profile import Profile
 from procdeck.core.run_state import RunState
 from procdeck.engine.engine import Engine
+from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.profiles.launcher import GroupResult
-from procdeck.engine.run_output import RunOutput
 
 EXIT_CANNOT_START = 127
 EXIT_PROBLEM = 1

@@ -19,7 +19,7 @@ from procdeck.core.output import Stream
 from procdeck.core.process_spec import ProcessSpec, SpecError, parse_env_assignments
 from procdeck.core.run_state import RunState
 from procdeck.engine.engine import Engine
-from procdeck.engine.run_output import RunOutput
+from procdeck.engine.output.run_output import RunOutput
 
 EXIT_CANNOT_START = 127
 EXIT_USAGE = 2

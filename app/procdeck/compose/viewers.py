@@ -17,8 +17,8 @@ from procdeck.bridge.engine_bridge import EngineBridge
 from procdeck.bridge.output_refresh import OutputRefresher
 from procdeck.core.line_source import LineKind
 from procdeck.core.run_state import RunInfo
+from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.output.view import ALL_STREAMS
-from procdeck.engine.run_output import RunOutput
 from procdeck.ui.viewer.output_viewer import OutputViewer
 from procdeck.ui.viewer.run_panel import RunOutputPanel
 

@@ -17,13 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from procdeck.core.output import Stream
+
 
 class LineKind(enum.IntEnum):
-    """Where a row came from. Values match ``procdeck.core.output.Stream`` for the streams."""
+    """Where a row came from: a marker, or one of the output ``Stream``s (same values)."""
 
     MARKER = 0  # a note from Procdeck itself ("exited with code 0", "log capped")
-    STDOUT = 1
-    STDERR = 2
+    STDOUT = Stream.STDOUT.value
+    STDERR = Stream.STDERR.value
+
+    @classmethod
+    def of(cls, stream: Stream) -> LineKind:
+        """The kind of the rows a stream produces."""
+        return cls(stream.value)
 
 
 # Colours are ints: -1 the default colour, 0..255 the xterm palette (0..15 the ANSI 16),

@@ -29,7 +29,7 @@ from procdeck.core.run_state import ExitOutcome, RunInfo, RunState, signal_name
 from procdeck.engine import process_tree
 from procdeck.engine.child_env import child_environment
 from procdeck.engine.launch_errors import check_cwd, describe_start_error
-from procdeck.engine.run_output import RunOutput
+from procdeck.engine.output.run_output import RunOutput
 
 READ_SIZE = 1 << 16
 STOP_POLL_S = 0.05

@@ -2,7 +2,7 @@
 
 Children start in a new session (``start_new_session=True``), so the session id equals
 the leader's pid. Everything the run started is found by three nets, since anyio kills only
-the direct child and grandchildren keep pipes open (DESIGN.md):
+the direct child and grandchildren keep pipes open (docs/ARCHITECTURE.md):
 - every process still in the run's session (even after the leader exited or changed
   process group),
 - the leader's live descendants (those that called setsid() themselves),

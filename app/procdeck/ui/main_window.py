@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from procdeck.core.run_state import RunInfo, RunState
 from procdeck.ui.launcher_bar import LauncherBar
-from procdeck.ui.process_table import ProcessTable
 from procdeck.ui.runs_model import RunsModel
+from procdeck.ui.runs_table import RunsTable
 from procdeck.ui.viewer.run_panel import RunOutputPanel
 
 MENUS = ("File", "Run", "View", "Help")
@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         )
         self.runs_model = RunsModel(self)
         self.launcher = LauncherBar()
-        self.table = ProcessTable(self.runs_model)
+        self.table = RunsTable(self.runs_model)
         self.output = RunOutputPanel()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("mainSplitter")

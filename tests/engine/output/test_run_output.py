@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from procdeck.core.output import Stream
+from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.output.settings import OutputSettings
-from procdeck.engine.run_output import RunOutput
 
 
 def settings(tmp_path, **kw) -> OutputSettings:

@@ -8,8 +8,8 @@ import pytest
 
 from procdeck.core.line_source import LineKind, LineSource, SearchQuery
 from procdeck.core.output import Stream
+from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.output.settings import OutputSettings
-from procdeck.engine.run_output import RunOutput
 
 OUT_ONLY = frozenset({LineKind.STDOUT})
 ERR_ONLY = frozenset({LineKind.STDERR})

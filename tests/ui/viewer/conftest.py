@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.output.settings import OutputSettings
-from procdeck.engine.run_output import RunOutput
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ and label in their names::
 from __future__ import annotations
 
 from procdeck.core.process_spec import ProcessSpec
+from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.output.settings import OutputSettings
 from procdeck.engine.output.spool import Spooler
-from procdeck.engine.run_output import RunOutput
 
 
 class RunOutputFactory:

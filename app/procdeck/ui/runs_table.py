@@ -1,4 +1,4 @@
-"""The processes table with per-run Stop, Kill, Restart and Remove."""
+"""The runs table: one row per run, with per-run Stop, Kill, Restart and Remove."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from procdeck.ui.runs_model import NAME, RUN_ID_ROLE, SORT_ROLE, RunsModel
 
 
-class ProcessTable(QWidget):
+class RunsTable(QWidget):
     stopRequested = Signal(int)
     killRequested = Signal(int)
     restartRequested = Signal(int)

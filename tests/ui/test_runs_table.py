@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.core.run_state import ExitOutcome, RunInfo, RunState
-from procdeck.ui.process_table import ProcessTable
 from procdeck.ui.runs_model import RunsModel
+from procdeck.ui.runs_table import RunsTable
 
 
 def make(qtbot):
     model = RunsModel()
-    table = ProcessTable(model)
+    table = RunsTable(model)
     qtbot.addWidget(table)
     return model, table
 

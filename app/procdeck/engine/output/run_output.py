@@ -178,7 +178,7 @@ class RunOutput:
             spool = self._spool[stream]
             if (
                 spool is not None
-                and LineKind(int(stream)) in kinds
+                and LineKind.of(stream) in kinds
                 and (spool.accepted or stream == Stream.STDOUT)
             ):
                 out.append(str(spool.path))
