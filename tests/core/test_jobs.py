@@ -26,8 +26,10 @@ from procdeck.core.jobs import (
     parse_inputs,
     parse_size,
     parse_timeout,
+    request_from_profile,
     results_to_csv,
     results_to_json,
+    with_limits,
 )
 
 
@@ -245,3 +247,21 @@ def test_parse_timeout_rejects(text):
 
 def test_parse_timeout():
     assert parse_timeout("2") == 2.0 and parse_timeout("0.5") == 0.5
+
+
+def test_profile_limits_reach_the_dispatch():
+    request = request_from_profile("m:f", ["1"], [], timeout=5.0, memory_limit=300 << 20)
+    assert (request.spec.timeout, request.spec.memory_limit) == (5.0, 300 << 20)
+
+
+def test_with_limits_from_typed_text():
+    request = with_limits(build_request("m:f"), "2.5", "300M", "")
+    assert (request.spec.timeout, request.spec.memory_limit, request.spec.batch_timeout) == (
+        2.5,
+        300 << 20,
+        None,
+    )
+    with pytest.raises(JobSpecError, match="mapped batch"):
+        with_limits(build_request("m:f"), "", "", "10")
+    mapped = with_limits(build_request("m:f", "", DispatchMode.MAP, "[1]"), "", "", "10")
+    assert mapped.spec.batch_timeout == 10.0

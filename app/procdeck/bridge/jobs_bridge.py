@@ -40,6 +40,7 @@ class JobsBridge(QObject):
     saved = Signal(str)  # path results were saved to
     failed = Signal(str)  # anything else that went wrong, for the status bar
     backendState = Signal(object)  # ClusterState of a Dask backend, None for the local pool
+    backendApplied = Signal(object)  # BackendChoice now in use (after a successful switch)
 
     def __init__(self, pool: JobPool, spawner: TaskSpawner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -142,6 +143,8 @@ class JobsBridge(QObject):
                 self.backendState.emit(backend.state)  # type: ignore[attr-defined]
             elif not self._closed:
                 self.backendState.emit(None)
+            if not self._closed:
+                self.backendApplied.emit(choice)
             self.publish_settings()
         finally:
             self._switching = False

@@ -360,10 +360,16 @@ def _profile_value(text: str) -> Any:
         return text
 
 
-def request_from_profile(target: str, args: Iterable[str], map_inputs: Iterable[str]) -> DispatchRequest:
+def request_from_profile(
+    target: str,
+    args: Iterable[str],
+    map_inputs: Iterable[str],
+    timeout: float | None = None,
+    memory_limit: int | None = None,
+) -> DispatchRequest:
     """The dispatch a worker-job profile stands for: each stored argument or input is a
     Python literal (``2000000``, ``'x'``, ``[1, 2]``) or, failing that, a plain string."""
-    spec = JobSpec(target, tuple(_profile_value(a) for a in args))
+    spec = JobSpec(target, tuple(_profile_value(a) for a in args), timeout=timeout, memory_limit=memory_limit)
     inputs = tuple(_profile_value(i) for i in map_inputs)
     if not inputs:
         return DispatchRequest(spec)

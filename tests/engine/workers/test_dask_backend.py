@@ -440,6 +440,32 @@ async def test_remote_scheduler_lost_worker_and_hard_cancel():
     await wait_for(lambda: not (children() - before), 30)
 
 
+async def test_quitting_leaves_remote_workers_running():
+    """A remote cluster's workers are not ours: shutting the pool down cancels our
+    futures and leaves the worker (and its running task's process) alive."""
+    from distributed import Nanny
+
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = await Scheduler(host="127.0.0.1", port=port, dashboard=False, dashboard_address="127.0.0.1:0")
+    nanny = await Nanny(address, nthreads=1)
+    try:
+        async with anyio.create_task_group() as tg:
+            backend = await DaskBackend.start(BackendChoice.dask_scheduler(address), tg, poll_s=0.2)
+            pool = JobPool(tg, backend)
+            assert backend.soft_shutdown is True
+            await wait_for(lambda: len(backend.connection.pids) == 1)
+            job_id = pool.submit(spec("sleep", 3))
+            pid = await started_pid(pool, job_id)
+            with anyio.fail_after(TIMEOUT):
+                await pool.shutdown()
+            assert pool.info(job_id).state is JobState.CANCELLED
+            assert alive(pid) and nanny.process.process.pid == pid  # not restarted
+    finally:
+        await nanny.close()
+        await scheduler.close()
+
+
 async def test_tls_files_that_do_not_exist_are_a_state(tmp_path):
     from procdeck.core.cluster_state import DaskSecurity
 

@@ -301,6 +301,13 @@ class DaskBackend:
             call.scope.cancel()
         return True
 
+    @property
+    def soft_shutdown(self) -> bool:
+        """Quitting (or switching backends) cancels our futures on a remote cluster and
+        leaves its workers running: they are not ours to restart. Our own local cluster
+        is stopped as a whole anyway."""
+        return not self.connection.local
+
     async def dump_stacks(self, slot: int, job_id: int) -> str:
         """The call stack of a running job's task, as its Dask worker reports it."""
         call = self._by_job.get(job_id)

@@ -775,6 +775,16 @@ class JobPool:
         for source in list(self._queue):
             self._cancel_source(source)
         self._queue.clear()
+        if getattr(self.backend, "soft_shutdown", False):
+            # Workers that are not ours (a remote cluster): drop our calls, which cancels
+            # their futures, and leave the workers running; Kill job stays for the rest.
+            for slot in list(self._running):
+                scope = self._scopes.get(slot)
+                if scope is not None:
+                    scope.cancel()
+            with anyio.move_on_after(10):
+                await self._idle.wait()
+            return
         # A job that is not cancellable, or whose worker has not yet noted it on the
         # board, is killed by pid; retry until every runner has finished.
         with anyio.move_on_after(10):
