@@ -1,4 +1,4 @@
-"""The linters the project is configured for run as part of the suite (and so in CI)."""
+"""The linters and the type checker the project is configured for run as part of the suite (and so in CI)."""
 
 from __future__ import annotations
 
@@ -22,4 +22,10 @@ def test_ruff_check_is_clean() -> None:
 
 def test_ruff_format_is_clean() -> None:
     result = _run("ruff", "format", "--check", "app", "tests", "packaging")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean() -> None:
+    # Configured in pyproject.toml ([tool.mypy]: the package, strict for core and engine).
+    result = _run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -3,31 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from collections.abc import Callable, Sequence
 
 from procdeck import __version__
 from procdeck.commands import desktop_entry_flags
-from procdeck.commands import job as job_command
-from procdeck.commands import profiles as profiles_command
-from procdeck.commands import run as run_command
 from procdeck.commands import self_test as self_test_command
+from procdeck.commands.options import add_config_dir_option
 
-SUBCOMMANDS = (run_command, profiles_command, job_command)
+# Subcommand name -> its module (add_parser(subparsers)). A module is imported only when
+# its name is on the command line (or for --help): the window, the default, starts
+# without the headless commands' imports.
+SUBCOMMANDS = {
+    "run": "procdeck.commands.run",
+    "profiles": "procdeck.commands.profiles",
+    "job": "procdeck.commands.job",
+}
 # Top-level flags that do one thing and exit (each module: add_flags, from_flags).
 FLAG_COMMANDS = (self_test_command, desktop_entry_flags)
+HELP_FLAGS = ("-h", "--help")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: full for the subcommands named there (every one when
+    ``argv`` is None or asks for help); the others are bare names until chosen."""
     parser = argparse.ArgumentParser(
         prog="procdeck", description="Procdeck: launch, watch and stop processes."
     )
     parser.add_argument("--version", action="version", version=f"procdeck {__version__}")
-    profiles_command.add_config_dir_option(parser, top_level=True)
+    add_config_dir_option(parser, top_level=True)
     for flag_module in FLAG_COMMANDS:
         flag_module.add_flags(parser)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in SUBCOMMANDS:
-        module.add_parser(subparsers)
+    everything = argv is None or any(a in HELP_FLAGS for a in argv)
+    for name, module_name in SUBCOMMANDS.items():
+        if everything or name in argv:  # type: ignore[operator]
+            importlib.import_module(module_name).add_parser(subparsers)
+        else:
+            subparsers.add_parser(name)  # not on this command line: never parsed
     return parser
 
 
@@ -39,11 +53,12 @@ def _run_window(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(argv)
     parser.set_defaults(handler=_run_window)
     args = parser.parse_args(argv)
     for flag_module in FLAG_COMMANDS:
-        code = flag_module.from_flags(args)
+        code: int | None = flag_module.from_flags(args)
         if code is not None:
             return code
-    return int(args.handler(args))
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)

@@ -29,6 +29,10 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 ANYIO_WORKER_MODULE = "anyio.to_process"
 # Spelled out (not imported) so that routing imports nothing before it is needed.
@@ -46,11 +50,11 @@ def is_anyio_worker_argv(args: Sequence[str], module: str = ANYIO_WORKER_MODULE)
     return all(flag in _HARMLESS_FLAGS for flag in args[:-2])
 
 
-def _std_stream_fd(stream: object, fd: int, std_handle: int) -> int:
+def _std_stream_fd(stream: IO[Any] | None, fd: int, std_handle: int) -> int:
     """A usable file descriptor for a standard stream, even in a windowed build."""
     if stream is not None:
         try:
-            return stream.fileno()  # type: ignore[attr-defined, no-any-return]
+            return stream.fileno()
         except (AttributeError, OSError, ValueError):
             pass
     if sys.platform == "win32":  # pragma: no cover - not built or run on Linux
@@ -70,7 +74,7 @@ class _FlushingWriter(io.BufferedWriter):
     never drop part of a frame: BufferedWriter.flush() loops until everything is out.
     """
 
-    def write(self, data: bytes) -> int:  # type: ignore[override]
+    def write(self, data: ReadableBuffer, /) -> int:
         written = super().write(data)
         self.flush()
         return written

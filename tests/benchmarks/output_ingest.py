@@ -12,7 +12,11 @@ fast as it can):
   100,000 (fewer lines: it is slow);
 - ``lag_p99_ms``: p99 lateness of a 60 Hz probe timer during the flood;
 - ``rss_mb_per_million_lines``: RSS growth per million retained lines (scrollback set to
-  keep all of them).
+  keep all of them);
+- ``cpu_s_per_million_lines`` (info): this process's CPU time per million lines in the
+  Procdeck measurement, a figure that a busy machine disturbs much less than rates.
+
+Each round's figures are printed too (their spread shows a noisy machine or a regression).
 """
 
 from __future__ import annotations
@@ -50,9 +54,13 @@ def producer_argv(n: int) -> tuple[str, ...]:
 
 
 # ------------------------------------------------------------------------ ceiling
+CEILING_CPU: list[float] = []  # CPU s per million lines of each asyncio ceiling measurement
+
+
 async def _ceiling(n: int) -> float:
     import anyio
 
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     count = 0
     async with await anyio.open_process(producer_argv(n), stderr=None) as proc:
@@ -68,6 +76,7 @@ async def _ceiling(n: int) -> float:
             pass
     dt = time.perf_counter() - t0
     assert count == n, (count, n)
+    CEILING_CPU.append((time.process_time() - cpu0) / (n / 1e6))
     return n / dt
 
 
@@ -141,6 +150,7 @@ async def _procdeck(app, n: int, result: dict) -> None:
     rss0 = _rss()
     probe = LagProbe()
     async with Engine(output_factory=factory) as engine:
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
         run_id = engine.processes.launch(ProcessSpec(producer_argv(n)))
         output = engine.processes.output(run_id)
@@ -160,11 +170,13 @@ async def _procdeck(app, n: int, result: dict) -> None:
         while viewer.view.painted_version != src.version:
             await anyio.sleep(0.002)
         dt = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
         probe.stop()
         await engine.processes.wait(run_id)
         rss1 = _rss()
         refresher.close()
         result["lines_per_s"] = n / dt
+        result["cpu_s_per_million_lines"] = cpu / (n / 1e6)
         result["lags"] = probe.lags
         result["rss_mb_per_million_lines"] = (rss1 - rss0) / (1 << 20) / (n / 1e6)
         result["retained_lines"] = output.store.end - output.store.first
@@ -174,6 +186,18 @@ async def _procdeck(app, n: int, result: dict) -> None:
         result["log_bytes_ok"] = bool(logs) and Path(logs[0]).stat().st_size == n * LINE_BYTES
     viewer.close()
     viewer.deleteLater()
+
+
+def _p99_ms(lags: list[float]) -> float:
+    if not lags:
+        return float("nan")
+    ordered = sorted(lags)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+
+
+def _spread(values: list[float], scale: float = 1.0, unit: str = "") -> str:
+    shown = " ".join(f"{v / scale:.2f}{unit}" for v in values)
+    return f"{min(values) / scale:.2f}{unit}-{max(values) / scale:.2f}{unit}  [{shown}]"
 
 
 # ------------------------------------------------------------------------ baseline
@@ -243,8 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         run_on_qt_loop(app, _procdeck, min(n, 500_000), {})
         # Alternate the measurements so that a busy moment on a shared machine does not
         # land on one of them only; medians are reported.
+        ceiling_cpu: list[float] = []
         for _ in range(rounds):
             ceilings.append(measure_ceiling(n))
+            ceiling_cpu.append(CEILING_CPU[-1])
             one: dict = {}
             run_on_qt_loop(app, _procdeck, n, one)
             runs.append(one)
@@ -263,6 +289,12 @@ def main(argv: list[str] | None = None) -> int:
         result["log_bytes_ok"] = all(r["log_bytes_ok"] for r in runs)
         result["all_lines_per_s"] = [round(r["lines_per_s"]) for r in runs]
         result["all_ceiling_lines_per_s"] = [round(c) for c in ceilings]
+        result["all_ratios"] = [r["lines_per_s"] / c for r, c in zip(runs, ceilings, strict=True)]
+        result["all_lag_p99_ms"] = [_p99_ms(r["lags"]) for r in runs]
+        result["all_cpu_s_per_million_lines"] = [r["cpu_s_per_million_lines"] for r in runs]
+        result["cpu_s_per_million_lines"] = statistics.median(result["all_cpu_s_per_million_lines"])
+        result["ceiling_cpu_s_per_million_lines"] = statistics.median(ceiling_cpu)
+        result["load"] = os.getloadavg()
     # Each round measures both back to back, so the median of per-round ratios is less
     # sensitive to the load of a shared machine drifting between rounds.
     result["ratio_to_ceiling"] = statistics.median(
@@ -293,7 +325,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     for key, value, note in rows:
         print(f"  {key:<26} {value:>14}  {note}")
-    print(f"  rounds: procdeck {result['all_lines_per_s']}  ceiling {result['all_ceiling_lines_per_s']}")
+    print(
+        f"  {'cpu_s_per_million_lines':<26} {result['cpu_s_per_million_lines']:>14.3f}  "
+        "this process's CPU time (all threads) per million lines: less sensitive to load"
+    )
+    print(
+        f"  {'ceiling_cpu_s_per_Mlines':<26} {result['ceiling_cpu_s_per_million_lines']:>14.3f}  "
+        "the same for the bare read + split"
+    )
+    print("  per round (spread):")
+    print(f"    lines_per_s    {_spread(result['all_lines_per_s'], 1e6, 'M')}")
+    print(f"    ceiling        {_spread(result['all_ceiling_lines_per_s'], 1e6, 'M')}")
+    print(f"    ratio          {_spread(result['all_ratios'])}")
+    print(f"    lag_p99_ms     {_spread(result['all_lag_p99_ms'])}")
+    print(f"    cpu_s_per_Mln  {_spread(result['all_cpu_s_per_million_lines'])}")
+    print(f"  load average {' '.join(f'{x:.2f}' for x in result['load'])} (1, 5, 15 min) at the end")
     if not result.get("log_bytes_ok"):
         print("  WARNING: the log file size does not match what the child wrote")
     if args.json:
@@ -304,7 +350,15 @@ def main(argv: list[str] | None = None) -> int:
             "lag_p99_ms",
             "rss_mb_per_million_lines",
         )
-        Path(args.json).write_text(json.dumps({k: result[k] for k in keys}, indent=2) + "\n")
+        extra = (
+            "cpu_s_per_million_lines",
+            "ceiling_cpu_s_per_million_lines",
+            "all_lines_per_s",
+            "all_ceiling_lines_per_s",
+            "all_ratios",
+        )
+        extra += ("all_lag_p99_ms", "all_cpu_s_per_million_lines", "load")
+        Path(args.json).write_text(json.dumps({k: result[k] for k in keys + extra}, indent=2) + "\n")
     return 0
 
 

@@ -74,3 +74,21 @@ def test_commands_reach_the_pool(qt_run, qapp):
     qt_run(scenario)
     assert [s.max_workers for s in settings_seen] == [1, 1]
     assert wait_no_workers() == []
+
+
+def test_worker_polling_rests_with_no_workers_and_resumes_on_dispatch(qt_run, qapp):
+    seen: list[list] = []
+
+    async def scenario():
+        async with open_local_pool(1) as pool:
+            bridge = JobsBridge(pool, TaskSpawner(pool.task_group))
+            bridge.workersChanged.connect(seen.append)
+            # No workers, no jobs: one look, then no more polling.
+            await until(lambda: seen and not bridge._workers_timer.isActive())
+            bridge.dispatch(build_request(f"{SAMPLE}:add", "[1, 2]"))
+            assert bridge._workers_timer.isActive()
+            await until(lambda: any(workers for workers in seen))  # the new worker is seen
+            bridge.close()
+
+    qt_run(scenario)
+    assert wait_no_workers() == []

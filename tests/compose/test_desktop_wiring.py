@@ -193,8 +193,11 @@ def test_chart_time_windows_persist_across_restarts(qt_run, qtbot, tmp_path: Pat
         async with Engine() as engine:
             parts = build(engine, on_quit=lambda: None, settings=_settings(tmp_path))
             qtbot.addWidget(parts.window)
-            charts = sorted(parts.window.findChildren(TimeChart), key=lambda c: type(c).__name__)
-            assert charts, "the monitor adds charts"
+            # The charts are placeholders until first shown (LazyPanel): none is built yet.
+            assert not parts.window.findChildren(TimeChart)
+            assert parts.monitor is not None
+            charts = sorted(parts.monitor.charts, key=lambda c: type(c).__name__)  # builds them
+            assert len(charts) == 3 and all(isinstance(c, TimeChart) for c in charts)
             if change:
                 for chart in charts:
                     chart.window_combo.setCurrentIndex(chart.window_combo.findData(60.0))

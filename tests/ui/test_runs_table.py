@@ -49,3 +49,14 @@ def test_shortcuts_are_set(qtbot):
     _, table = make(qtbot)
     shortcuts = {name: action.shortcut().toString() for name, action in table.actions_by_name.items()}
     assert shortcuts == {"stop": "Ctrl+T", "kill": "Ctrl+K", "restart": "Ctrl+R", "remove": "Del"}
+
+
+def test_uptime_ticker_runs_only_while_a_run_is_live(qtbot):
+    model, table = make(qtbot)
+    assert not table.ticking  # nothing to count: no timer
+    model.upsert([RunInfo(1, ProcessSpec(("sleep", "5")), RunState.RUNNING, pid=10)])
+    assert table.ticking
+    model.upsert([RunInfo(1, ProcessSpec(("sleep", "5")), RunState.EXITED, pid=10, outcome=ExitOutcome(0))])
+    assert not table.ticking
+    model.upsert([RunInfo(2, ProcessSpec(("sleep", "5")), RunState.STARTING)])
+    assert table.ticking == RunState.STARTING.is_live

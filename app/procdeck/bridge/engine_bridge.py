@@ -7,6 +7,8 @@ display rate whatever the children do.
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from procdeck.bridge.tasks import TaskSpawner
@@ -44,7 +46,9 @@ class EngineBridge(QObject):
     def _on_change(self, info: RunInfo) -> None:
         if info.run_id not in self._output_hooks:
             output = self._processes.output(info.run_id)
-            self._output_hooks[info.run_id] = output.subscribe(lambda rid=info.run_id: self._on_output(rid))
+            self._output_hooks[info.run_id] = output.subscribe(
+                functools.partial(self._on_output, info.run_id)
+            )
         self._dirty[info.run_id] = info
         self._schedule()
 

@@ -25,7 +25,7 @@ import qasync
 MAX_TIMER_S = 3600.0
 
 
-class ProcdeckEventLoop(qasync.QEventLoop):  # type: ignore[misc, name-defined]
+class ProcdeckEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync ships no types: its base class is Any
     """qasync.QEventLoop with call_later/call_at that accept any delay."""
 
     def call_later(
@@ -34,7 +34,8 @@ class ProcdeckEventLoop(qasync.QEventLoop):  # type: ignore[misc, name-defined]
         if delay <= MAX_TIMER_S:  # NaN also lands below (comparison is False) -> treat as 0
             if math.isnan(delay):
                 delay = 0.0
-            return super().call_later(delay, callback, *args, context=context)
+            handle: asyncio.TimerHandle = super().call_later(delay, callback, *args, context=context)
+            return handle
         handle = asyncio.TimerHandle(self.time() + delay, callback, args, self, context=context)
         if math.isfinite(delay):
             self._arm_long(handle)

@@ -64,6 +64,8 @@ class JobsBridge(QObject):
     def _wake(self) -> None:
         if not self._timer.isActive() and not self._closed:
             self._timer.start()
+        if not self._workers_timer.isActive() and not self._closed:
+            self._workers_timer.start()  # a dispatch may start workers: watch them again
 
     def flush_now(self) -> None:
         """Emit what changed since the last flush (the timer's job; tests call it too)."""
@@ -88,6 +90,9 @@ class JobsBridge(QObject):
             self._refreshing = False
         if not self._closed:
             self.workersChanged.emit(workers)
+            if not workers and not self._pool.active_count:
+                # Nothing to watch until the pool changes (_wake) or the backend does.
+                self._workers_timer.stop()
 
     def publish_settings(self) -> None:
         self.settingsChanged.emit(self._pool.settings)
@@ -137,15 +142,13 @@ class JobsBridge(QObject):
                 self._unsubscribe_state()
                 self._unsubscribe_state = None
             await self._pool.use_backend(backend)
-            subscribe_state = getattr(backend, "subscribe_state", None)
-            if subscribe_state is not None and not self._closed:
-                self._unsubscribe_state = subscribe_state(self.backendState.emit)
-                self.backendState.emit(backend.state)  # type: ignore[attr-defined]
-            elif not self._closed:
-                self.backendState.emit(None)
             if not self._closed:
+                self._unsubscribe_state = backend.subscribe_state(self.backendState.emit)
+                self.backendState.emit(backend.state)
                 self.backendApplied.emit(choice)
             self.publish_settings()
+            if not self._closed:
+                self._workers_timer.start()
         finally:
             self._switching = False
 
@@ -153,10 +156,11 @@ class JobsBridge(QObject):
         if not self._pool.cancel(job_id):
             info = self._pool.info(job_id)
             if not info.state.is_final:
+                backend = self._pool.backend
                 why = (
-                    "Dask cannot interrupt a running task"
-                    if self._pool.backend.name == "dask"
-                    else "it is not cancellable"
+                    "it is not cancellable"
+                    if backend.can_interrupt(True)
+                    else f"{backend.label} cannot interrupt a running task"
                 )
                 self.failed.emit(
                     f"Job {job_id} keeps running until it finishes ({why}); Kill job stops its worker."

@@ -123,6 +123,11 @@ class MonitorBridge(QObject):
         key = self._sampler.pin(pid, create_time, name)
         return key
 
+    def set_system_active(self, active: bool) -> None:
+        """System totals are sampled for their own sake only while a System chart shows."""
+        if not self._closed:
+            self._sampler.set_system_wanted(active)
+
     def set_rate(self, rate_hz: float) -> None:
         try:
             self._sampler.set_rate(rate_hz)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -22,6 +23,9 @@ from procdeck.engine.profiles.codec import ProfileFileError
 from procdeck.engine.profiles.importers import ImportFailed, import_process_compose, import_procfile
 from procdeck.engine.profiles.service import ProfilesService
 from procdeck.engine.profiles.store import ConflictError, LoadState, StoreError, import_file, write_export
+
+# What a store edit returns: the new state, alone or first in a tuple with more.
+_Edited = TypeVar("_Edited", LoadState, tuple[LoadState, Profile, int], tuple[LoadState, list[str]])
 
 log = logging.getLogger(__name__)
 STATUS_HZ = 4
@@ -93,7 +97,7 @@ class ProfilesBridge(QObject):
     async def _reload(self) -> None:
         self._emit_state(await self._store.aload())
 
-    async def _edit(self, fn, *args) -> LoadState | None:  # type: ignore[no-untyped-def]
+    async def _edit(self, fn: Callable[..., _Edited], *args: object) -> _Edited | None:
         """Run one store edit. If the file changed on disk since it was read, reload it and
         apply the same edit (they are all by name) to the new version: neither the external
         edit nor the user's change is lost."""
@@ -112,8 +116,7 @@ class ProfilesBridge(QObject):
         except StoreError as exc:
             self.failed.emit(str(exc))
             return None
-        state = result[0] if isinstance(result, tuple) else result
-        self._emit_state(state)
+        self._emit_state(result[0] if isinstance(result, tuple) else result)
         return result
 
     def save(self, profile: Profile, replacing: str | None) -> None:

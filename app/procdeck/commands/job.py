@@ -44,7 +44,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "job",
         help="call a Python function (module:function) in worker processes",
@@ -93,16 +93,11 @@ def handle(args: argparse.Namespace) -> int:
         request = build_request(args.target, args.arguments, mode, args.map or "", args.map_file, args.path)
         if args.workers is not None and args.workers < 1:
             raise JobSpecError("--workers must be at least 1.")
-        limits = {
-            "timeout": None if args.timeout is None else parse_timeout(args.timeout, "--timeout"),
-            "batch_timeout": None
-            if args.batch_timeout is None
-            else parse_timeout(args.batch_timeout, "--batch-timeout"),
-            "memory_limit": None
-            if args.memory_limit is None
-            else parse_size(args.memory_limit, "--memory-limit"),
-        }
-        request = dataclasses.replace(request, spec=dataclasses.replace(request.spec, **limits))
+        timeout = None if args.timeout is None else parse_timeout(args.timeout, "--timeout")
+        batch = None if args.batch_timeout is None else parse_timeout(args.batch_timeout, "--batch-timeout")
+        size = None if args.memory_limit is None else parse_size(args.memory_limit, "--memory-limit")
+        spec = dataclasses.replace(request.spec, timeout=timeout, memory_limit=size, batch_timeout=batch)
+        request = dataclasses.replace(request, spec=spec)
     except JobSpecError as exc:
         print(f"procdeck job: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from procdeck.commands.options import add_config_dir_option
 from procdeck.core.profile import Profile
 from procdeck.engine.profiles.codec import ProfileFileError
 from procdeck.engine.profiles.importers import ImportFailed, import_process_compose, import_procfile
@@ -31,18 +33,7 @@ class CommandError(Exception):
     """A problem to report as one line ``procdeck: ...`` with exit status 1."""
 
 
-def add_config_dir_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
-    # On subcommands the default is SUPPRESS so that `procdeck --config-dir X run ...`
-    # is not overwritten by the subparser's own default.
-    parser.add_argument(
-        "--config-dir",
-        metavar="DIR",
-        default=None if top_level else argparse.SUPPRESS,
-        help="folder of profiles.toml (default: $PROCDECK_CONFIG_DIR or the user config folder)",
-    )
-
-
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "profiles", help="list, show, import and export launch profiles", description="Saved launch profiles."
     )
@@ -79,9 +70,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=lambda args: _guard(cmd_path, args))
 
 
-def _guard(fn, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _guard(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
-        return int(fn(args))
+        return fn(args)
     except CommandError as exc:
         print(f"procdeck: {exc}", file=sys.stderr)
         return EXIT_PROBLEM

@@ -10,6 +10,7 @@ every run with its stop ladder and cancel pending restarts.
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 from typing import BinaryIO
@@ -52,7 +53,7 @@ class PrefixedOutput(PassthroughOutput):
         self._write(Stream.STDERR, self._prefix + f"-- {text} --\n".encode())
 
 
-def handle_profiles(args) -> int:  # type: ignore[no-untyped-def]
+def handle_profiles(args: argparse.Namespace) -> int:
     """Entry from `procdeck run`: a profile name (args.command[0]) or --group."""
     try:
         _store, state = open_store(args)

@@ -25,7 +25,7 @@ EXIT_CANNOT_START = 127
 EXIT_USAGE = 2
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "run",
         help="run a command or a saved profile headless through the engine",

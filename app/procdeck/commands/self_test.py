@@ -286,6 +286,7 @@ async def check_profile_roundtrip() -> str:
         _require(reloaded.ok and reloaded.exists, f"reloading failed: {reloaded.message()}")
         again = reloaded.get(profile.name)
         _require(again == profile, f"the reloaded profile differs: {again!r}")
+        assert again is not None
         size = reloaded.path.stat().st_size
         async with Engine() as engine:
             run_id = engine.processes.launch(again.to_spec())

@@ -7,6 +7,7 @@ Settings live in ``procdeck.ini`` beside the profiles, in the config folder
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from procdeck.engine.profiles.paths import config_dir
-from procdeck.ui.about_dialog import AboutDialog
+from procdeck.ui.cursor_blink import BlinkTimeout
 from procdeck.ui.icons import action_icon, app_icon
 from procdeck.ui.notifier import DEFAULT_MIN_SECONDS, Notifier
 from procdeck.ui.settings_store import SettingsStore
@@ -25,6 +26,7 @@ from procdeck.ui.theme import ThemeManager, ThemeMode, restyle_charts
 
 if TYPE_CHECKING:
     from procdeck.compose.window import AppParts
+    from procdeck.ui.about_dialog import AboutDialog
 
 SETTINGS_FILE = "procdeck.ini"
 RUN_ACTION_ICONS = {"stop": "stop", "kill": "kill", "restart": "restart", "remove": "remove"}
@@ -47,6 +49,7 @@ class DesktopParts:
     restored: bool
     actions: dict[str, QAction] = field(default_factory=dict)
     about: AboutDialog | None = None
+    blink: BlinkTimeout | None = None
 
     def save(self, window: object) -> None:
         from PySide6.QtWidgets import QMainWindow
@@ -58,12 +61,18 @@ class DesktopParts:
         self.store.sync()
 
     def close(self) -> None:
+        if self.blink is not None:
+            self.blink.close()
         self.notifier.close()
         self.theme.close()
 
 
 def _action(
-    parts: AppParts, text: str, tip: str, shortcut: QKeySequence | str | None = None, icon: str | None = None
+    parts: AppParts,
+    text: str,
+    tip: str,
+    shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    icon: str | None = None,
 ) -> QAction:
     action = QAction(text, parts.window)
     if shortcut is not None:
@@ -146,6 +155,7 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     notifier.enabled = store.bool_value("notifications/enabled", False)
     notifier.min_seconds = store.float_value("notifications/min_seconds", DEFAULT_MIN_SECONDS)
     desktop = DesktopParts(store=store, theme=theme, notifier=notifier, log_file=log_file, restored=False)
+    desktop.blink = BlinkTimeout(app, parent=window)  # idle: no cursor repaints forever
 
     # -- File -------------------------------------------------------------------------
     for action in window.menus["File"].actions():
@@ -157,7 +167,12 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     launch = _action(parts, "&Launch", "Launch the command in the launcher bar", "Ctrl+Return", "launch")
     launch.triggered.connect(window.launcher.submit)
     focus = _action(parts, "&New Command", "Type a new command in the launcher bar", "Ctrl+L")
-    focus.triggered.connect(lambda: (window.launcher.command.setFocus(), window.launcher.command.selectAll()))
+
+    def focus_command() -> None:
+        window.launcher.command.setFocus()
+        window.launcher.command.selectAll()
+
+    focus.triggered.connect(focus_command)
     run_menu = window.menus["Run"]
     first = run_menu.actions()[0] if run_menu.actions() else None
     run_menu.insertActions(first, [launch, focus]) if first else run_menu.addActions([launch, focus])
@@ -183,9 +198,7 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
         action.setCheckable(True)
         action.setChecked(theme.mode is mode)
         action.setToolTip(f"{text.replace('&', '')} colours for the whole window")
-        action.triggered.connect(
-            lambda _=False, m=mode: (theme.set_mode(m), store.set_value("appearance/theme", m.value))
-        )
+        action.triggered.connect(functools.partial(_choose_theme, theme, store, mode))
         group.addAction(action)
         theme_menu.addAction(action)
         desktop.actions[f"theme_{mode.value}"] = action
@@ -232,6 +245,8 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
 
     def show_about() -> None:
         if desktop.about is None:
+            from procdeck.ui.about_dialog import AboutDialog  # on first open: ~35 ms of imports
+
             desktop.about = AboutDialog(log_file, window)
         if desktop.about.isVisible():
             desktop.about.raise_()
@@ -258,3 +273,8 @@ def wire(parts: AppParts, *, log_file: Path | None = None, settings: QSettings |
     _complete_actions(window)
     desktop.restored = store.restore_window(window)
     return desktop
+
+
+def _choose_theme(theme: ThemeManager, store: SettingsStore, mode: ThemeMode, _checked: bool = False) -> None:
+    theme.set_mode(mode)
+    store.set_value("appearance/theme", mode.value)

@@ -7,7 +7,9 @@ rate, and returns the parts so the caller can ``close()`` them at shutdown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup
@@ -17,25 +19,51 @@ from procdeck.bridge.monitor_bridge import MonitorBridge
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.core.samples import SignalResult
 from procdeck.engine.engine import Engine
-from procdeck.ui.charts import RunsChart, SystemChart, TimeChart, WorkersChart
+from procdeck.ui.lazy_panel import LazyPanel
 from procdeck.ui.main_window import MainWindow
 from procdeck.ui.processes import ProcessesView
 
+if TYPE_CHECKING:
+    from procdeck.ui.charts import RunsChart, SystemChart, TimeChart, WorkersChart
+
 RATES_HZ = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+NO_RUNS = "Nothing to chart yet: launch a command, or chart a process from the Processes panel."
+NO_WORKERS = "No workers yet: they start with the first job (Jobs panel or procdeck job)."
 STAGGER_MS = 120
 
 
 @dataclass
 class MonitorParts:
+    """The charts start as placeholders (ui.lazy_panel): pyqtgraph and numpy are imported
+    and a chart is built when it is first on screen, or when code asks for it here."""
+
     bridge: MonitorBridge
-    workers_chart: WorkersChart
-    runs_chart: RunsChart
-    system_chart: SystemChart
+    workers_panel: LazyPanel[WorkersChart]
+    runs_panel: LazyPanel[RunsChart]
+    system_panel: LazyPanel[SystemChart]
     processes: ProcessesView
 
     @property
+    def workers_chart(self) -> WorkersChart:
+        return self.workers_panel.content()
+
+    @property
+    def runs_chart(self) -> RunsChart:
+        return self.runs_panel.content()
+
+    @property
+    def system_chart(self) -> SystemChart:
+        return self.system_panel.content()
+
+    @property
     def charts(self) -> tuple[TimeChart, ...]:
+        """Every chart, built now if it was not yet."""
         return (self.workers_chart, self.runs_chart, self.system_chart)
+
+    @property
+    def built_charts(self) -> tuple[TimeChart, ...]:
+        panels = (self.workers_panel, self.runs_panel, self.system_panel)
+        return tuple(c for c in (p.content_if_built() for p in panels) if c is not None)
 
     def close(self) -> None:
         self.bridge.close()
@@ -44,35 +72,31 @@ class MonitorParts:
 def wire(engine: Engine, window: MainWindow, spawner: TaskSpawner) -> MonitorParts:
     engine.start_monitor()
     bridge = MonitorBridge(engine.monitor, spawner, window)
-    source = bridge.source
     parts = MonitorParts(
         bridge=bridge,
-        workers_chart=WorkersChart(source),
-        runs_chart=RunsChart(source),
-        system_chart=SystemChart(source),
+        workers_panel=_chart_panel(bridge, "WorkersChart", 0, NO_WORKERS),
+        runs_panel=_chart_panel(bridge, "RunsChart", 1, NO_RUNS),
+        system_panel=_chart_panel(bridge, "SystemChart", 2),
         processes=ProcessesView(),
     )
     bottom = Qt.DockWidgetArea.BottomDockWidgetArea
     docks = [
-        window.add_panel("runs-chart", "Runs chart", parts.runs_chart, bottom),
-        window.add_panel("workers-chart", "Workers chart", parts.workers_chart, bottom),
-        window.add_panel("system-chart", "System chart", parts.system_chart, bottom),
+        window.add_panel("runs-chart", "Runs chart", parts.runs_panel, bottom),
+        window.add_panel("workers-chart", "Workers chart", parts.workers_panel, bottom),
+        window.add_panel("system-chart", "System chart", parts.system_panel, bottom),
         window.add_panel("processes", "Processes", parts.processes, bottom),
     ]
     for dock in docks[1:]:
         window.tabifyDockWidget(docks[0], dock)
     docks[0].raise_()
 
-    # Charts pull from the history at the bridge's coalesced rate; hidden ones skip. Each
-    # gets its own delay so that three repaints never block the loop in one go.
-    for i, chart in enumerate(parts.charts):
-        chart.set_refresh_delay(i * STAGGER_MS)
-        bridge.updated.connect(chart.schedule_refresh)
-
     view = parts.processes
     # A dock tabbed behind another is not hidden in the QWidget sense; the dock's
     # visibilityChanged is what tells whether the Processes table is on screen.
     docks[3].visibilityChanged.connect(bridge.set_table_active)
+    # Likewise the System chart: with nothing running and it hidden, the sampler rests.
+    bridge.set_system_active(False)
+    docks[2].visibilityChanged.connect(bridge.set_system_active)
     bridge.tableChanged.connect(view.set_rows)
     view.signalRequested.connect(bridge.send_signal)
 
@@ -94,6 +118,44 @@ def wire(engine: Engine, window: MainWindow, spawner: TaskSpawner) -> MonitorPar
     view.chartRequested.connect(chart_process)
     _add_rate_menu(window, bridge)
     return parts
+
+
+def _chart_panel(
+    bridge: MonitorBridge, name: str, index: int, empty: str | None = None
+) -> LazyPanel[TimeChart]:
+    """A placeholder for one chart; the chart is built on first show (see LazyPanel).
+
+    With ``empty`` (what to say while there is nothing to chart) the chart also waits for
+    the sampler's first samples: the sampler only ticks when there is something to sample
+    (a run, a pinned process, a worker, or the System chart on screen).
+    """
+
+    def build() -> TimeChart:
+        from procdeck.ui import charts  # pyqtgraph and numpy: only now
+        from procdeck.ui.theme import restyle_charts
+
+        chart: TimeChart = getattr(charts, name)(bridge.source)
+        # Charts pull from the history at the bridge's coalesced rate; hidden ones skip.
+        # Each gets its own delay so that three repaints never block the loop in one go.
+        chart.set_refresh_delay(index * STAGGER_MS)
+        bridge.updated.connect(chart.schedule_refresh)
+        restyle_charts(chart)
+        chart.refresh()
+        return chart
+
+    build_chart: Callable[[], TimeChart] = build
+    panel: LazyPanel[TimeChart] = LazyPanel(
+        build_chart, settings_name=name, placeholder=empty or "Loading chart…", ready=empty is None
+    )
+    if empty is not None:
+
+        def samples_arrived() -> None:
+            if not panel.ready:
+                panel.set_ready(True, "Loading chart…")
+                bridge.updated.disconnect(samples_arrived)
+
+        bridge.updated.connect(samples_arrived)
+    return panel
 
 
 def _add_rate_menu(window: MainWindow, bridge: MonitorBridge) -> None:

@@ -19,6 +19,7 @@ from procdeck.core.line_source import LineKind
 from procdeck.core.run_state import RunInfo
 from procdeck.engine.output.run_output import RunOutput
 from procdeck.engine.output.view import ALL_STREAMS
+from procdeck.ui.main_window import MainWindow
 from procdeck.ui.viewer.output_viewer import OutputViewer
 from procdeck.ui.viewer.run_panel import RunOutputPanel
 
@@ -75,8 +76,8 @@ class RunViewers:
         self._attach(viewer, output)
         return viewer
 
-    def _viewer_closed(self, viewer: object) -> None:
-        refresher = self._refreshers.pop(viewer, None)  # type: ignore[arg-type]
+    def _viewer_closed(self, viewer: OutputViewer) -> None:
+        refresher = self._refreshers.pop(viewer, None)
         if refresher is not None:
             refresher.close()
 
@@ -86,7 +87,7 @@ class RunViewers:
         self._refreshers.clear()
 
 
-def wire(window, bridge: EngineBridge) -> RunViewers:
+def wire(window: MainWindow, bridge: EngineBridge) -> RunViewers:
     """Connect the window's output panel to the engine's runs."""
     viewers = RunViewers(window.output, bridge, window.runs_model.info)
     window.table.currentRunChanged.connect(viewers.show_run)

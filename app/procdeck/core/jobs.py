@@ -342,14 +342,13 @@ def with_limits(
     request: DispatchRequest, timeout: str = "", memory_limit: str = "", batch_timeout: str = ""
 ) -> DispatchRequest:
     """``request`` with the limits as typed (empty: none); a mistake is a JobSpecError."""
-    limits = {
-        "timeout": parse_timeout(timeout, "Timeout") if timeout.strip() else None,
-        "memory_limit": parse_size(memory_limit, "Memory limit") if memory_limit.strip() else None,
-        "batch_timeout": parse_timeout(batch_timeout, "Batch timeout") if batch_timeout.strip() else None,
-    }
-    if limits["batch_timeout"] is not None and request.mode is not DispatchMode.MAP:
+    seconds = parse_timeout(timeout, "Timeout") if timeout.strip() else None
+    size = parse_size(memory_limit, "Memory limit") if memory_limit.strip() else None
+    batch = parse_timeout(batch_timeout, "Batch timeout") if batch_timeout.strip() else None
+    if batch is not None and request.mode is not DispatchMode.MAP:
         raise JobSpecError("A batch timeout applies to a mapped batch; use Timeout for one job.")
-    return dataclasses.replace(request, spec=dataclasses.replace(request.spec, **limits))
+    spec = dataclasses.replace(request.spec, timeout=seconds, memory_limit=size, batch_timeout=batch)
+    return dataclasses.replace(request, spec=spec)
 
 
 def _profile_value(text: str) -> Any:

@@ -13,6 +13,7 @@ These are plain values and a Protocol so the widget layer depends on nothing but
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -90,9 +91,8 @@ class SearchQuery:
     regex: bool = False
     case_sensitive: bool = False
 
-    def compile(self):  # -> re.Pattern[str]; raises re.error for a bad regex
-        import re
-
+    def compile(self) -> re.Pattern[str]:
+        """The pattern to search with; raises re.error for a bad regex."""
         flags = 0 if self.case_sensitive else re.IGNORECASE
         return re.compile(self.pattern if self.regex else re.escape(self.pattern), flags)
 

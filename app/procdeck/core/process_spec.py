@@ -8,6 +8,7 @@ import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 
 class SpecError(ValueError):
@@ -121,12 +122,15 @@ def spec_from_text(
     shell: bool,
     cwd: str | None = None,
     env: Mapping[str, str | None] | None = None,
-    **options: object,
+    **options: Any,
 ) -> ProcessSpec:
-    """Build a ProcessSpec from a typed command line (see parse_command)."""
+    """Build a ProcessSpec from a typed command line (see parse_command).
+
+    ``options`` are further ProcessSpec fields, passed through as they are.
+    """
     return ProcessSpec(
         parse_command(text, shell=shell), shell=shell, cwd=cwd or None, env=env or {}, **options
-    )  # type: ignore[arg-type]
+    )
 
 
 def parse_env_assignments(items: Sequence[str]) -> dict[str, str]:

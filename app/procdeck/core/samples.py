@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class ProcState(enum.Enum):
@@ -276,6 +276,14 @@ class HistorySettings:
         )
 
 
+class FloatArray(Protocol):
+    """What a series window holds: a numpy array in the engine, read by index and length."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
 class SeriesSource(Protocol):
     """Read access to the monitor's history (implemented by the engine's History).
 
@@ -284,15 +292,15 @@ class SeriesSource(Protocol):
 
     def series(self, prefix: str = "") -> list[SeriesInfo]: ...
 
-    def window(self, key: str, t0: float, t1: float) -> tuple[Sequence[float], Sequence[float]]: ...
+    def window(self, key: str, t0: float, t1: float) -> tuple[FloatArray, FloatArray]: ...
 
     def markers(self, group: str) -> list[RunMarker]: ...
 
 
-def _sum_known(values: object) -> float | None:
+def _sum_known(values: Iterable[float | None]) -> float | None:
     total = 0.0
     seen = False
-    for v in values:  # type: ignore[attr-defined]
+    for v in values:
         if v is not None:
             total += v
             seen = True

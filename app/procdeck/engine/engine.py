@@ -60,6 +60,7 @@ class Engine:
         self.monitor = Sampler(self._monitor_settings, runs=self._live_run_pids, run_label=self._run_label)
         self.processes.subscribe(self.monitor.on_run_info, self.monitor.forget_run)
         self.monitor.set_worker_provider(self._worker_pids)
+        self.jobs.subscribe(self.monitor.wake)  # a dispatch may start workers to sample
         return self
 
     def start_monitor(self) -> None:
@@ -72,8 +73,7 @@ class Engine:
         return [(info.run_id, info.pid) for info in self.processes.runs() if info.state.is_live and info.pid]
 
     def _worker_pids(self) -> list[tuple[str, int]]:
-        live = getattr(self.jobs.backend, "live_pids", None)  # backends without processes have none
-        return [(f"worker {pid}", pid) for pid in live()] if live is not None else []
+        return [(f"worker {pid}", pid) for pid in self.jobs.backend.live_pids()]
 
     def _run_label(self, run_id: int) -> str:
         try:

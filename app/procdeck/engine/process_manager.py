@@ -29,9 +29,9 @@ from procdeck.core.run_state import ExitOutcome, RunInfo, RunState, signal_name
 from procdeck.engine import process_tree
 from procdeck.engine.child_env import child_environment
 from procdeck.engine.launch_errors import check_cwd, describe_start_error
+from procdeck.engine.output import pipe_reads
 from procdeck.engine.output.run_output import RunOutput
 
-READ_SIZE = 1 << 16
 STOP_POLL_S = 0.05
 
 ChangeListener = Callable[[RunInfo], None]
@@ -282,9 +282,10 @@ class ProcessManager:
     @staticmethod
     async def _pump(run: _Run, source: anyio.abc.ByteReceiveStream, stream: Stream) -> None:
         feed = run.output.feed
+        read_size = pipe_reads.widen(source)  # larger reads during floods
         try:
             while True:
-                feed(stream, await source.receive(READ_SIZE))
+                feed(stream, await source.receive(read_size))
         except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
             pass
         finally:

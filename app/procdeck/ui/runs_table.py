@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -86,11 +95,28 @@ class RunsTable(QWidget):
         layout.addWidget(self.view)
         layout.addLayout(buttons)
 
+        # Uptimes of live runs move once a second; with no live run the ticker stops.
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(model.tick)
-        self._ticker.start()
+        model.dataChanged.connect(self._sync_ticker)
+        model.rowsInserted.connect(self._sync_ticker)
+        model.rowsRemoved.connect(self._sync_ticker)
+        model.modelReset.connect(self._sync_ticker)
+        self._sync_ticker()
         self._update_buttons()
+
+    def _sync_ticker(self, *_args: object) -> None:
+        live = any(info.state.is_live for info in self.model.infos())
+        if live != self._ticker.isActive():
+            if live:
+                self._ticker.start()
+            else:
+                self._ticker.stop()
+
+    @property
+    def ticking(self) -> bool:
+        return self._ticker.isActive()
 
     def current_run(self) -> int | None:
         index = self.view.currentIndex()
@@ -105,7 +131,7 @@ class RunsTable(QWidget):
                 self.view.setCurrentIndex(index)
                 return
 
-    def _select_new_row(self, _parent, first: int, _last: int) -> None:
+    def _select_new_row(self, _parent: QModelIndex | QPersistentModelIndex, first: int, _last: int) -> None:
         run_id = self.model.data(self.model.index(first, 0), RUN_ID_ROLE)
         self.select_run(run_id)
 
@@ -122,12 +148,12 @@ class RunsTable(QWidget):
         self.actions_by_name["restart"].setEnabled(info is not None)
         self.actions_by_name["remove"].setEnabled(info is not None)
 
-    def _emit_for_current(self, signal: Signal) -> None:
+    def _emit_for_current(self, signal: SignalInstance) -> None:
         run_id = self.current_run()
         if run_id is not None:
             signal.emit(run_id)
 
-    def _context_menu(self, pos) -> None:
+    def _context_menu(self, pos: QPoint) -> None:
         if self.current_run() is None:
             return
         menu = QMenu(self)

@@ -51,7 +51,7 @@ class SettingsStore:
 
     def float_value(self, key: str, default: float) -> float:
         try:
-            return float(self.settings.value(key, default))
+            return float(_number(self.settings.value(key, default)))
         except (TypeError, ValueError):
             return default
 
@@ -85,7 +85,7 @@ class SettingsStore:
         s.beginGroup("window")
         try:
             try:
-                version = int(s.value("layout_version", -1))
+                version = int(_number(s.value("layout_version", -1)))
             except (TypeError, ValueError):
                 version = -1
             geometry, state = s.value("geometry"), s.value("state")
@@ -123,7 +123,8 @@ def _settings_key(widget: QWidget) -> str | None:
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QDockWidget) and parent.objectName():
-            return f"{parent.objectName()}/{type(widget).__name__}"
+            # A stand-in (ui.lazy_panel.LazyPanel) names the class of what it stands for.
+            return f"{parent.objectName()}/{getattr(widget, 'settings_name', type(widget).__name__)}"
         parent = parent.parentWidget()
     return None
 
@@ -131,8 +132,17 @@ def _settings_key(widget: QWidget) -> str | None:
 def _persistent_widgets(window: QMainWindow) -> list[tuple[str, Any]]:
     found = []
     for widget in window.findChildren(QWidget):
-        if isinstance(widget, PersistentWidget):
+        # The attribute test first: isinstance() against a runtime Protocol is slow, and
+        # a window has hundreds of widgets.
+        if hasattr(type(widget), "restore_settings_state") and isinstance(widget, PersistentWidget):
             key = _settings_key(widget)
             if key:
                 found.append((key, widget))
     return found
+
+
+def _number(raw: object) -> str | float:
+    """A QSettings value (untyped: a string from an INI file, or the default) for int()/float()."""
+    if isinstance(raw, (str, int, float)):
+        return raw
+    raise TypeError(f"not a number: {raw!r}")

@@ -10,6 +10,7 @@ app runs.
 from __future__ import annotations
 
 import enum
+import sys
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -123,8 +124,9 @@ def restyle_charts(root: QWidget) -> int:
     a light window would show black charts. Background takes the palette's Base colour,
     axes and their labels its Text colour.
     """
-    import pyqtgraph as pg
-
+    pg = sys.modules.get("pyqtgraph")
+    if pg is None:  # no chart built yet (they are built on first show, with the theme's colours)
+        return 0
     # The application palette: a widget's own palette lags behind until Qt delivers the
     # PaletteChange event, and the theme was just switched.
     palette = QApplication.palette()

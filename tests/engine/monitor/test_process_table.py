@@ -35,14 +35,13 @@ async def test_sampler_table_off_the_loop() -> None:
 
 
 def test_can_signal_follows_the_kernel_rule() -> None:
-    from types import SimpleNamespace
-
     table = ProcessTable()
     table._root = False
     table._my_uids = {1000}
-    assert table._can_signal(SimpleNamespace(real=1000, effective=1000, saved=1000))
-    assert table._can_signal(SimpleNamespace(real=0, effective=0, saved=1000))
-    assert not table._can_signal(SimpleNamespace(real=0, effective=0, saved=0))
+    # (real, effective, saved), as psutil's puids
+    assert table._can_signal((1000, 1000, 1000))
+    assert table._can_signal((0, 0, 1000))
+    assert not table._can_signal((0, 0, 0))
     assert not table._can_signal(None)
     mine = {r.pid: r for r in ProcessTable().snapshot()}[os.getpid()]
     assert mine.can_signal and mine.key == (mine.pid, mine.create_time)

@@ -158,8 +158,11 @@ class _GatedBackend:
     """Runs nothing: each call waits for the test to release it."""
 
     name = "gated"
+    label = "the gated backend"
     max_slots = 4
     capacity = 1
+    state = None
+    enforces_timeout = enforces_memory_limit = soft_shutdown = False
 
     def __init__(self) -> None:
         self.gates: list[anyio.Event] = []
@@ -180,6 +183,12 @@ class _GatedBackend:
 
     def running_pid(self, slot, job_id):
         return None
+
+    def live_pids(self) -> list[int]:
+        return []
+
+    def subscribe_state(self, listener):
+        return lambda: None
 
     async def aclose(self) -> None:
         pass

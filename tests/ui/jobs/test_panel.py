@@ -221,3 +221,11 @@ def test_durations_under_a_second_are_milliseconds():
     assert job_duration(0.0423) == "42 ms"
     assert job_duration(2.5) == "2.5s"
     assert job_duration(None) == ""
+
+
+def test_clock_ticks_only_while_something_is_unfinished(panel, qtbot):
+    assert not panel.ticking  # an empty panel has nothing that moves
+    panel.apply_jobs([job(1, JobState.RUNNING, started_mono=time.monotonic())])
+    assert panel.ticking
+    panel.apply_jobs([job(1, JobState.DONE, result_repr="1", started_mono=1.0, ended_mono=2.0)])
+    qtbot.waitUntil(lambda: not panel.ticking, timeout=5000)  # stops at its next tick

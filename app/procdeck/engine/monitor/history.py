@@ -14,10 +14,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from procdeck.core.samples import HistorySettings, RunMarker, SeriesInfo
+
+# numpy (~0.1 s to import) is imported in the functions that use it: on first use,
+# not on the window's start-up path.
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class RingBuffer:
@@ -26,6 +30,8 @@ class RingBuffer:
     __slots__ = ("_data", "_start", "_len")
 
     def __init__(self, capacity: int) -> None:
+        import numpy as np
+
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
         self._data = np.full((capacity, 2), np.nan, dtype=np.float64)
@@ -44,6 +50,8 @@ class RingBuffer:
         return self._len
 
     def append(self, t: float, value: float | None) -> None:
+        import numpy as np
+
         cap = self.capacity
         idx = (self._start + self._len) % cap
         self._data[idx, 0] = t
@@ -54,6 +62,8 @@ class RingBuffer:
             self._start = (self._start + 1) % cap
 
     def _ordered(self) -> np.ndarray:
+        import numpy as np
+
         cap = self.capacity
         end = self._start + self._len
         if end <= cap:
@@ -67,6 +77,8 @@ class RingBuffer:
 
     def window(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         """Copies of the points with t0 <= t <= t1 (times are sorted, so this bisects)."""
+        import numpy as np
+
         ordered = self._ordered()
         times = ordered[:, 0]
         lo = int(np.searchsorted(times, t0, side="left"))
@@ -140,12 +152,16 @@ class History:
         return list(seen)
 
     def window(self, key: str, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
         ring = self._rings.get(key)
         if ring is None:
             return np.empty(0), np.empty(0)
         return ring.window(t0, t1)
 
     def arrays(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
         ring = self._rings.get(key)
         if ring is None:
             return np.empty(0), np.empty(0)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import psutil
 
@@ -180,7 +182,9 @@ def descendants(root: int, parents: dict[int, int]) -> list[int]:
 class Probe:
     """Samples processes and the system; keeps state between ticks for CPU deltas."""
 
-    def __init__(self, *, mono: object = time.monotonic, wall: object = time.time) -> None:
+    def __init__(
+        self, *, mono: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time
+    ) -> None:
         self._mono = mono
         self._wall = wall
         self._tracked: dict[int, _Tracked] = {}
@@ -196,8 +200,8 @@ class Probe:
     def tick(self, request: TickRequest) -> MonitorSnapshot:
         started = time.perf_counter()
         self._tick_no += 1
-        now = self._mono()  # type: ignore[operator]
-        wall = self._wall()  # type: ignore[operator]
+        now = self._mono()
+        wall = self._wall()
         system = self.system_sample(wall) if request.system else _empty_system(wall, self.cpu_count)
         workers = tuple((label, self.sample(pid, now, wall)) for label, pid in request.workers)
         trees: list[TreeSample] = []
@@ -362,7 +366,7 @@ class Probe:
         mem = psutil.virtual_memory()
         swap = psutil.swap_memory()
         try:
-            load = tuple(float(x) for x in os.getloadavg())
+            load = os.getloadavg()
         except OSError:  # not available on this platform
             load = (0.0, 0.0, 0.0)
         return SystemSample(
@@ -374,14 +378,14 @@ class Probe:
             mem_available=int(mem.available),
             swap_total=int(swap.total),
             swap_used=int(swap.used),
-            load=load,  # type: ignore[arg-type]
+            load=load,
             cpu_count=len(current) or self.cpu_count,
         )
 
 
-def _busy_total(times: object) -> tuple[float, float]:
+def _busy_total(times: NamedTuple) -> tuple[float, float]:
     """(busy, total) seconds of one CPU, the way psutil.cpu_percent counts them."""
-    fields = times._asdict()  # type: ignore[attr-defined]
+    fields: dict[str, float] = times._asdict()
     total = sum(fields.values())
     # On Linux guest time is already counted in user/nice.
     total -= fields.get("guest", 0.0) + fields.get("guest_nice", 0.0)

@@ -48,13 +48,14 @@ class ProcessTable:
         self._static: dict[tuple[int, bytes], tuple[str, str, str, float, bool] | None] = {}
         self._prev_fast: dict[tuple[int, bytes], tuple[float, float]] = {}
 
-    def _can_signal(self, uids: object) -> bool:
+    def _can_signal(self, uids: tuple[int, int, int] | None) -> bool:
         """kill(2): our real or effective uid must match the target's real or saved uid."""
         if self._root or not self._my_uids:  # root, or no uids on this platform
             return True
         if uids is None:
             return False
-        return bool(self._my_uids & {uids.real, uids.saved})  # type: ignore[attr-defined]
+        real, _effective, saved = uids
+        return bool(self._my_uids & {real, saved})
 
     def snapshot(self) -> tuple[ProcessRow, ...]:
         return self._snapshot_linux() if _LINUX else self._snapshot_psutil()

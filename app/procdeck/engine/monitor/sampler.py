@@ -13,6 +13,11 @@ sampler knowing them:
 - ``pin(pid, create_time)``: any process the user chose to chart.
 
 Lifecycle: the Engine starts ``run()`` in its task group and calls ``stop()`` on shutdown.
+
+Idle means idle: ``run()`` ticks only while there is something to sample: a live run, a
+pinned process, a worker, or system totals someone wants (``set_system_wanted``: the
+window wants them while its System chart is on screen). Otherwise it waits, without a
+timer, until ``wake()`` (a run starts, a process is pinned, the job pool changes...).
 """
 
 from __future__ import annotations
@@ -71,6 +76,9 @@ class Sampler:
         self._scope: anyio.CancelScope | None = None
         self._stopped = False
         self._rate_changed: anyio.Event | None = None  # created inside run(): needs a loop
+        self._woken: anyio.Event | None = None  # set by wake() while run() has nothing to do
+        self._system_wanted = True
+        self.parked = False  # run() is waiting for something to sample
         self.markers = MarkerTracker(self.history.add_marker)
         self.last: MonitorSnapshot | None = None
         self.ticks = 0
@@ -86,9 +94,29 @@ class Sampler:
         self.settings = HistorySettings(self.settings.duration_s, rate_hz, self.settings.max_series)
         if self._rate_changed is not None:
             self._rate_changed.set()
+        self.wake()
+
+    def set_system_wanted(self, wanted: bool) -> None:
+        """Whether system totals are worth a tick on their own (e.g. a System chart shown)."""
+        self._system_wanted = wanted
+        if wanted:
+            self.wake()
+
+    def wake(self) -> None:
+        """Something to sample may have appeared: a parked run() looks again."""
+        if self._woken is not None:
+            self._woken.set()
+
+    def has_work(self) -> bool:
+        if self._system_wanted or self._pinned:
+            return True
+        if self._runs is not None and any(True for _ in self._runs()):
+            return True
+        return self._workers is not None and any(True for _ in self._workers())
 
     def set_worker_provider(self, provider: WorkerProvider | None) -> None:
         self._workers = provider
+        self.wake()
 
     def set_run_provider(
         self, provider: RunProvider | None, run_label: Callable[[int], str] | None = None
@@ -103,6 +131,7 @@ class Sampler:
         self._pinned[key] = TreeTarget(
             key=key, label=f"{name or 'pid'} {pid}", pid=pid, create_time=create_time
         )
+        self.wake()
         return key
 
     def unpin(self, key: str) -> None:
@@ -115,6 +144,8 @@ class Sampler:
     def on_run_info(self, info: RunInfo) -> None:
         """Feed from ProcessManager.subscribe: records start/stop/signal/exit markers."""
         self.markers.update(info)
+        if info.state.is_live:
+            self.wake()
 
     def forget_run(self, run_id: int) -> None:
         """The run was removed from the list: drop its series and markers."""
@@ -165,17 +196,30 @@ class Sampler:
             task_status.started()
             next_t = time.monotonic()
             while True:
+                if not self.has_work():
+                    await self._park()
+                    next_t = time.monotonic()  # back on a grid that starts now
                 await self.tick()
                 period = 1.0 / self.settings.rate_hz
                 now = time.monotonic()
                 next_t += period
                 if next_t <= now:
                     next_t = now + period - ((now - next_t) % period)
-                self._rate_changed = anyio.Event()
+                rate_changed = self._rate_changed = anyio.Event()
                 with anyio.move_on_after(max(0.0, next_t - now)):
-                    await self._rate_changed.wait()  # type: ignore[union-attr]
+                    await rate_changed.wait()
                     next_t = time.monotonic()  # rate changed: tick now on the new grid
         self._scope = None
+
+    async def _park(self) -> None:
+        self.parked = True
+        try:
+            while not self.has_work():
+                self._woken = anyio.Event()
+                await self._woken.wait()
+        finally:
+            self._woken = None
+            self.parked = False
 
     def stop(self) -> None:
         """End run(); safe to call before it started or after it ended."""

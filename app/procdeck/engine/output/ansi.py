@@ -54,6 +54,10 @@ def _extended(nums: list[int], i: int) -> tuple[int | None, int]:
     return None, len(nums)
 
 
+def _with_color(style: TextStyle, foreground: bool, color: int) -> TextStyle:
+    return replace(style, fg=color) if foreground else replace(style, bg=color)
+
+
 def _colon_color(parts: list[str]) -> int | None:
     """``38:5:N`` or ``38:2:[colourspace]:R:G:B`` (ITU T.416 form)."""
     nums = [int(p) if p.isdigit() else 0 for p in parts]
@@ -82,7 +86,7 @@ def apply_sgr(style: TextStyle, params: str) -> TextStyle:
             if head in ("38", "48"):
                 color = _colon_color(parts)
                 if color is not None:
-                    style = replace(style, **{"fg" if head == "38" else "bg": color})
+                    style = _with_color(style, head == "38", color)
             elif head == "4":
                 style = replace(style, underline=parts[1] not in ("0", ""))
             continue
@@ -125,7 +129,7 @@ def apply_sgr(style: TextStyle, params: str) -> TextStyle:
         elif n in (38, 48):
             color, i = _extended(nums, i)
             if color is not None:
-                style = replace(style, **{"fg" if n == 38 else "bg": color})
+                style = _with_color(style, n == 38, color)
         # everything else (blink, fonts, overline...) is ignored
     return style
 

@@ -21,8 +21,13 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import numpy as np
+# numpy (~0.1 s to import) is imported in the functions that use it: on first use,
+# not on the window's start-up path.
+if TYPE_CHECKING:
+    import numpy as np
+
 
 NEWLINE = 10
 CR = b"\r"
@@ -30,6 +35,8 @@ CR = b"\r"
 
 def line_ends(data: bytes | bytearray) -> np.ndarray:
     """Offsets just past each newline of ``data`` (one vectorised scan)."""
+    import numpy as np
+
     return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == NEWLINE).astype(np.int32) + 1
 
 
@@ -109,6 +116,8 @@ class LineStore:
 
     def append(self, kind: int, data: bytes, t: float) -> None:
         """Add raw UTF-8 output of one stream (hot path: one call per pipe read)."""
+        import numpy as np
+
         if not data:
             return
         # numpy's compare-and-count runs ~4x faster than bytes.count on a 64 KiB read
@@ -214,6 +223,7 @@ class LineStore:
             bend = b.first + b.n
             if bend <= self._first or self._bytes > self.max_bytes:
                 self._bytes -= len(b.data)
+                # Free the slot in place (popping the front would be O(n)); nothing reads below _b0.
                 blocks[self._b0] = None  # type: ignore[call-overload]
                 self._b0 += 1
                 if self._first < bend:

@@ -14,6 +14,7 @@ output is not logged (and the viewer is told) rather than growing memory without
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import queue
@@ -70,7 +71,7 @@ class SpoolFile:
         self.error: str | None = None  # set by the writer thread on an OSError
         self.closed = False
         self._spooler = spooler
-        self._fh = None
+        self._fh: io.FileIO | None = None
 
     @property
     def capped(self) -> bool:

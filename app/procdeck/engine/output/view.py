@@ -12,14 +12,15 @@ import shutil
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from procdeck.core.line_source import DisplayLine, LineKind, SearchQuery, SearchStep
 from procdeck.engine.output import ansi
 from procdeck.engine.output.line_store import LineStore
 from procdeck.engine.output.stream_index import StreamIndex
+
+if TYPE_CHECKING:
+    pass
 
 ALL_STREAMS = frozenset({LineKind.STDOUT, LineKind.STDERR})
 DISPLAY_CAP = 10_000  # characters shown per row; the log keeps the whole line
@@ -201,6 +202,8 @@ class OutputView:
 
     def _search_lines(self, rx: re.Pattern[str], a: int, b: int) -> tuple[list[int], int]:
         """Matching lines in [a, b) and the number of matches, block by block."""
+        import numpy as np
+
         hits: list[int] = []
         occ = 0
         for first, data, ends in self._store.blocks(a, b):

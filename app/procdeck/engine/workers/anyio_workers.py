@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 
 
-class _TrackingSet(set):  # type: ignore[type-arg]
+class _TrackingSet(set[Any]):
     """anyio's worker set, remembering each process and when it started."""
 
     def __init__(self) -> None:
@@ -49,8 +49,12 @@ class _KnownWorkerReaped(logging.Filter):
         self._workers = workers
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg.startswith("Unknown child process pid") and record.args:
-            return record.args[0] not in self._workers.by_pid  # type: ignore[index]
+        if (
+            record.msg.startswith("Unknown child process pid")
+            and isinstance(record.args, tuple)
+            and record.args
+        ):
+            return record.args[0] not in self._workers.by_pid
         return True
 
 
@@ -83,7 +87,7 @@ class WorkerTracker:
             return None
         with anyio.move_on_after(2.0):
             await process.wait()
-        code = process.returncode
+        code: int | None = process.returncode
         # anyio kills a broken worker with Popen.kill(), whose poll() may reap the dead
         # child before asyncio's child watcher does; asyncio then logs "Unknown child
         # process" and reports 255 while the Popen holds the real status.
@@ -94,7 +98,7 @@ class WorkerTracker:
             except AttributeError:
                 popen = None
             if popen is not None and popen.returncode is not None:
-                code = popen.returncode
+                code = int(popen.returncode)
         return code
 
     async def retire_idle(self, max_idle: float) -> int:

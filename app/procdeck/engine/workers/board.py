@@ -79,8 +79,9 @@ def finish(path: str, slot: int, peak_rss: int, cpu_s: float) -> None:
 
 
 def _board(path: str) -> mmap.mmap | None:
-    board = _worker_maps.get(path, False)
-    if board is False:
+    if path in _worker_maps:
+        board = _worker_maps[path]
+    else:
         board = None
         try:
             fd = os.open(path, os.O_RDWR)

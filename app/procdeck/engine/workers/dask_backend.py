@@ -66,7 +66,7 @@ from procdeck.core.cluster_state import (
 from procdeck.core.jobs import FailureKind, JobFailure, WorkerInfo
 from procdeck.engine.workers.backend import CallOutcome
 from procdeck.engine.workers.board import SlotBoard
-from procdeck.engine.workers.dask_cluster import DaskConnection
+from procdeck.engine.workers.dask_cluster import DaskConnection, scheduler_rpc
 from procdeck.engine.workers.dask_task import run_dask_job
 from procdeck.engine.workers.local import MAX_SLOTS, _not_sent
 from procdeck.engine.workers.pool import JobPool
@@ -93,6 +93,8 @@ class DaskBackend:
     """Runs each call as one Dask task. Create with `start` (inside the running loop)."""
 
     name = "dask"
+    label = "Dask"
+    max_slots = MAX_SLOTS
     enforces_timeout = True
     enforces_memory_limit = False
 
@@ -406,7 +408,7 @@ class DaskBackend:
         await self._locate()
         try:
             with anyio.fail_after(10):
-                identity = await client.scheduler.identity(n_workers=-1)
+                identity = await scheduler_rpc(client).identity(n_workers=-1)
         except Exception:
             return []
         by_worker = {c.worker: c.job_id for c in self._calls.values() if c.worker}

@@ -236,7 +236,7 @@ class DaskConnection:
                 client.subscribe_topic("all", self._on_event)
                 self._subscribed = client.scheduler_comm
             with anyio.fail_after(max(5.0, self.connect_timeout)):
-                identity = await client.scheduler.identity(n_workers=-1)
+                identity = await scheduler_rpc(client).identity(n_workers=-1)
                 await self._update_workers(client, identity.get("workers", {}))
         except Exception as exc:
             self._publish(status=ClusterStatus.RECONNECTING, message=_why(exc))
@@ -357,7 +357,9 @@ class DaskConnection:
                 while cluster.workers:
                     await anyio.sleep(0.05)
             with anyio.move_on_after(20), suppress(Exception):
-                await cluster.close(timeout=15)
+                closing = cluster.close(timeout=15)
+                if closing is not None:  # an asynchronous cluster returns its coroutine
+                    await closing
             # Whatever the close left behind (a stuck worker) is ours to stop.
             await anyio.to_thread.run_sync(_kill_leftovers, set(self._spawned))
 
@@ -393,6 +395,13 @@ def _security(choice: BackendChoice) -> Any:
         tls_client_key=sec.client_key or None,
         require_encryption=sec.require_encryption,
     )
+
+
+def scheduler_rpc(client: Client) -> Any:
+    """The client's handle on the scheduler; ConnectionError while it has none."""
+    if client.scheduler is None:
+        raise ConnectionError("not connected to a scheduler")
+    return client.scheduler
 
 
 def _why(exc: BaseException) -> str:

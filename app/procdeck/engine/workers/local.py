@@ -22,6 +22,7 @@ import anyio
 import psutil
 from anyio import BrokenWorkerProcess
 
+from procdeck.core.cluster_state import ClusterState
 from procdeck.core.jobs import FailureKind, JobFailure, WorkerInfo, format_seconds, format_size
 from procdeck.core.run_state import ExitOutcome
 from procdeck.engine.workers import anyio_workers, fd_capture, worker_process
@@ -43,6 +44,7 @@ class LocalBackend:
     """
 
     name = "local"
+    label = "the local pool"
     max_slots = MAX_SLOTS
     #: Idle workers retire after this long (anyio's own figure), checked by the pool view.
     retire_idle_after: float = worker_process.WORKER_MAX_IDLE_TIME
@@ -51,6 +53,8 @@ class LocalBackend:
     #: Limits this backend enforces (the Jobs panel says where one cannot be).
     enforces_timeout = True
     enforces_memory_limit = True
+    #: The workers are Procdeck's own: closing stops them.
+    soft_shutdown = False
 
     def __init__(self, capacity: int | None = None) -> None:
         self._limiter = anyio.CapacityLimiter(_clamp(capacity or os.cpu_count() or 2))
@@ -287,6 +291,13 @@ class LocalBackend:
 
     def live_pids(self) -> list[int]:
         return [pid for pid, _ in self._tracker.live()]
+
+    @property
+    def state(self) -> ClusterState | None:
+        return None  # no connection: the workers are this process's children
+
+    def subscribe_state(self, listener: Callable[[ClusterState], None]) -> Callable[[], None]:
+        return lambda: None  # the state never changes
 
     async def aclose(self) -> None:
         await self._tracker.close_all()

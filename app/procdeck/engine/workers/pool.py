@@ -179,7 +179,7 @@ class JobPool:
         self._scopes: dict[int, anyio.CancelScope] = {}  # slot -> its current scope
         self._free_slots: list[int] = []
         self._slots_made = 0
-        self._max_slots: int = getattr(backend, "max_slots", 256)
+        self._max_slots = backend.max_slots
         self._idle = anyio.Event()
         self._idle.set()
         # Insertion-ordered (a dict used as an ordered set): snapshots come out in the order
@@ -221,8 +221,8 @@ class JobPool:
         """(timeout, memory limit): whether the current backend can enforce each."""
         backend = self.backend
         return (
-            bool(getattr(backend, "enforces_timeout", False)),
-            bool(getattr(backend, "enforces_memory_limit", False)),
+            backend.enforces_timeout,
+            backend.enforces_memory_limit,
         )
 
     # -- dispatch ------------------------------------------------------------------
@@ -406,13 +406,10 @@ class JobPool:
     ) -> CallOutcome:
         """Run a job under its limits: the backend's guard stops it when it goes over."""
         spec = source.spec
-        guard = getattr(self.backend, "guard", None)
         kwargs = {"memory_limit": memory_limit} if memory_limit is not None else {}
         call = self.backend.run(
             spec.target, args, spec.kwargs, spec.extra_path, slot, job_id, source.cancellable, **kwargs
         )
-        if guard is None:
-            return await call
         timeout, message = spec.timeout, None
         if source.deadline is not None:
             left = source.deadline - time.monotonic()
@@ -422,7 +419,7 @@ class JobPool:
                 message = f"the batch timed out after {format_seconds(spec.batch_timeout)}"
         stopped: list[JobFailure] = []  # the guard reports before it stops the worker
         async with anyio.create_task_group() as tg:
-            tg.start_soon(guard, slot, job_id, timeout, memory_limit, message, stopped.append)
+            tg.start_soon(self.backend.guard, slot, job_id, timeout, memory_limit, message, stopped.append)
             outcome = await call
             tg.cancel_scope.cancel()
         if stopped:
@@ -433,10 +430,9 @@ class JobPool:
         """The Python stacks of every thread of the worker running ``job_id``, taken
         without stopping it; empty when the job is not running or the backend cannot."""
         slot = self._slot_of.get(job_id)
-        dump = getattr(self.backend, "dump_stacks", None)
-        if slot is None or dump is None:
+        if slot is None:
             return ""
-        return str(await dump(slot, job_id))
+        return await self.backend.dump_stacks(slot, job_id)
 
     def _finish(self, source: _Source, i: int, state: int) -> None:
         source.states[i] = state
@@ -764,7 +760,7 @@ class JobPool:
                 await self._drain()
                 old, self.backend = self.backend, backend
                 self._capacity = backend.capacity
-                self._max_slots = getattr(backend, "max_slots", 256)
+                self._max_slots = backend.max_slots
                 self._free_slots.clear()  # slots are the backend's (its pid board)
                 self._slots_made = 0
             finally:
@@ -775,7 +771,7 @@ class JobPool:
         for source in list(self._queue):
             self._cancel_source(source)
         self._queue.clear()
-        if getattr(self.backend, "soft_shutdown", False):
+        if self.backend.soft_shutdown:
             # Workers that are not ours (a remote cluster): drop our calls, which cancels
             # their futures, and leave the workers running; Kill job stays for the rest.
             for slot in list(self._running):

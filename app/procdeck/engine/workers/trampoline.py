@@ -212,8 +212,9 @@ def _resolve(target: str, extra_path: tuple[str, ...]) -> Callable[..., Any]:
         raise _Failed(
             JobFailure(FailureKind.NOT_CALLABLE, f"{target} is a {_type_name(obj)}, not a function.")
         )
-    _functions[(target, extra_path)] = obj
-    return obj
+    function: Callable[..., Any] = obj
+    _functions[(target, extra_path)] = function
+    return function
 
 
 def _type_name(value: Any) -> str:

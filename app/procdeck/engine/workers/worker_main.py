@@ -62,7 +62,7 @@ def setup() -> tuple[BinaryIO, BinaryIO]:
     sys.stdout, sys.stderr = fd_capture.stdout, fd_capture.stderr
     reader = io.BufferedReader(io.FileIO(proto_in, "rb"))
     writer = io.FileIO(proto_out, "wb")
-    return reader, writer  # type: ignore[return-value]
+    return reader, writer
 
 
 def _write_all(writer: BinaryIO, data: bytes) -> None:

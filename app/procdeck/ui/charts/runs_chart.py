@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QListWidget, QListWidgetItem, QSplitter, QWidget
+from PySide6.QtWidgets import QBoxLayout, QCheckBox, QListWidget, QListWidgetItem, QSplitter, QWidget
 
 from procdeck.core.samples import MarkerKind, SeriesSource
 from procdeck.ui.charts.time_chart import CurveSpec, TimeChart
@@ -40,6 +40,7 @@ class RunsChart(TimeChart):
         self._marker_lines: dict[tuple[str, float, str, str], list[pg.InfiniteLine]] = {}
         # Put the list left of the plots.
         layout = self.layout()
+        assert isinstance(layout, QBoxLayout)  # TimeChart's own vertical layout
         layout.removeWidget(self.graphics)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.run_list)

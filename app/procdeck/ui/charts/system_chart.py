@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from procdeck.core.samples import format_bytes
+from PySide6.QtWidgets import QWidget
+
+from procdeck.core.samples import SeriesSource, format_bytes
 from procdeck.ui.charts.time_chart import CurveSpec, TimeChart
 
 
 class SystemChart(TimeChart):
     PLOTS = (("CPU %", "%"), ("Memory", "B"))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, source: SeriesSource | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(source, parent)
         from PySide6.QtWidgets import QCheckBox, QLabel
 
         self.cores_box = QCheckBox("Per core")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,7 +70,16 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:.2f}{unit}"
 
 
-class _BytesAxis(pg.AxisItem):
+@dataclass(slots=True)
+class _Plot:
+    """One plot of a chart and what the chart keeps beside it."""
+
+    item: pg.PlotItem
+    crosshair: pg.InfiniteLine
+    ymax: float = 0.0  # the y range's top as last set by _fit_y
+
+
+class _BytesAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no types: AxisItem is Any
     """Left axis for memory plots: 1.5 GiB, not 1.5e9."""
 
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:
@@ -133,7 +142,7 @@ class TimeChart(QWidget):
         layout.addLayout(bar)
 
         self.graphics = pg.GraphicsLayoutWidget()
-        self.plots: list[pg.PlotItem] = []
+        self._plots: list[_Plot] = []
         for i, (title, unit) in enumerate(self.PLOTS):
             axes = {"bottom": pg.DateAxisItem(orientation="bottom")}
             if unit == "B":
@@ -151,17 +160,15 @@ class TimeChart(QWidget):
             # re-ranges during the paint after every x scroll and so paints each chart twice.
             plot.enableAutoRange(axis="y", enable=False)
             plot.setYRange(0, 100 if unit == "%" else 1024, padding=0)
-            plot._procdeck_ymax = 0.0  # type: ignore[attr-defined]
-            if self.plots:
-                plot.setXLink(self.plots[0])
+            if self._plots:
+                plot.setXLink(self._plots[0].item)
             plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
             line = pg.InfiniteLine(
                 angle=90, movable=False, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine)
             )
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
-            plot._procdeck_crosshair = line  # type: ignore[attr-defined]
-            self.plots.append(plot)
+            self._plots.append(_Plot(plot, line))
         layout.addWidget(self.graphics, 1)
         self.readout = QLabel(" ")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -204,17 +211,17 @@ class TimeChart(QWidget):
         wanted = {s.key for s in specs}
         for key in [k for k in self._curves if k not in wanted]:
             curve = self._curves.pop(key)
-            self.plots[self._specs.pop(key).plot].removeItem(curve)
+            self._plots[self._specs.pop(key).plot].item.removeItem(curve)
         if self._following:
             t0, t1 = now - self._window_s, now
             # The range goes first: set after the data, pyqtgraph paints the chart twice.
             self._setting_range = True
             try:
-                self.plots[0].setXRange(t0, t1, padding=0)
+                self._plots[0].item.setXRange(t0, t1, padding=0)
             finally:
                 self._setting_range = False
         else:
-            t0, t1 = self.plots[0].vb.viewRange()[0]
+            t0, t1 = self._plots[0].item.vb.viewRange()[0]
         for spec in specs:
             xs, ys = self._source.window(spec.key, t0 - 2.0, t1 + 2.0)
             curve = self._curves.get(spec.key)
@@ -224,7 +231,7 @@ class TimeChart(QWidget):
                 curve.follows_text_colour = spec.color == FOREGROUND  # restyled with the theme
                 curve.setClipToView(True)
                 curve.setDownsampling(auto=True, method="peak")
-                self.plots[spec.plot].addItem(curve)
+                self._plots[spec.plot].item.addItem(curve)
                 self._curves[spec.key] = curve
             elif self._specs[spec.key].label != spec.label:
                 self._rename(spec)
@@ -241,21 +248,26 @@ class TimeChart(QWidget):
             if len(ys):
                 peak = float(np.nanmax(ys)) if not np.all(np.isnan(ys)) else 0.0
                 peaks[spec.plot] = max(peaks.get(spec.plot, 0.0), peak)
-        for index, plot in enumerate(self.plots):
+        for index, plot in enumerate(self._plots):
             unit = self.PLOTS[index][1]
             peak = peaks.get(index, 0.0)
             top = max(100.0, peak * 1.1) if unit == "%" else max(1024.0, peak * 1.15)
             if unit == "%" and top > 100.0:
                 top = math.ceil(top / 50.0) * 50.0  # 150, 200, ...: the axis does not jitter
-            if top != plot._procdeck_ymax:  # type: ignore[attr-defined]
-                plot._procdeck_ymax = top  # type: ignore[attr-defined]
-                plot.setYRange(0, top, padding=0)
+            if top != plot.ymax:
+                plot.ymax = top
+                plot.item.setYRange(0, top, padding=0)
+
+    @property
+    def plots(self) -> list[pg.PlotItem]:
+        """The chart's plots, top to bottom (``PLOTS`` order)."""
+        return [plot.item for plot in self._plots]
 
     def after_refresh(self, t0: float, t1: float) -> None:
         """Hook for subclasses (markers, status labels)."""
 
     def _rename(self, spec: CurveSpec) -> None:
-        plot = self.plots[self._specs[spec.key].plot]
+        plot = self._plots[self._specs[spec.key].plot].item
         curve = self._curves[spec.key]
         if plot.legend is not None:
             plot.legend.removeItem(curve)
@@ -315,8 +327,11 @@ class TimeChart(QWidget):
 
     def restore_settings_state(self, state: dict[str, object]) -> None:
         try:
-            seconds = float(state.get("window_s", self._window_s))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            raw = state.get("window_s", self._window_s)
+            if not isinstance(raw, (int, float, str)):
+                return
+            seconds = float(raw)
+        except ValueError:
             return
         index = self.window_combo.findData(seconds)
         if index >= 0:
@@ -334,7 +349,7 @@ class TimeChart(QWidget):
     def zoom_to(self, t0: float, t1: float) -> None:
         """Show [t0, t1] and stop following (as a manual zoom does)."""
         self.set_following(False)
-        self.plots[0].setXRange(t0, t1, padding=0)
+        self._plots[0].item.setXRange(t0, t1, padding=0)
         self.refresh(force=True)
 
     # -- crosshair -----------------------------------------------------------------------
@@ -358,18 +373,17 @@ class TimeChart(QWidget):
             if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
                 i -= 1
             parts.append(f"{spec.label}: {format_value(float(ys[i]), spec.unit)}")
-        for plot in self.plots:
-            line = plot._procdeck_crosshair  # type: ignore[attr-defined]
-            line.setPos(x)
-            line.setVisible(True)
+        for plot in self._plots:
+            plot.crosshair.setPos(x)
+            plot.crosshair.setVisible(True)
         text = "  ".join(parts)
         self.readout.setText(text)
         self.graphics.setToolTip("\n".join(parts))  # the same values next to the mouse
         return text
 
     def hide_crosshair(self) -> None:
-        for plot in self.plots:
-            plot._procdeck_crosshair.setVisible(False)  # type: ignore[attr-defined]
+        for plot in self._plots:
+            plot.crosshair.setVisible(False)
 
     # -- export --------------------------------------------------------------------------
     def export_png(self, path: str | Path) -> Path:
@@ -410,9 +424,9 @@ class TimeChart(QWidget):
         if path:
             self._export(self.export_csv, path)
 
-    def _export(self, fn: object, path: str) -> None:
+    def _export(self, fn: Callable[[str], object], path: str) -> None:
         try:
-            fn(path)  # type: ignore[operator]
+            fn(path)
         except OSError as exc:
             QMessageBox.warning(self, "Export failed", f"Could not write {path}:\n{exc}")
 

@@ -9,6 +9,7 @@ widget says how to install it. `set_state` shows the cluster state the backend p
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -138,9 +139,10 @@ class BackendSelector(QWidget):
 
         if not self.dask_installed:
             model = self.kind.model()
+            assert isinstance(model, QStandardItemModel)  # a QComboBox's default model
             for index, (_, kind, _) in enumerate(OPTIONS):
                 if kind is BackendKind.DASK:
-                    item = model.item(index)  # type: ignore[attr-defined]
+                    item = model.item(index)
                     item.setEnabled(False)
                     item.setToolTip(f"Needs the Dask extra: {DASK_INSTALL_HINT}")
         self.kind.currentIndexChanged.connect(self._sync_fields)

@@ -77,6 +77,6 @@ class BatchBar(QWidget):
 
     def _enable(self) -> None:
         has = self.batch is not None
-        self.cancel.setEnabled(has and not self.batch.is_complete)  # type: ignore[union-attr]
+        self.cancel.setEnabled(self.batch is not None and not self.batch.is_complete)
         for button in (self.copy_csv, self.copy_json, self.save):
             button.setEnabled(has)

@@ -39,7 +39,9 @@ class DispatchForm(QWidget):
         self.target.setObjectName("jobTarget")
         for path, _ in EXAMPLES:
             self.target.addItem(path)
-        self.target.lineEdit().setPlaceholderText("package.module:function")
+        target_edit = self.target.lineEdit()
+        assert target_edit is not None  # setEditable(True) made it
+        target_edit.setPlaceholderText("package.module:function")
         self.args = QLineEdit(EXAMPLES[0][1])
         self.args.setObjectName("jobArgs")
         self.args.setPlaceholderText('[1, 2] or {"n": 10} (JSON or Python literal)')
@@ -214,7 +216,9 @@ class DispatchForm(QWidget):
         value = self._settings.value(FOLDERS_KEY, [])
         if isinstance(value, str):
             value = [value]
-        return [str(v) for v in value or [] if v]
+        if not isinstance(value, list):
+            return []
+        return [str(v) for v in value if v]
 
     def _save_folders(self) -> None:
         if self._settings is not None:

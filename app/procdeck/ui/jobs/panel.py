@@ -123,15 +123,17 @@ class JobsPanel(QWidget):
         self.clear_button.clicked.connect(self._clear)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
-        # Durations and ETA move on their own: repaint them once a second.
+        # Durations and ETA move on their own: repaint them once a second, while a job or
+        # a batch is unfinished (nothing moves otherwise).
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
-        self._clock.start()
 
     # -- engine -> view ---------------------------------------------------------------
     def apply_jobs(self, infos: list[JobInfo]) -> None:
         self.model.upsert(infos)
+        if not self._clock.isActive() and any(not info.state.is_final for info in infos):
+            self._clock.start()
         current = self.current_job()
         if current is not None and any(i.job_id == current for i in infos):
             self.detailsRequested.emit(current)
@@ -145,6 +147,8 @@ class JobsPanel(QWidget):
             if is_new or (shown is not None and info.batch_id == shown.batch_id):
                 self.batch_bar.show_batch(info)
                 shown = info
+        if not self._clock.isActive() and any(not info.is_complete for info in infos):
+            self._clock.start()
 
     def apply_workers(self, workers: list[WorkerInfo]) -> None:
         self.pool_view.apply_workers(workers)
@@ -242,3 +246,17 @@ class JobsPanel(QWidget):
         if self.isVisible():
             self.model.tick()
             self.batch_bar.refresh()
+        self._sync_clock()
+
+    def _sync_clock(self) -> None:
+        """Stop the clock once every job and batch is finished (newest rows first: that
+        is where unfinished ones are)."""
+        moving = any(not batch.is_complete for batch in self._batches.values()) or any(
+            not info.state.is_final for info in reversed(self.model.infos())
+        )
+        if not moving:
+            self._clock.stop()
+
+    @property
+    def ticking(self) -> bool:
+        return self._clock.isActive()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from procdeck.core.samples import ProcessRow, ProcState, format_bytes, format_percent
@@ -65,8 +65,8 @@ def format_started(create_time: float, now: float | None = None) -> str:
 
 
 class ProcessModel(QAbstractItemModel):
-    def __init__(self, parent: object = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._root = _Node(None, None)
         self._nodes: dict[Key, _Node] = {}
         self._tree = False
@@ -243,6 +243,7 @@ class ProcessModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(row, column, pnode.children[row])
 
+    # QObject.parent() and the model's parent(index) share a name; this is the model's.
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
             return QModelIndex()

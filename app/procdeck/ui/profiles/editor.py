@@ -8,6 +8,7 @@ unless "Show secret values" is ticked.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
@@ -37,6 +38,21 @@ from procdeck.core.restart_policy import RestartMode, RestartPolicy
 
 COMMON_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGKILL")
 KIND_ARGV, KIND_SHELL, KIND_JOB = 0, 1, 2
+
+
+_W = TypeVar("_W", bound=QWidget)
+
+
+def _cell(table: QTableWidget, row: int, col: int, kind: type[_W]) -> _W:
+    """The editor widget of a cell, of the type the table put there."""
+    widget = table.cellWidget(row, col)
+    assert isinstance(widget, kind), (row, col, widget)
+    return widget
+
+
+def _lines(edit: QPlainTextEdit) -> tuple[str, ...]:
+    """The non-blank lines of a text box."""
+    return tuple(line for line in edit.toPlainText().splitlines() if line.strip())
 
 
 def _error_label() -> QLabel:
@@ -92,7 +108,7 @@ class EnvTable(QTableWidget):
             # Rows shift: rebind the toggles to their new indexes.
             for r in range(self.rowCount()):
                 for col in (2, 3):
-                    box = self.cellWidget(r, col)
+                    box = _cell(self, r, col, QCheckBox)
                     box.toggled.disconnect()
                     box.toggled.connect(lambda _on, rr=r: self._apply_row(rr))
                     box.toggled.connect(self.changed)
@@ -106,23 +122,23 @@ class EnvTable(QTableWidget):
     def _apply_row(self, row: int) -> None:
         if row >= self.rowCount():
             return
-        value: QLineEdit = self.cellWidget(row, 1)
-        secret: QCheckBox = self.cellWidget(row, 2)
-        unset: QCheckBox = self.cellWidget(row, 3)
+        value = _cell(self, row, 1, QLineEdit)
+        secret = _cell(self, row, 2, QCheckBox)
+        unset = _cell(self, row, 3, QCheckBox)
         value.setEnabled(not unset.isChecked())
         hidden = secret.isChecked() and not self._show_secrets
         value.setEchoMode(QLineEdit.EchoMode.Password if hidden else QLineEdit.EchoMode.Normal)
 
     def value_widget(self, row: int) -> QLineEdit:
-        return self.cellWidget(row, 1)
+        return _cell(self, row, 1, QLineEdit)
 
     def variables(self) -> tuple[EnvVar, ...]:
         out = []
         for row in range(self.rowCount()):
-            name = self.cellWidget(row, 0).text()
-            value = self.cellWidget(row, 1).text()
-            secret = self.cellWidget(row, 2).isChecked()
-            unset = self.cellWidget(row, 3).isChecked()
+            name = _cell(self, row, 0, QLineEdit).text()
+            value = _cell(self, row, 1, QLineEdit).text()
+            secret = _cell(self, row, 2, QCheckBox).isChecked()
+            unset = _cell(self, row, 3, QCheckBox).isChecked()
             if not name and not value and not unset:
                 continue  # an empty new row is not a variable yet
             out.append(EnvVar(name, None if unset else value, secret))
@@ -168,7 +184,9 @@ class StartAfterTable(QTableWidget):
 
     def deps(self) -> tuple[StartAfter, ...]:
         return tuple(
-            StartAfter(self.cellWidget(r, 0).currentText().strip(), self.cellWidget(r, 1).currentData())
+            StartAfter(
+                _cell(self, r, 0, QComboBox).currentText().strip(), _cell(self, r, 1, QComboBox).currentData()
+            )
             for r in range(self.rowCount())
         )
 
@@ -399,8 +417,7 @@ class ProfileEditor(QDialog):
     def _job(self) -> WorkerJob | None:
         if self.kind.currentIndex() != KIND_JOB:
             return None
-        lines = lambda edit: tuple(line for line in edit.toPlainText().splitlines() if line.strip())  # noqa: E731
-        return WorkerJob(self.job_target.text().strip(), lines(self.job_args), lines(self.job_inputs))
+        return WorkerJob(self.job_target.text().strip(), _lines(self.job_args), _lines(self.job_inputs))
 
     def _show_kind_fields(self) -> None:
         job = self.kind.currentIndex() == KIND_JOB

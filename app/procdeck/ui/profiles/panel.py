@@ -272,11 +272,12 @@ class ProfilesPanel(QWidget):
         self.banner_box.show()
 
     def _items(self) -> list[QTreeWidgetItem]:
-        out = []
+        out: list[QTreeWidgetItem] = []
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
-            out.append(top)
-            out.extend(top.child(j) for j in range(top.childCount()))
+            if top is not None:
+                out.append(top)
+                out.extend(child for j in range(top.childCount()) if (child := top.child(j)) is not None)
         return out
 
     def _matches(self, p: Profile, needle: str) -> bool:

@@ -15,9 +15,9 @@ import math
 import re
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -285,7 +285,7 @@ class LineView(QAbstractScrollArea):
         super().resizeEvent(event)
         self._sync_scrollbar()
 
-    def changeEvent(self, event) -> None:
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             self._metrics()
@@ -403,7 +403,17 @@ class LineView(QAbstractScrollArea):
                 hs = self.horizontalScrollBar()
                 hs.setRange(0, max(0, widest - cols + 2))
 
-    def _draw_text(self, painter, dl, lo, hi, col_x, y, text_color, marker_color) -> None:
+    def _draw_text(
+        self,
+        painter: QPainter,
+        dl: DisplayLine,
+        lo: int,
+        hi: int,
+        col_x: Callable[[int], float],
+        y: float,
+        text_color: QColor,
+        marker_color: QColor,
+    ) -> None:
         if hi <= lo:
             return
         base_y = y + self._ascent

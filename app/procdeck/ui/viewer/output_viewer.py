@@ -8,7 +8,7 @@ need the desktop (opening the full log) leave as signals.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -52,9 +52,11 @@ class OutputViewer(QWidget):
         self.case_box = QCheckBox("Case")
         self.filter_box = QCheckBox("Filter")
         self.filter_box.setToolTip("Show only matching lines")
-        self.prev_button = QToolButton(text="\u25b2")
+        self.prev_button = QToolButton()
+        self.prev_button.setText("\u25b2")
         self.prev_button.setToolTip("Previous match (Shift+Enter)")
-        self.next_button = QToolButton(text="\u25bc")
+        self.next_button = QToolButton()
+        self.next_button.setText("\u25bc")
         self.next_button.setToolTip("Next match (Enter)")
         self.match_label = QLabel()
         self.match_label.setObjectName("matchLabel")
@@ -64,7 +66,8 @@ class OutputViewer(QWidget):
         self.time_box = QCheckBox("Time")
         self.time_box.setToolTip("Show arrival times")
         self.wrap_box = QCheckBox("Wrap")
-        self.more_button = QToolButton(text="\u22ef")
+        self.more_button = QToolButton()
+        self.more_button.setText("\u22ef")
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.more_button)
         self.copy_action = menu.addAction("Copy selection", self.copy_selection)
@@ -79,8 +82,7 @@ class OutputViewer(QWidget):
 
         bar = QHBoxLayout()
         bar.setContentsMargins(2, 2, 2, 2)
-        for w in (self.search_edit,):
-            bar.addWidget(w, 1)
+        bar.addWidget(self.search_edit, 1)
         for w in (
             self.regex_box, self.case_box, self.filter_box, self.prev_button, self.next_button,
             self.match_label, self.stdout_box, self.stderr_box, self.time_box, self.wrap_box,
@@ -344,7 +346,7 @@ class OutputViewer(QWidget):
             return
         rows = None if full else list(self.view.shown_rows())
         try:
-            src.save(path, full=full, rows=rows, done=self._saveDone.emit)  # type: ignore[call-arg]
+            src.save(path, full=full, rows=rows, done=self._saveDone.emit)
         except OSError as exc:
             self._on_saved(str(exc))
 
@@ -355,7 +357,7 @@ class OutputViewer(QWidget):
         QTimer.singleShot(6000, self.status_label.hide)
         self.saveFinished.emit(message)
 
-    def closeEvent(self, event) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.search_runner.stop()
         self.closed.emit()
         super().closeEvent(event)

@@ -53,7 +53,8 @@ class RunOutputPanel(QWidget):
         header.addWidget(self.summary, 1)
         self.attach_buttons: dict[str, QToolButton] = {}
         for name, kinds in (("stdout", STDOUT_ONLY), ("stderr", STDERR_ONLY), ("merged", MERGED)):
-            button = QToolButton(text=f"+ {name}")
+            button = QToolButton()
+            button.setText(f"+ {name}")
             button.setToolTip(f"Open another viewer on the selected run's {name} output")
             button.setEnabled(False)
             button.clicked.connect(lambda _c=False, k=kinds: self._request(k))

@@ -6,6 +6,7 @@ Closing a tab or a detached dock closes only the viewer (never the process).
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QWidget
 
 from procdeck.ui.viewer.output_viewer import OutputViewer
@@ -16,7 +17,7 @@ class ViewerDock(QDockWidget):
 
     closing = Signal()
 
-    def closeEvent(self, event) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
         super().closeEvent(event)
 
@@ -100,7 +101,7 @@ class ViewerTabs(QTabWidget):
         if isinstance(viewer, OutputViewer):
             title = dock.windowTitle()
             self._forget(dock)
-            dock.setWidget(None)  # type: ignore[arg-type]
+            dock.setWidget(None)  # type: ignore[arg-type]  # Qt takes None (detach); the stubs say QWidget
             self.add_viewer(viewer, title)
             dock.close()
 
