@@ -46,3 +46,18 @@ def test_multiline_commands_show_on_one_line(qtbot):
     model.upsert([RunInfo(1, ProcessSpec("echo a\necho b", shell=True), RunState.RUNNING)])
     assert model.index(0, NAME).data() == "echo a ⏎ echo b"
     assert model.index(0, NAME).data(Qt.ItemDataRole.ToolTipRole) == "echo a\necho b"
+
+
+def test_health_follows_the_state_of_running_runs(qtbot) -> None:
+    from procdeck.core.process_spec import ProcessSpec
+    from procdeck.core.run_state import RunInfo, RunState
+    from procdeck.ui.runs_model import STATE, RunsModel
+
+    model = RunsModel()
+    model.upsert([RunInfo(7, ProcessSpec(("x",)), RunState.RUNNING, pid=1)])
+    index = model.index(0, STATE)
+    with qtbot.waitSignal(model.dataChanged):
+        model.set_health({7: "healthy"})
+    assert model.data(index) == "running · healthy"
+    model.set_health({})
+    assert model.data(index) == "running"

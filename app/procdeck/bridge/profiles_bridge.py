@@ -20,6 +20,7 @@ from procdeck.core.process_spec import SpecError
 from procdeck.core.profile import Profile, WorkerJob
 from procdeck.core.profile_run import ProfileRun
 from procdeck.engine.profiles.codec import ProfileFileError
+from procdeck.engine.profiles.env_files import group_env_file
 from procdeck.engine.profiles.importers import ImportFailed, import_process_compose, import_procfile
 from procdeck.engine.profiles.service import ProfilesService
 from procdeck.engine.profiles.store import ConflictError, LoadState, StoreError, import_file, write_export
@@ -39,6 +40,7 @@ class ProfilesBridge(QObject):
     launched = Signal(int)  # run id of a profile launched from the window
     message = Signal(str)  # informational, for the status bar
     failed = Signal(str)  # an action could not be done
+    groupChanged = Signal(object)  # GroupLaunchState of the latest group launch
 
     def __init__(self, service: ProfilesService, spawner: TaskSpawner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +54,7 @@ class ProfilesBridge(QObject):
         self._timer.setInterval(int(1000 / STATUS_HZ))
         self._timer.timeout.connect(self._flush_runs)
         self._unsubscribe_runs = self._launcher.subscribe(self._on_run)
+        self._unsubscribe_group = self._launcher.on_group(self.groupChanged.emit)
         self._unsubscribe_file = service.on_external_change(self._on_external)
 
     # -- engine -> Qt -----------------------------------------------------------------
@@ -213,7 +216,9 @@ class ProfilesBridge(QObject):
             self._launch_job(profile.name, profile.job)
             return None
         try:
-            run_id = self._launcher.launch(profile)
+            run_id = self._launcher.launch(
+                profile, group_env_file=group_env_file(self._store.state.extra, profile.group)
+            )
         except (SpecError, RuntimeError) as exc:
             self.failed.emit(str(exc))
             return None
@@ -244,7 +249,10 @@ class ProfilesBridge(QObject):
             self.failed.emit(f"No profiles in group {group!r}.")
             return
         result = await self._launcher.launch_group(
-            profiles, names, lambda text: self.message.emit(f"Group {group!r}: {text}…")
+            profiles,
+            names,
+            lambda text: self.message.emit(f"Group {group!r}: {text}…"),
+            group_env_file=group_env_file(self._store.state.extra, group),
         )
         for run_id in result.started.values():
             self.launched.emit(run_id)
@@ -262,7 +270,29 @@ class ProfilesBridge(QObject):
         """The user stopped or killed a run: no automatic restart for it."""
         self._launcher.cancel_restart(run_id)
 
+    def cancel_launches(self) -> None:
+        """Cancel group launches still waiting for a start-after condition."""
+        count = self._launcher.cancel_launches()
+        self.message.emit("Waiting group launch cancelled." if count else "No group launch is waiting.")
+
+    def restart_with_dependents(self, name: str) -> None:
+        self._spawner.spawn(self._restart_with_dependents, name)
+
+    async def _restart_with_dependents(self, name: str) -> None:
+        profiles = {p.name: p for p in self._store.state.profiles}
+        if name not in profiles:
+            self.failed.emit(f"There is no profile named {name!r}.")
+            return
+        dependents = self._launcher.dependents_of(name, profiles)
+        self.message.emit(f"Restarting {name!r}" + (f" and {', '.join(dependents)}…" if dependents else "…"))
+        result = await self._launcher.restart_with_dependents(
+            name, profiles, reason="restarted with dependents"
+        )
+        if result.skipped:
+            self.failed.emit("; ".join(f"{n}: {why}" for n, why in result.skipped.items()))
+
     def close(self) -> None:
+        self._unsubscribe_group()
         self._unsubscribe_runs()
         self._unsubscribe_file()
         self._timer.stop()

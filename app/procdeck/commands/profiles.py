@@ -131,6 +131,23 @@ def describe(profile: Profile) -> list[str]:
         lines.append(f"tags:        {', '.join(profile.tags)}")
     for dep in profile.start_after:
         lines.append(f"start after: {dep.profile} {dep.condition.label}")
+    for path in profile.env_files:
+        lines.append(f"env file:    {path}")
+    for role, probe in (("readiness:", profile.readiness), ("liveness:", profile.liveness)):
+        if probe is not None:
+            lines.append(
+                f"{role:<12} {probe.describe()}, every {probe.period_s:g} s after {probe.initial_delay_s:g} s, "
+                f"timeout {probe.timeout_s:g} s, {probe.success_threshold} pass / {probe.failure_threshold} fail"
+            )
+    if profile.watch is not None:
+        w = profile.watch
+        excludes = f" except {', '.join(w.excludes)}" if w.excludes else ""
+        dependents = ", with dependents" if w.restart_dependents else ""
+        lines.append(f"watch:       {', '.join(w.paths)}{excludes} (debounce {w.debounce_s:g} s{dependents})")
+    if profile.disabled:
+        lines.append("disabled:    left out of group launches")
+    if profile.stop_group_on_failure:
+        lines.append("on failure:  stops its group")
     if profile.notes:
         lines.append("notes:       " + profile.notes.replace("\n", "\n             "))
     return lines

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from procdeck.bridge.profiles_bridge import ProfilesBridge
+from procdeck.core.probes import Health
 from procdeck.core.profile import EnvVar, profile_from_spec, unique_name
 from procdeck.ui.profiles.panel import ProfilesPanel
 
@@ -47,6 +48,14 @@ def wire(parts: AppParts) -> tuple[ProfilesBridge, ProfilesPanel]:
     panel.restoreBackupRequested.connect(bridge.restore_backup)
     panel.importRequested.connect(bridge.import_path)
     panel.exportRequested.connect(bridge.export)
+    panel.cancelLaunchRequested.connect(bridge.cancel_launches)
+    panel.restartWithDependentsRequested.connect(bridge.restart_with_dependents)
+    bridge.groupChanged.connect(panel.set_group_launch)
+    bridge.runsChanged.connect(
+        lambda runs, _history: window.runs_model.set_health(
+            {r.run_id: r.health.value for r in runs if r.health is not Health.UNKNOWN}
+        )
+    )
 
     bridge.profilesChanged.connect(
         lambda profiles, read_only: panel.set_profiles(profiles, read_only=read_only)

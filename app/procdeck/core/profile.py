@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from procdeck.core.probes import Probe, WatchSpec
 from procdeck.core.process_spec import ProcessSpec, SpecError
 from procdeck.core.restart_policy import RestartPolicy
 
@@ -67,11 +68,18 @@ class EnvVar:
 
 class StartCondition(enum.Enum):
     STARTED = "started"  # the other profile's run has started (is running)
+    HEALTHY = "healthy"  # its readiness probe passed (running, when it has no probe)
     SUCCEEDED = "succeeded"  # the other profile's run exited with status 0
+    EXITED = "exited"  # the other profile's run exited, whatever its status
 
     @property
     def label(self) -> str:
-        return "has started" if self is StartCondition.STARTED else "exited successfully"
+        return {
+            "started": "has started",
+            "healthy": "is healthy",
+            "succeeded": "exited successfully",
+            "exited": "has exited",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,12 @@ class Profile:
     start_after: tuple[StartAfter, ...] = ()
     notes: str = ""
     job: WorkerJob | None = None
+    readiness: Probe | None = None
+    liveness: Probe | None = None
+    env_files: tuple[str, ...] = ()
+    watch: WatchSpec | None = None
+    disabled: bool = False  # left out of group launches
+    stop_group_on_failure: bool = False  # a failed run (restarts given up) stops its group
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -136,6 +150,7 @@ class Profile:
         object.__setattr__(self, "env", tuple(self.env))
         object.__setattr__(self, "tags", tuple(self.tags))
         object.__setattr__(self, "start_after", tuple(self.start_after))
+        object.__setattr__(self, "env_files", tuple(self.env_files))
         object.__setattr__(self, "extra", _freeze(self.extra))
         if self.cwd == "":
             object.__setattr__(self, "cwd", None)
@@ -171,6 +186,13 @@ class Profile:
         if isinstance(self.command, str):
             return self.command
         return shlex.join(self.command)
+
+    def resolve_path(self, path: str) -> str:
+        """``path`` with ~ expanded, relative to the profile's folder when relative."""
+        path = os.path.expanduser(path)
+        if not os.path.isabs(path) and self.cwd:
+            path = os.path.join(os.path.expanduser(self.cwd), path)
+        return path
 
     def with_changes(self, **changes: Any) -> Profile:
         return replace(self, **changes)
@@ -238,6 +260,16 @@ class Profile:
                 out.append(Problem(f"start_after[{index}]", "Start after needs a profile name."))
             elif dep.profile == self.name:
                 out.append(Problem(f"start_after[{index}]", "A profile cannot start after itself."))
+        for kind, probe in (("readiness", self.readiness), ("liveness", self.liveness)):
+            if probe is not None:
+                out.extend(Problem(f, m) for f, m in probe.problems(kind))
+        for index, path in enumerate(self.env_files):
+            if not isinstance(path, str) or not path.strip() or "\0" in path:
+                out.append(Problem(f"env_files[{index}]", "An env file path is empty or invalid."))
+            elif check_paths and not os.path.isfile(self.resolve_path(path)):
+                out.append(Problem(f"env_files[{index}]", f"The env file does not exist: {path}"))
+        if self.watch is not None:
+            out.extend(Problem(f, m) for f, m in self.watch.problems())
         for tag in self.tags:
             if not tag.strip():
                 out.append(Problem("tags", "Tags cannot be empty."))

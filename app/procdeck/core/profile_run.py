@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from procdeck.core.probes import Health
 from procdeck.core.restart_policy import RestartStatus
 
 
@@ -26,3 +27,6 @@ class ProfileRun:
     run_id: int
     restart: RestartStatus = RestartStatus()
     finished: bool = False  # ended, and no restart is coming
+    health: Health = Health.UNKNOWN  # from the readiness probe (unknown without one)
+    health_detail: str = ""  # the last verdict's reason
+    last_restart_reason: str = ""  # "liveness probe failed ...", "files changed: src/app.py"

@@ -163,6 +163,8 @@ class MarkerKind(enum.Enum):
     STOP_REQUESTED = "stop requested"
     SIGNAL = "signal"
     EXIT = "exit"
+    HEALTHY = "healthy"  # the readiness probe passed
+    UNHEALTHY = "unhealthy"  # a probe failed its threshold
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import time
 from types import TracebackType
 
 import anyio
 import anyio.abc
 
-from procdeck.core.samples import HistorySettings
+from procdeck.core.probes import Health
+from procdeck.core.profile_run import ProfileRun
+from procdeck.core.samples import HistorySettings, MarkerKind, RunMarker
+from procdeck.engine.monitor.markers import run_key
 from procdeck.engine.monitor.sampler import Sampler
 from procdeck.engine.output.factory import RunOutputFactory
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
@@ -38,6 +42,7 @@ class Engine:
         self._config_dir = config_dir
         self._monitor_settings = monitor_settings
         self._monitor_started = False
+        self._health: dict[int, Health] = {}
         self.processes: ProcessManager
         self.profiles: ProfilesService
         self.jobs: JobPool
@@ -59,6 +64,7 @@ class Engine:
         # only ticks once start_monitor() is called (the window does, headless runs don't).
         self.monitor = Sampler(self._monitor_settings, runs=self._live_run_pids, run_label=self._run_label)
         self.processes.subscribe(self.monitor.on_run_info, self.monitor.forget_run)
+        self.profiles.launcher.subscribe(self._health_marker)
         self.monitor.set_worker_provider(self._worker_pids)
         self.jobs.subscribe(self.monitor.wake)  # a dispatch may start workers to sample
         return self
@@ -68,6 +74,14 @@ class Engine:
         if not self._monitor_started:
             self._monitor_started = True
             self.task_group.start_soon(self.monitor.run)
+
+    def _health_marker(self, run: ProfileRun) -> None:
+        """A "healthy" / "unhealthy" marker on the Runs chart when a run's health changes."""
+        previous = self._health.get(run.run_id, Health.UNKNOWN)
+        self._health[run.run_id] = run.health
+        if run.health is not previous and run.health is not Health.UNKNOWN:
+            kind = MarkerKind.HEALTHY if run.health is Health.HEALTHY else MarkerKind.UNHEALTHY
+            self.monitor.add_marker(RunMarker(run_key(run.run_id), time.time(), kind, run.health.value))
 
     def _live_run_pids(self) -> list[tuple[int, int]]:
         return [(info.run_id, info.pid) for info in self.processes.runs() if info.state.is_live and info.pid]

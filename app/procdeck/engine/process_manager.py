@@ -55,6 +55,7 @@ class _Run:
         self.info = RunInfo(run_id=run_id, spec=spec, state=RunState.STARTING)
         self.process: anyio.abc.Process | None = None
         self.known_tree: set[process_tree.ProcKey] = set()
+        self.taps: list[Callable[[Stream, bytes], None]] = []  # see ProcessManager.tap_output
         self.new_attempt()
 
     def new_attempt(self) -> None:
@@ -113,6 +114,13 @@ class ProcessManager:
         found = await anyio.to_thread.run_sync(process_tree.scan_tree, *run.tree_args())
         run.known_tree = found
         return self.tree_pids(run_id)
+
+    def tap_output(self, run_id: int, tap: Callable[[Stream, bytes], None]) -> Callable[[], None]:
+        """Call ``tap(stream, chunk)`` with every chunk the run's pipes deliver (log-line
+        probes); whatever RunOutput the run has. Returns the function that removes the tap."""
+        taps = self._get(run_id).taps
+        taps.append(tap)
+        return lambda: taps.remove(tap) if tap in taps else None
 
     def subscribe(
         self, on_change: ChangeListener, on_remove: RemoveListener | None = None
@@ -285,7 +293,10 @@ class ProcessManager:
         read_size = pipe_reads.widen(source)  # larger reads during floods
         try:
             while True:
-                feed(stream, await source.receive(read_size))
+                data = await source.receive(read_size)
+                feed(stream, data)
+                for tap in run.taps:
+                    tap(stream, data)
         except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
             pass
         finally:

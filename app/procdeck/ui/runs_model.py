@@ -26,13 +26,31 @@ _STATE_COLORS = {
 class RunsModel(KeyedRowsModel[RunInfo]):
     COLUMNS = COLUMNS
 
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._health: dict[int, str] = {}  # run id -> "healthy" / "unhealthy" (readiness probes)
+
+    def set_health(self, health: dict[int, str]) -> None:
+        """Health of runs launched from profiles with a readiness probe, shown after the state."""
+        changed = {k for k in set(health) | set(self._health) if health.get(k) != self._health.get(k)}
+        self._health = dict(health)
+        for run_id in changed:
+            row = self._row_of.get(run_id)
+            if row is not None:
+                index = self.index(row, STATE)
+                self.dataChanged.emit(index, index)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         info = self._rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(info, column)
+            text = self._display(info, column)
+            health = self._health.get(info.run_id)
+            if column == STATE and health and info.state is RunState.RUNNING:
+                text = f"{text} · {health}"
+            return text
         if role == SORT_ROLE:
             return self._sort_key(info, column)
         if role == RUN_ID_ROLE:

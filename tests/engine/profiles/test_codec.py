@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from procdeck.core.probes import Probe, ProbeKind, WatchSpec
 from procdeck.core.profile import EnvVar, Profile, StartAfter, StartCondition, WorkerJob
 from procdeck.core.restart_policy import RestartMode, RestartPolicy
 from procdeck.engine.profiles import codec
@@ -17,6 +18,38 @@ from procdeck.engine.profiles.codec import ProfileFileError
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=40)
 env_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
 env_values = st.one_of(st.none(), st.just(""), st.just("="), st.just("a=b=c"), text)
+
+
+@st.composite
+def probes(draw: st.DrawFn) -> Probe:
+    kind = draw(st.sampled_from(list(ProbeKind)))
+    low = draw(st.integers(100, 599))
+    return Probe(
+        kind,
+        command=draw(st.sampled_from(["pg_isready", "curl -f localhost:8080 && true"])),
+        host=draw(st.sampled_from(["127.0.0.1", "localhost", "db.internal"])),
+        port=draw(st.integers(1, 65535)),
+        scheme=draw(st.sampled_from(["http", "https"])),
+        path=draw(st.sampled_from(["/", "/health?x=1"])),
+        headers=tuple(
+            draw(
+                st.dictionaries(
+                    st.sampled_from(["X-A", "Authorization"]),
+                    text.filter(lambda v: "\n" not in v and "\r" not in v),
+                    max_size=2,
+                )
+            ).items()
+        ),
+        status_min=low,
+        status_max=draw(st.integers(low, 599)),
+        pattern=draw(st.sampled_from([r"ready on \d+", "started"])),
+        streams=draw(st.sampled_from([("stdout", "stderr"), ("stdout",), ("stderr",)])),
+        initial_delay_s=draw(st.floats(0, 100)),
+        period_s=draw(st.floats(0.01, 100)),
+        timeout_s=draw(st.floats(0, 100)),
+        success_threshold=draw(st.integers(1, 10)),
+        failure_threshold=draw(st.integers(1, 10)),
+    )
 
 
 @st.composite
@@ -58,6 +91,23 @@ def profiles(draw: st.DrawFn) -> Profile:
         tags=tuple(draw(st.lists(text.filter(lambda s: bool(s.strip())), max_size=3))),
         start_after=deps,
         notes=draw(text),
+        readiness=draw(st.one_of(st.none(), probes())),
+        liveness=draw(st.one_of(st.none(), probes())),
+        env_files=tuple(draw(st.lists(text.filter(lambda s: bool(s.strip())), max_size=3))),
+        watch=draw(
+            st.one_of(
+                st.none(),
+                st.builds(
+                    WatchSpec,
+                    st.lists(text.filter(lambda s: bool(s.strip())), min_size=1, max_size=3).map(tuple),
+                    st.lists(text.filter(lambda s: bool(s.strip())), max_size=2).map(tuple),
+                    st.floats(0, 10),
+                    st.booleans(),
+                ),
+            )
+        ),
+        disabled=draw(st.booleans()),
+        stop_group_on_failure=draw(st.booleans()),
     )
 
 
@@ -150,6 +200,42 @@ BAD = [
         "two profiles",
     ),
     ('schema = 1\n[[profiles]]\ncommand = ["x"]\n', 2, "name", "missing"),
+    (
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\n[profiles.readiness]\nkind = "ping"\n',
+        6,
+        "readiness.kind",
+        "exec, tcp, http_get or log_line",
+    ),
+    (
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\n[profiles.readiness]\nkind = "tcp"\nport = 0\n',
+        7,
+        "readiness.port",
+        "1 to 65535",
+    ),
+    (
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\n[profiles.liveness]\nkind = "log_line"\npattern = "("\n',
+        7,
+        "liveness.pattern",
+        "not a valid regular expression",
+    ),
+    (
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\n[profiles.readiness]\nkind = "exec"\ncommand = "x"\nfailure_threshold = 0\n',
+        8,
+        "readiness.failure_threshold",
+        "1 or more",
+    ),
+    (
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\n[profiles.watch]\npaths = []\n',
+        6,
+        "watch.paths",
+        "at least one path",
+    ),
+    (
+        'schema = 1\n[[profiles]]\nname = "a"\ncommand = ["x"]\nstart_after = [{ profile = "b", condition = "ready" }]\n',
+        5,
+        "start_after",
+        "started, healthy, succeeded or exited",
+    ),
     ('[[profiles]]\nname = "a"\ncommand = ["x"]\n', 1, "schema", "schema"),
     ('schema = "one"\n', 1, "schema", "whole number"),
     ("   \n", None, None, "empty"),

@@ -146,7 +146,7 @@ async def test_group_respects_start_after(engine, tmp_path):
     )
     assert "web waits until migrate exited successfully" in progress
     assert set(result.started) == {"db", "migrate", "web", "broken"}
-    assert "did not exit successfully (1)" in result.skipped["after-broken"]
+    assert "did not exit successfully (exit status 1)" in result.skipped["after-broken"]
     web = result.started["web"]
     await engine.processes.wait(web)
     await engine.processes.wait_output(web)

@@ -156,3 +156,29 @@ def test_worker_job_fields_are_edited_validated_and_kept(qtbot) -> None:
     editor.kind.setCurrentIndex(KIND_ARGV)  # back to a command: the job fields hide
     assert editor.command.isVisible() and not editor.job_target.isVisible()
     assert editor.profile().job is None
+
+
+def test_env_files_and_probes_survive_an_edit(qtbot, tmp_path: Path) -> None:
+    from procdeck.core.probes import Probe, ProbeKind, WatchSpec
+
+    (tmp_path / "a.env").write_text("A=1\n")
+    original = Profile(
+        "svc",
+        ["serve"],
+        cwd=str(tmp_path),
+        env_files=("a.env",),
+        readiness=Probe(ProbeKind.HTTP_GET, port=8000),
+        liveness=Probe(ProbeKind.TCP, port=8000),
+        watch=WatchSpec(("src",)),
+        disabled=True,
+        stop_group_on_failure=True,
+    )
+    editor = make(qtbot, original)
+    assert "Readiness: GET http://127.0.0.1:8000/" in editor.probes_summary.text()
+    editor.notes.setPlainText("edited")
+    assert editor.profile() == original.with_changes(notes="edited")
+    editor.env_files.setPlainText("a.env\nmissing.env\n")
+    assert visible_errors(editor) == {"env_files": "The env file does not exist: missing.env"}
+    assert not save_enabled(editor)
+    editor.env_files.setPlainText("a.env")
+    assert save_enabled(editor)

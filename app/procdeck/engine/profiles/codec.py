@@ -40,6 +40,7 @@ from typing import Any
 import tomli_w
 
 from procdeck.core.jobs import JobSpecError, parse_size
+from procdeck.core.probes import STREAMS, Probe, ProbeKind, WatchSpec
 from procdeck.core.profile import EnvVar, Problem, Profile, StartAfter, StartCondition, WorkerJob
 from procdeck.core.restart_policy import RestartMode, RestartPolicy
 
@@ -48,7 +49,13 @@ SCHEMA_VERSION = 1
 _KNOWN = {
     "name", "command", "shell", "cwd", "env", "stop_signal", "grace_s", "restart",
     "group", "tags", "start_after", "notes", "job",
+    "readiness", "liveness", "env_files", "watch", "disabled", "stop_group_on_failure",
 }  # fmt: skip
+_PROBE_DEFAULT = Probe(ProbeKind.EXEC)
+_PROBE_FIELDS = (
+    "command", "host", "port", "scheme", "path", "status_min", "status_max", "pattern",
+    "initial_delay_s", "period_s", "timeout_s", "success_threshold", "failure_threshold",
+)  # fmt: skip
 _RESTART_DEFAULT = RestartPolicy()
 
 
@@ -129,6 +136,12 @@ def profile_to_table(profile: Profile) -> dict[str, Any]:
         ]
     if profile.notes:
         table["notes"] = profile.notes
+    if profile.env_files:
+        table["env_files"] = list(profile.env_files)
+    if profile.disabled:
+        table["disabled"] = True
+    if profile.stop_group_on_failure:
+        table["stop_group_on_failure"] = True
     for key, value in profile.extra.items():
         if key not in _KNOWN:
             table[key] = value
@@ -149,6 +162,31 @@ def profile_to_table(profile: Profile) -> dict[str, Any]:
             if value != getattr(_RESTART_DEFAULT, name):
                 restart[name] = value
         table["restart"] = restart
+    for key, probe in (("readiness", profile.readiness), ("liveness", profile.liveness)):
+        if probe is not None:
+            table[key] = probe_to_table(probe)
+    if profile.watch is not None:
+        watch: dict[str, Any] = {"paths": list(profile.watch.paths)}
+        if profile.watch.excludes:
+            watch["excludes"] = list(profile.watch.excludes)
+        watch["debounce_s"] = float(profile.watch.debounce_s)
+        if profile.watch.restart_dependents:
+            watch["restart_dependents"] = True
+        table["watch"] = watch
+    return table
+
+
+def probe_to_table(probe: Probe) -> dict[str, Any]:
+    """A probe as a TOML table: its kind and the fields that differ from the defaults."""
+    table: dict[str, Any] = {"kind": probe.kind.value}
+    for name in _PROBE_FIELDS:
+        value = getattr(probe, name)
+        if value != getattr(_PROBE_DEFAULT, name):
+            table[name] = value
+    if probe.headers:
+        table["headers"] = dict(probe.headers)
+    if probe.streams != STREAMS:
+        table["streams"] = list(probe.streams)
     return table
 
 
@@ -302,13 +340,62 @@ def _start_after(raw: Any) -> tuple[StartAfter, ...]:
                 out.append(StartAfter(item["profile"], StartCondition(condition)))
             except ValueError:
                 raise _FieldError(
-                    "start_after", f"condition must be started or succeeded, not {condition!r}."
+                    "start_after",
+                    f"condition must be started, healthy, succeeded or exited, not {condition!r}.",
                 ) from None
         else:
             raise _FieldError(
                 "start_after", 'each entry is a name or { profile = "...", condition = "..." }.'
             )
     return tuple(out)
+
+
+def _probe(raw: Any, key: str) -> Probe:
+    if not isinstance(raw, dict):
+        raise _FieldError(key, "must be a table with kind = exec, tcp, http_get or log_line.")
+    try:
+        kind = ProbeKind(raw.get("kind"))
+    except ValueError:
+        raise _FieldError(
+            f"{key}.kind", f"must be exec, tcp, http_get or log_line, not {raw.get('kind')!r}."
+        ) from None
+    unknown = set(raw) - {"kind", "headers", "streams", *_PROBE_FIELDS}
+    if unknown:
+        raise _FieldError(f"{key}.{sorted(unknown)[0]}", "is not a probe field.")
+    values: dict[str, Any] = {}
+    for name in _PROBE_FIELDS:
+        if name not in raw:
+            continue
+        default = getattr(_PROBE_DEFAULT, name)
+        value = raw[name]
+        if isinstance(default, str):
+            if not isinstance(value, str):
+                raise _FieldError(f"{key}.{name}", "must be a string.")
+        elif isinstance(default, int) and not name.endswith("_s"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise _FieldError(f"{key}.{name}", "must be a whole number.")
+        else:
+            value = _number(raw, name, default, f"{key}.")
+        values[name] = value
+    headers = raw.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise _FieldError(f"{key}.headers", 'must be a table of Name = "value".')
+    streams = _str_list(raw, "streams") if "streams" in raw else STREAMS
+    return Probe(kind, headers=tuple(headers.items()), streams=streams, **values)
+
+
+def _watch(raw: Any) -> WatchSpec:
+    if not isinstance(raw, dict):
+        raise _FieldError("watch", "must be a table with paths = [...].")
+    restart_dependents = raw.get("restart_dependents", False)
+    if not isinstance(restart_dependents, bool):
+        raise _FieldError("watch.restart_dependents", "must be true or false.")
+    return WatchSpec(
+        paths=_str_list(raw, "paths"),
+        excludes=_str_list(raw, "excludes"),
+        debounce_s=_number(raw, "debounce_s", 0.5, "watch."),
+        restart_dependents=restart_dependents,
+    )
 
 
 def profile_from_table(table: Mapping[str, Any]) -> Profile:
@@ -357,6 +444,12 @@ def profile_from_table(table: Mapping[str, Any]) -> Profile:
         start_after=_start_after(table.get("start_after", [])),
         notes=_want(table, "notes", str, "a string", ""),
         job=job,
+        readiness=_probe(table["readiness"], "readiness") if "readiness" in table else None,
+        liveness=_probe(table["liveness"], "liveness") if "liveness" in table else None,
+        env_files=_str_list(table, "env_files"),
+        watch=_watch(table["watch"]) if "watch" in table else None,
+        disabled=_want(table, "disabled", bool, "true or false", False),
+        stop_group_on_failure=_want(table, "stop_group_on_failure", bool, "true or false", False),
         extra=extra,
     )
 

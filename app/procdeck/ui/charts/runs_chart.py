@@ -20,6 +20,8 @@ MARKER_COLORS = {
     MarkerKind.STOP_REQUESTED: (230, 200, 60),
     MarkerKind.SIGNAL: (240, 140, 40),
     MarkerKind.EXIT: (230, 70, 70),
+    MarkerKind.HEALTHY: (60, 170, 220),
+    MarkerKind.UNHEALTHY: (200, 60, 160),
 }
 
 

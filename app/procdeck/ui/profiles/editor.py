@@ -287,10 +287,33 @@ class ProfileEditor(QDialog):
         dep_remove.clicked.connect(self.start_after.remove_current)
         self.notes = QPlainTextEdit()
         self.notes.setMaximumHeight(70)
+        self.env_files = QPlainTextEdit()
+        self.env_files.setObjectName("envFiles")
+        self.env_files.setMaximumHeight(60)
+        self.env_files.setPlaceholderText(
+            "One dotenv file per line (relative to the working folder); later files win, "
+            "the Environment entries above win over all"
+        )
+        # Probes, file watches and group flags are kept as loaded (edited in profiles.toml).
+        self.probes_summary = QLabel()
+        self.probes_summary.setObjectName("probesSummary")
+        self.probes_summary.setWordWrap(True)
+        self.probes_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.errors = {
             key: _error_label()
-            for key in ("name", "command", "cwd", "env", "stop", "restart", "group", "start_after")
+            for key in (
+                "name",
+                "command",
+                "cwd",
+                "env",
+                "env_files",
+                "stop",
+                "restart",
+                "group",
+                "start_after",
+                "probes",
+            )  # fmt: skip
         }
 
         form = QFormLayout()
@@ -319,6 +342,8 @@ class ProfileEditor(QDialog):
         env_box.addLayout(env_buttons)
         form.addRow("Environment", env_box)
         form.addRow("", self.errors["env"])
+        form.addRow("Env files", self.env_files)
+        form.addRow("", self.errors["env_files"])
         stop_row = QHBoxLayout()
         stop_row.addWidget(self.stop_signal)
         stop_row.addWidget(QLabel("then SIGKILL after"))
@@ -350,6 +375,8 @@ class ProfileEditor(QDialog):
         dep_box.addLayout(dep_buttons)
         form.addRow("Start after", dep_box)
         form.addRow("", self.errors["start_after"])
+        form.addRow("Health, watch", self.probes_summary)
+        form.addRow("", self.errors["probes"])
         form.addRow("Notes", self.notes)
 
         body = QWidget()
@@ -383,6 +410,7 @@ class ProfileEditor(QDialog):
             self.backoff_max.valueChanged, self.max_restarts.valueChanged, self.window_s.valueChanged,
             self.group.currentTextChanged, self.tags.textChanged, self.start_after.changed,
             self.job_target.textChanged, self.job_args.textChanged, self.job_inputs.textChanged,
+            self.env_files.textChanged,
         ):  # fmt: skip
             signal_.connect(self.validate)
         self.validate()
@@ -413,6 +441,21 @@ class ProfileEditor(QDialog):
         for dep in p.start_after:
             self.start_after.add_row(dep)
         self.notes.setPlainText(p.notes)
+        self.env_files.setPlainText("\n".join(p.env_files))
+        summary = [
+            f"{role}: {probe.describe()} every {probe.period_s:g} s"
+            for role, probe in (("Readiness", p.readiness), ("Liveness", p.liveness))
+            if probe is not None
+        ]
+        if p.watch is not None:
+            summary.append(f"Restarts when these change: {', '.join(p.watch.paths)}")
+        if p.disabled:
+            summary.append("Disabled: left out of group launches")
+        if p.stop_group_on_failure:
+            summary.append("A failure stops its group")
+        self.probes_summary.setText(
+            "\n".join(summary) or "None (set readiness, liveness and watch in profiles.toml)"
+        )
 
     def _job(self) -> WorkerJob | None:
         if self.kind.currentIndex() != KIND_JOB:
@@ -461,6 +504,14 @@ class ProfileEditor(QDialog):
             start_after=self.start_after.deps(),
             notes=self.notes.toPlainText(),
             job=self._job(),
+            env_files=tuple(
+                line.strip() for line in self.env_files.toPlainText().splitlines() if line.strip()
+            ),
+            readiness=self.original.readiness if self.original else None,
+            liveness=self.original.liveness if self.original else None,
+            watch=self.original.watch if self.original else None,
+            disabled=self.original.disabled if self.original else False,
+            stop_group_on_failure=self.original.stop_group_on_failure if self.original else False,
             extra=self._extra,
         )
 
@@ -485,7 +536,10 @@ class ProfileEditor(QDialog):
         by_key: dict[str, list[str]] = {key: [] for key in self.errors}
         for problem in problems:
             key = problem.field.split(".")[0].split("[")[0]
-            key = {"stop_signal": "stop", "grace_s": "stop", "tags": "group", "job": "command"}.get(key, key)
+            key = {
+                "stop_signal": "stop", "grace_s": "stop", "tags": "group", "job": "command",
+                "readiness": "probes", "liveness": "probes", "watch": "probes",
+            }.get(key, key)  # fmt: skip
             by_key.setdefault(key, []).append(problem.message)
         for key, label in self.errors.items():
             messages = by_key.get(key, [])

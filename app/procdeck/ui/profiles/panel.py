@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QToolButton,
     QTreeWidget,
@@ -28,10 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from procdeck.core.group_graph import GroupLaunchState
+from procdeck.core.probes import Health
 from procdeck.core.profile import Profile, unique_name
 from procdeck.core.profile_run import ProfileRun, RunSummary
 from procdeck.core.run_state import format_duration
 from procdeck.ui.profiles.editor import ProfileEditor
+from procdeck.ui.profiles.group_graph import GroupGraphView
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -48,6 +52,8 @@ class ProfilesPanel(QWidget):
     restoreBackupRequested = Signal()
     importRequested = Signal(str)  # a file path
     exportRequested = Signal(str, list)  # a file path, profile names
+    cancelLaunchRequested = Signal()  # cancel group launches still waiting
+    restartWithDependentsRequested = Signal(str)  # profile name
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,7 +110,14 @@ class ProfilesPanel(QWidget):
         self.import_action = QAction("Import (TOML, Procfile, process-compose)…", self)
         self.export_action = QAction("Export selected…", self)
         self.reload_action = QAction("Reload from disk", self)
+        self.restart_dependents_action = QAction("Restart with dependents", self)
+        self.restart_dependents_action.triggered.connect(self._restart_with_dependents)
+        self.cancel_launch_action = QAction("Cancel waiting launch", self)
+        self.cancel_launch_action.setEnabled(False)
+        self.cancel_launch_action.triggered.connect(self.cancelLaunchRequested)
         more.addActions([self.import_action, self.export_action, self.reload_action])
+        more.addSeparator()
+        more.addActions([self.restart_dependents_action, self.cancel_launch_action])
         self.more_button.setMenu(more)
         self.new_button.clicked.connect(lambda: self.open_editor(None))
         self.edit_button.clicked.connect(lambda: self.open_editor(self.current_profile()))
@@ -129,11 +142,20 @@ class ProfilesPanel(QWidget):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setTextFormat(Qt.TextFormat.PlainText)
 
+        self.graph = GroupGraphView()
+        self.graph_area = QScrollArea()
+        self.graph_area.setObjectName("groupGraphArea")
+        self.graph_area.setWidget(self.graph)
+        self.graph_area.setWidgetResizable(True)
+        self.graph_area.hide()  # shown once a group was launched
+
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.tree)
         split.addWidget(self.details)
+        split.addWidget(self.graph_area)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
@@ -184,6 +206,17 @@ class ProfilesPanel(QWidget):
         self._refresh_status()
 
     # -- actions ------------------------------------------------------------------------
+
+    def set_group_launch(self, state: GroupLaunchState | None) -> None:
+        """The latest group launch (its graph); a waiting one can be cancelled."""
+        self.graph.set_state(state)
+        self.graph_area.setVisible(state is not None)
+        self.cancel_launch_action.setEnabled(state is not None and not state.settled)
+
+    def _restart_with_dependents(self) -> None:
+        profile = self.current_profile()
+        if profile is not None:
+            self.restartWithDependentsRequested.emit(profile.name)
 
     def current_profile(self) -> Profile | None:
         item = self.tree.currentItem()
@@ -325,6 +358,9 @@ class ProfilesPanel(QWidget):
         parts = []
         if live:
             parts.append("running" if len(live) == 1 else f"{len(live)} running")
+            health = live[-1].health
+            if health is not Health.UNKNOWN:
+                parts.append(health.value)
         for run in runs[-1:]:
             text = run.restart.describe(now)
             if text:
@@ -382,6 +418,18 @@ class ProfilesPanel(QWidget):
         lines.append(f"Restart: {profile.restart.describe()}")
         for dep in profile.start_after:
             lines.append(f"Starts after {dep.profile!r} {dep.condition.label}")
+        for path in profile.env_files:
+            lines.append(f"Env file: {path}")
+        for role, probe in (("Readiness", profile.readiness), ("Liveness", profile.liveness)):
+            if probe is not None:
+                lines.append(f"{role}: {probe.describe()} every {probe.period_s:g} s")
+        if profile.watch is not None:
+            lines.append(f"Restarts when these change: {', '.join(profile.watch.paths)}")
+        runs = self._runs.get(profile.name, [])
+        if runs and runs[-1].health_detail:
+            lines.append(f"Health: {runs[-1].health.value} ({runs[-1].health_detail})")
+        if runs and runs[-1].last_restart_reason:
+            lines.append(f"Last restart: {runs[-1].last_restart_reason}")
         status = self._status_text(profile.name, time.monotonic())
         if status:
             lines.append(f"Status: {status}")
