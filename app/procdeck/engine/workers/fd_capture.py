@@ -9,10 +9,12 @@ in one file, in the order they happened. After each job the files are read back 
 when they grew: two ``fstat`` calls per job otherwise) and truncated.
 
 Each job also gets its CPU time (the worker's ``process_time`` delta) and its peak RSS:
-the kernel's high-water mark (VmHWM), reset at the start of the job by writing 5 to
-``/proc/self/clear_refs`` (proc(5)). Reading VmHWM costs about 20 µs, so jobs that used
-under `EXACT_PEAK_AFTER` seconds of CPU report their RSS at the end instead (a job that
-short cannot have touched much more memory than it holds).
+the kernel's high-water mark (VmHWM), reset by writing 5 to ``/proc/self/clear_refs``
+(proc(5)). Reading VmHWM costs about 20 µs, so jobs that used under `EXACT_PEAK_AFTER`
+seconds of CPU report their RSS at the end instead (a job that short cannot have touched
+much more memory than it holds). The mark is reset after each job whose peak was read
+from it (and once at start-up), not before every job: short jobs in between can only
+have raised it to about their own RSS, and a trivial job stays a few µs cheaper.
 
 Elsewhere (a Dask worker, a bare anyio worker) nothing is installed: `installed` is False
 and the trampoline captures ``sys.stdout``/``sys.stderr`` with StringIO as before.
@@ -64,7 +66,16 @@ def install(out_path: str, err_path: str) -> None:
         else:
             _clear_refs_fd = fd
     _page_kb = max(1, os.sysconf("SC_PAGE_SIZE") // 1024)
+    _reset_peak()
     installed = True
+
+
+def _reset_peak() -> None:
+    if _clear_refs_fd >= 0:
+        try:
+            os.write(_clear_refs_fd, b"5")
+        except OSError:
+            pass
 
 
 def _text_stream(fd: int, errors: str) -> io.TextIOWrapper:
@@ -78,11 +89,6 @@ def begin() -> None:
     import sys
 
     sys.stdout, sys.stderr = stdout, stderr
-    if _clear_refs_fd >= 0:
-        try:
-            os.write(_clear_refs_fd, b"5")
-        except OSError:
-            pass
     _cpu_start = time.process_time()
 
 
@@ -119,7 +125,9 @@ def _peak_rss(cpu: float) -> int:
             status = os.pread(_status_fd, 4096, 0)
             at = status.find(b"VmHWM:")
             if at >= 0:
-                return int(status[at + 6 : status.index(b"kB", at)]) * 1024
+                peak = int(status[at + 6 : status.index(b"kB", at)]) * 1024
+                _reset_peak()
+                return peak
         if _statm_fd >= 0:
             return int(os.pread(_statm_fd, 128, 0).split()[1]) * _page_kb * 1024
     except (OSError, ValueError):
