@@ -51,6 +51,7 @@ def frozen_launcher(tmp_path: Path) -> Path:
         (["-m", "anyio.to_process", "extra"], False),
         (["-c", "-m", "anyio.to_process"], False),
         (["-m", "anyio"], False),
+        (["-u", "-m", "procdeck.engine.workers.worker_main"], False),
         (["--self-test"], False),
         ([], False),
     ],
@@ -104,3 +105,28 @@ def test_unknown_self_test_child_mode_is_reported(frozen_launcher: Path) -> None
     )
     assert result.returncode == 2
     assert "unknown self-test child mode: 'bogus'" in result.stderr
+
+
+def write_to_descriptors() -> tuple[bool, int]:
+    """Runs in a Procdeck worker: C-level writes to fd 1 and 2 must not break the reply."""
+    os.write(1, b"fd one\n")
+    os.write(2, b"fd two\n")
+    return bool(getattr(sys, "frozen", False)), os.getpid()
+
+
+@pytest.mark.anyio
+async def test_frozen_app_serves_procdeck_workers(
+    frozen_launcher: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from procdeck.core.jobs import JobSpec, JobState
+    from procdeck.engine.workers.local import open_local_pool
+
+    monkeypatch.setattr(sys, "executable", str(frozen_launcher))
+    with anyio.fail_after(60):
+        async with open_local_pool(1) as pool:
+            first = await pool.run(JobSpec("tests.test_frozen:write_to_descriptors"))
+            second = await pool.run(JobSpec("tests.test_frozen:loaded_heavy_modules"))
+    assert first.state is JobState.DONE, first.failure
+    assert "True" in (first.result_repr or "")
+    assert (first.stdout, first.stderr) == ("fd one\n", "fd two\n")
+    assert second.state is JobState.DONE and second.result_repr == "[]"

@@ -3,6 +3,10 @@
 In a PyInstaller bundle ``sys.executable`` is Procdeck itself, so every library that
 starts "a Python" with ``sys.executable`` starts Procdeck with Python's arguments:
 
+- Procdeck's job pool starts its workers as
+  ``[sys.executable, "-u", "-m", "procdeck.engine.workers.worker_main"]``
+  (`engine/workers/worker_process.py`); the worker sets up its own unbuffered protocol
+  streams on private descriptors, so it needs no ``-u``.
 - anyio starts its worker processes as ``[sys.executable, "-u", "-m", "anyio.to_process"]``
   (https://github.com/agronholm/anyio/blob/master/src/anyio/to_process.py). A bundle
   ignores ``-u`` and ``-m``: without routing, the worker would open a window, never answer
@@ -35,14 +39,17 @@ if TYPE_CHECKING:
 
 ANYIO_WORKER_MODULE = "anyio.to_process"
 WATCHDOG_MODULE = "procdeck.engine.containment.watchdog"
+# Spelled out (not imported) so that routing imports nothing before it is needed.
+PROCDECK_WORKER_MODULE = "procdeck.engine.workers.worker_main"
 SELF_TEST_CHILD_FLAG = "--self-test-child"
 # Interpreter flags that may precede "-m module" and that need no argument.
 _HARMLESS_FLAGS = frozenset({"-u", "-B", "-E", "-s", "-S", "-I", "-O", "-OO", "-q"})
 
 
-def is_anyio_worker_argv(args: Sequence[str]) -> bool:
-    """True when ``args`` (argv without the program) asks for anyio's worker process."""
-    if len(args) < 2 or list(args[-2:]) != ["-m", ANYIO_WORKER_MODULE]:
+def is_anyio_worker_argv(args: Sequence[str], module: str = ANYIO_WORKER_MODULE) -> bool:
+    """True when ``args`` (argv without the program) asks for anyio's worker process
+    (or, with ``module``, for that module run as a worker)."""
+    if len(args) < 2 or list(args[-2:]) != ["-m", module]:
         return False
     return all(flag in _HARMLESS_FLAGS for flag in args[:-2])
 
@@ -98,6 +105,10 @@ def run_anyio_worker() -> int:
 
 def route(args: Sequence[str]) -> int | None:
     """Handle a helper invocation and return its exit code, or None for the normal app."""
+    if is_anyio_worker_argv(args, PROCDECK_WORKER_MODULE):
+        from procdeck.engine.workers.worker_main import main as worker_main
+
+        return worker_main()
     if is_anyio_worker_argv(args):
         return run_anyio_worker()
     if len(args) >= 2 and args[0] == "-m" and args[1] == WATCHDOG_MODULE:

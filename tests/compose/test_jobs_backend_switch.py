@@ -3,11 +3,13 @@ message when the Dask extra is missing."""
 
 from __future__ import annotations
 
+import json
+
 import anyio
 import psutil
 import pytest
 
-from procdeck.compose.jobs import build_jobs_panel
+from procdeck.compose.jobs import build_jobs_panel, stored_backend
 from procdeck.core.cluster_state import BackendChoice, ClusterStatus
 from procdeck.core.jobs import JobSpec
 from procdeck.engine.workers.local import open_local_pool
@@ -63,6 +65,11 @@ def test_switch_to_a_dask_local_cluster_and_back(qt_run, qtbot, settings):
             )
             assert pool.backend.name == "dask"
             assert not selector.status.isHidden() and "Dask" in selector.status.text()
+            # Remembered for the next start, as plain values.
+            assert stored_backend(settings) == (BackendChoice.dask_local_cluster(1), "")
+            # A per-job memory limit cannot be enforced in a shared Dask worker: said so.
+            assert "cannot enforce memory limits" in panel.form.limits_note.text()
+            assert not panel.form.limits_note.isHidden()
             pool.submit(JobSpec(f"{SAMPLE}:add", (2, 3)))
             await until(lambda: states(panel) == ["done"], timeout=60)
             dask_pids = list(pool.backend.live_pids())
@@ -72,6 +79,8 @@ def test_switch_to_a_dask_local_cluster_and_back(qt_run, qtbot, settings):
             selector.apply.click()
             await until(lambda: cluster_states[-1] is None, timeout=60)
             assert pool.backend.name == "local"
+            assert panel.form.limits_note.isHidden()
+            assert stored_backend(settings) == (BackendChoice.local(), "")
             with anyio.fail_after(30):
                 while any(
                     psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
@@ -108,3 +117,36 @@ def test_a_job_that_cannot_be_interrupted_says_so_and_can_be_killed(qt_run, qtbo
             bridge.close()
 
     qt_run(scenario)
+
+
+def test_the_backend_is_remembered_as_plain_values(qtbot, settings):
+    from procdeck.compose.jobs import BACKEND_KEY, restore_backend, store_backend
+    from procdeck.ui.jobs.panel import JobsPanel
+
+    choice = BackendChoice.dask_scheduler("tcp://127.0.0.1:8786")
+    store_backend(settings, choice)
+    raw = settings.value(BACKEND_KEY)
+    assert isinstance(raw, str) and json.loads(raw)["address"] == "tcp://127.0.0.1:8786"
+    assert stored_backend(settings) == (choice, "")
+
+    class FakeBridge:  # records the switch instead of connecting to that address
+        def __init__(self):
+            self.used = []
+
+        def use_backend(self, chosen):
+            self.used.append(chosen)
+
+    panel = JobsPanel(settings)
+    qtbot.addWidget(panel)
+    bridge = FakeBridge()
+    restore_backend(panel, bridge, settings)
+    assert bridge.used == [choice]
+    assert panel.backend_selector.address.text() == "tcp://127.0.0.1:8786"
+
+    for bad in ("{not json", '{"kind": "cloud"}', "[1, 2]"):
+        settings.setValue(BACKEND_KEY, bad)
+        restored, problem = stored_backend(settings)
+        assert restored is None and "cannot be used" in problem
+        bridge.used.clear()
+        restore_backend(panel, bridge, settings)
+        assert bridge.used == [] and "cannot be used" in panel.form.error.text()

@@ -72,7 +72,9 @@ def test_dispatch_once_and_batch_with_failures_copy_and_save(qt_run, qtbot, sett
             bridge.saved.connect(saved.append)  # (qtbot.waitSignal would nest a Qt loop)
             qtbot.mouseClick(panel.batch_bar.save, Qt.MouseButton.LeftButton)
             await until(lambda: saved == [str(out)])
-            assert out.read_text().splitlines()[1] == "0,1,done,11,"
+            index, value, state, result, error, peak, cpu = out.read_text().splitlines()[1].split(",")
+            assert (index, value, state, result, error) == ("0", "1", "done", "11", "")
+            assert int(peak) > 1 << 20 and 0 <= float(cpu) < 1
             bridge.close()
 
     qt_run(scenario)

@@ -18,13 +18,18 @@ from procdeck.core.jobs import (
     ResultRow,
     build_request,
     format_repr,
+    format_size,
     import_path_of,
     inputs_from_lines,
     parse_arguments,
     parse_import_path,
     parse_inputs,
+    parse_size,
+    parse_timeout,
+    request_from_profile,
     results_to_csv,
     results_to_json,
+    with_limits,
 )
 
 
@@ -169,7 +174,7 @@ def test_batch_eta():
 
 
 ROWS = [
-    ResultRow(0, 1, JobState.DONE, {"n": 1}),
+    ResultRow(0, 1, JobState.DONE, {"n": 1}, "", 3 << 20, 0.25),
     ResultRow(1, "a,b", JobState.FAILED, None, "ValueError: x"),
     ResultRow(2, 3, JobState.DONE, object()),
 ]
@@ -177,15 +182,24 @@ ROWS = [
 
 def test_results_csv():
     rows = list(csv.reader(io.StringIO(results_to_csv(ROWS))))
-    assert rows[0] == ["index", "input", "state", "result", "error"]
-    assert rows[1] == ["0", "1", "done", "{'n': 1}", ""]
-    assert rows[2] == ["1", "a,b", "failed", "", "ValueError: x"]
+    assert rows[0] == ["index", "input", "state", "result", "error", "peak_rss_bytes", "cpu_s"]
+    assert rows[1] == ["0", "1", "done", "{'n': 1}", "", str(3 << 20), "0.250000"]
+    assert rows[2] == ["1", "a,b", "failed", "", "ValueError: x", "", ""]
     assert rows[3][3].startswith("<object object")
 
 
 def test_results_json():
     data = json.loads(results_to_json(ROWS))
-    assert data[0] == {"index": 0, "input": 1, "state": "done", "result": {"n": 1}, "error": None}
+    assert data[0] == {
+        "index": 0,
+        "input": 1,
+        "state": "done",
+        "result": {"n": 1},
+        "error": None,
+        "peak_rss_bytes": 3 << 20,
+        "cpu_s": 0.25,
+    }
+    assert data[1]["peak_rss_bytes"] is None and data[1]["cpu_s"] is None
     assert data[1]["error"] == "ValueError: x" and data[1]["result"] is None
     assert data[2]["result"].startswith("<object object")
 
@@ -208,3 +222,66 @@ def test_deeply_nested_arguments_are_a_clear_error_not_a_recursion_error(text: s
 
 def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
     assert parse_arguments('["' + "[" * 500 + '"]') == (("[" * 500,), {})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("300M", 300 << 20),
+        ("2G", 2 << 30),
+        ("1.5g", 3 << 29),
+        ("512MiB", 512 << 20),
+        (" 64 mb ", 64 << 20),
+        ("1T", 1 << 40),
+        ("104857600", 100 << 20),
+    ],
+)
+def test_parse_size(text, expected):
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "3X", "-5M", "M", "1..5G", "2 G B"])
+def test_parse_size_rejects_what_is_not_a_size(text):
+    with pytest.raises(JobSpecError, match="not a size"):
+        parse_size(text, "--memory-limit")
+
+
+def test_parse_size_rejects_tiny_limits():
+    with pytest.raises(JobSpecError, match="too small"):
+        parse_size("1K")
+    with pytest.raises(JobSpecError, match="too small"):
+        parse_size("0")
+
+
+def test_format_size():
+    assert format_size(300 << 20) == "300 MiB"
+    assert format_size(3 << 29) == "1.5 GiB"
+    assert format_size(512) == "512 B"
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "abc", "", "inf", "nan"])
+def test_parse_timeout_rejects(text):
+    with pytest.raises(JobSpecError, match="--timeout"):
+        parse_timeout(text, "--timeout")
+
+
+def test_parse_timeout():
+    assert parse_timeout("2") == 2.0 and parse_timeout("0.5") == 0.5
+
+
+def test_profile_limits_reach_the_dispatch():
+    request = request_from_profile("m:f", ["1"], [], timeout=5.0, memory_limit=300 << 20)
+    assert (request.spec.timeout, request.spec.memory_limit) == (5.0, 300 << 20)
+
+
+def test_with_limits_from_typed_text():
+    request = with_limits(build_request("m:f"), "2.5", "300M", "")
+    assert (request.spec.timeout, request.spec.memory_limit, request.spec.batch_timeout) == (
+        2.5,
+        300 << 20,
+        None,
+    )
+    with pytest.raises(JobSpecError, match="mapped batch"):
+        with_limits(build_request("m:f"), "", "", "10")
+    mapped = with_limits(build_request("m:f", "", DispatchMode.MAP, "[1]"), "", "", "10")
+    assert mapped.spec.batch_timeout == 10.0

@@ -33,12 +33,14 @@ class JobsBridge(QObject):
     workersChanged = Signal(list)  # list[WorkerInfo]
     settingsChanged = Signal(object)  # PoolSettings
     jobDetails = Signal(object)  # JobInfo with the full result repr
+    stacksReady = Signal(int, str)  # job id, the stacks of its worker's threads ("" if none)
     dispatched = Signal(str, int)  # "job" | "batch", id
     rejected = Signal(str)  # a dispatch request that cannot run, for the form
     exported = Signal(str)  # text of copied results
     saved = Signal(str)  # path results were saved to
     failed = Signal(str)  # anything else that went wrong, for the status bar
     backendState = Signal(object)  # ClusterState of a Dask backend, None for the local pool
+    backendApplied = Signal(object)  # BackendChoice now in use (after a successful switch)
 
     def __init__(self, pool: JobPool, spawner: TaskSpawner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -141,6 +143,7 @@ class JobsBridge(QObject):
             if not self._closed:
                 self._unsubscribe_state = backend.subscribe_state(self.backendState.emit)
                 self.backendState.emit(backend.state)
+                self.backendApplied.emit(choice)
             self.publish_settings()
             if not self._closed:
                 self._workers_timer.start()
@@ -178,6 +181,19 @@ class JobsBridge(QObject):
     def set_cancellable(self, cancellable: bool) -> None:
         self._pool.set_cancellable(cancellable)
         self.publish_settings()
+
+    def set_memory_limit(self, limit: int | None) -> None:
+        self._pool.set_memory_limit(limit)
+        self.publish_settings()
+
+    def show_stacks(self, job_id: int) -> None:
+        """Dump the stacks of a running job's worker (it keeps running)."""
+        self._spawner.spawn(self._show_stacks, job_id)
+
+    async def _show_stacks(self, job_id: int) -> None:
+        stacks = await self._pool.dump_stacks(job_id)
+        if not self._closed:
+            self.stacksReady.emit(job_id, stacks)
 
     def request_details(self, job_id: int) -> None:
         try:

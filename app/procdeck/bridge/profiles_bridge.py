@@ -226,7 +226,9 @@ class ProfilesBridge(QObject):
             self.failed.emit(f"Profile {name!r} is a worker job, and there is no worker pool here.")
             return
         try:
-            request = request_from_profile(job.target, job.args, job.map_inputs)
+            request = request_from_profile(
+                job.target, job.args, job.map_inputs, job.timeout, job.memory_limit
+            )
         except JobSpecError as exc:
             self.failed.emit(f"Profile {name!r}: {exc}")
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import dataclasses
 import enum
 import io
 import json
@@ -53,6 +54,8 @@ class FailureKind(enum.Enum):
     BAD_ARGUMENT = "unpicklable argument"
     BAD_RESULT = "unpicklable result"
     WORKER_DIED = "worker died"
+    TIMEOUT = "timed out"
+    MEMORY = "memory limit"
     INTERNAL = "internal error"
 
 
@@ -249,6 +252,59 @@ def _check_batch_size(values: Sequence[Any]) -> list[Any]:
 
 
 # ---------------------------------------------------------------------------------------
+# Limits
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(i?b)?\s*$", re.I)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+#: The smallest memory limit accepted: a worker needs some memory of its own.
+MIN_MEMORY_LIMIT = 16 << 20
+
+
+def parse_size(text: str, what: str = "memory limit") -> int:
+    """A size as users write it: ``300M``, ``2G``, ``1.5G``, ``512MiB``, ``1048576`` (bytes).
+
+    Units are binary (K = 1024). Raises JobSpecError with the reason for anything else.
+    """
+    match = _SIZE.match(text or "")
+    if not match:
+        raise JobSpecError(
+            f"{what} {_clip(text.strip())!r} is not a size: write a number with an optional "
+            "unit K, M, G or T, e.g. 300M or 2G."
+        )
+    number, unit = float(match.group(1)), match.group(2).lower()
+    size = int(number * _UNITS[unit])
+    if size < MIN_MEMORY_LIMIT:
+        raise JobSpecError(
+            f"{what} {text.strip()} is too small: the least is {format_size(MIN_MEMORY_LIMIT)}."
+        )
+    return size
+
+
+def format_size(n: int) -> str:
+    """``314572800`` -> ``300 MiB``; one decimal where it matters."""
+    for unit, scale in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.0f} {unit}" if value >= 100 or value == int(value) else f"{value:.1f} {unit}"
+    return f"{n} B"
+
+
+def parse_timeout(text: str, what: str = "timeout") -> float:
+    """Seconds, a positive number (``2``, ``0.5``, ``90``)."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise JobSpecError(f"{what} {_clip(str(text).strip())!r} is not a number of seconds.") from None
+    if not value > 0 or value == float("inf"):
+        raise JobSpecError(f"{what} must be a positive number of seconds, not {text}.")
+    return value
+
+
+def format_seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+# ---------------------------------------------------------------------------------------
 # What to run
 
 
@@ -261,6 +317,12 @@ class JobSpec:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     #: Folders of the user's own task modules, put on the worker's sys.path first.
     extra_path: tuple[str, ...] = ()
+    #: Seconds each job may run before its stacks are dumped and it is stopped.
+    timeout: float | None = None
+    #: Bytes of resident memory each job's worker may use (None: the pool's default).
+    memory_limit: int | None = None
+    #: Seconds a mapped batch may take as a whole (its unfinished jobs then time out).
+    batch_timeout: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "target", str(parse_import_path(self.target)))
@@ -304,6 +366,19 @@ def build_request(
     return DispatchRequest(spec, mode, tuple(parse_inputs(inputs_text)))
 
 
+def with_limits(
+    request: DispatchRequest, timeout: str = "", memory_limit: str = "", batch_timeout: str = ""
+) -> DispatchRequest:
+    """``request`` with the limits as typed (empty: none); a mistake is a JobSpecError."""
+    seconds = parse_timeout(timeout, "Timeout") if timeout.strip() else None
+    size = parse_size(memory_limit, "Memory limit") if memory_limit.strip() else None
+    batch = parse_timeout(batch_timeout, "Batch timeout") if batch_timeout.strip() else None
+    if batch is not None and request.mode is not DispatchMode.MAP:
+        raise JobSpecError("A batch timeout applies to a mapped batch; use Timeout for one job.")
+    spec = dataclasses.replace(request.spec, timeout=seconds, memory_limit=size, batch_timeout=batch)
+    return dataclasses.replace(request, spec=spec)
+
+
 def _profile_value(text: str) -> Any:
     """A job profile's argument or input: a Python literal if it is one, else the text."""
     try:
@@ -312,10 +387,16 @@ def _profile_value(text: str) -> Any:
         return text
 
 
-def request_from_profile(target: str, args: Iterable[str], map_inputs: Iterable[str]) -> DispatchRequest:
+def request_from_profile(
+    target: str,
+    args: Iterable[str],
+    map_inputs: Iterable[str],
+    timeout: float | None = None,
+    memory_limit: int | None = None,
+) -> DispatchRequest:
     """The dispatch a worker-job profile stands for: each stored argument or input is a
     Python literal (``2000000``, ``'x'``, ``[1, 2]``) or, failing that, a plain string."""
-    spec = JobSpec(target, tuple(_profile_value(a) for a in args))
+    spec = JobSpec(target, tuple(_profile_value(a) for a in args), timeout=timeout, memory_limit=memory_limit)
     inputs = tuple(_profile_value(i) for i in map_inputs)
     if not inputs:
         return DispatchRequest(spec)
@@ -357,6 +438,10 @@ class JobInfo:
     stdout: str = ""
     stderr: str = ""
     cancel_requested: bool = False
+    #: Peak resident memory of the job's worker while it ran, in bytes (None: unknown).
+    peak_rss: int | None = None
+    #: CPU seconds the job used in its worker (None: unknown).
+    cpu_time: float | None = None
 
     def duration(self, now: float | None = None) -> float | None:
         if self.started_mono is None:
@@ -424,6 +509,11 @@ class WorkerInfo:
 class PoolSettings:
     max_workers: int
     cancellable: bool = True
+    #: Default memory limit per job, in bytes (None: no limit).
+    memory_limit: int | None = None
+    #: Whether the backend can enforce a job's timeout / memory limit.
+    enforces_timeout: bool = True
+    enforces_memory_limit: bool = True
 
 
 @dataclass(frozen=True)
@@ -435,13 +525,16 @@ class ResultRow:
     state: JobState
     result: Any = None
     error: str = ""
+    peak_rss: int | None = None
+    cpu_time: float | None = None
 
 
 def results_to_csv(rows: Iterable[ResultRow]) -> str:
-    """CSV with index,input,state,result,error; values as their repr unless plain text."""
+    """CSV with index,input,state,result,error,peak_rss_bytes,cpu_s; values as their repr
+    unless plain text; unknown figures are empty."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["index", "input", "state", "result", "error"])
+    writer.writerow(["index", "input", "state", "result", "error", "peak_rss_bytes", "cpu_s"])
     for row in rows:
         writer.writerow(
             [
@@ -450,6 +543,8 @@ def results_to_csv(rows: Iterable[ResultRow]) -> str:
                 row.state.value,
                 "" if row.state is not JobState.DONE else _cell(row.result),
                 row.error,
+                "" if row.peak_rss is None else row.peak_rss,
+                "" if row.cpu_time is None else f"{row.cpu_time:.6f}",
             ]
         )
     return buf.getvalue()
@@ -472,6 +567,8 @@ def results_to_json(rows: Iterable[ResultRow]) -> str:
             "state": row.state.value,
             "result": row.result if row.state is JobState.DONE else None,
             "error": row.error or None,
+            "peak_rss_bytes": row.peak_rss,
+            "cpu_s": row.cpu_time,
         }
         for row in rows
     ]

@@ -95,12 +95,15 @@ class WorkerJob:
     """A profile that dispatches a Python callable to the worker pool instead of a command.
 
     ``target`` is ``package.module:function``; ``args`` are passed as strings; when
-    ``map_inputs`` is not empty the function is called once per input.
+    ``map_inputs`` is not empty the function is called once per input. ``timeout``
+    (seconds) and ``memory_limit`` (bytes) bound each job it dispatches.
     """
 
     target: str
     args: tuple[str, ...] = ()
     map_inputs: tuple[str, ...] = ()
+    timeout: float | None = None
+    memory_limit: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "args", tuple(self.args))

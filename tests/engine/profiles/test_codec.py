@@ -135,6 +135,34 @@ def test_worker_job_and_unknown_fields_survive_a_round_trip() -> None:
     assert "future_field" in codec.dumps(doc.profiles)
 
 
+def test_worker_job_limits_round_trip() -> None:
+    job = WorkerJob("pkg.mod:fn", timeout=90.0, memory_limit=2 << 30)
+    text = codec.dumps([Profile("j", job=job)])
+    assert 'memory_limit = "2G"' in text and "timeout = 90.0" in text
+    (p,) = codec.loads(text, "f.toml").profiles
+    assert p.job == job
+    typed = '[job]\ntarget = "m:f"\ntimeout = 5\nmemory_limit = "300M"\n'
+    (p,) = codec.loads(
+        f'schema = 1\n[[profiles]]\nname = "a"\n{typed}'.replace("[job]", "[profiles.job]"), "f"
+    ).profiles
+    assert (p.job.timeout, p.job.memory_limit) == (5.0, 300 << 20)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("timeout = 0", "positive number of seconds"),
+        ('timeout = "soon"', "positive number of seconds"),
+        ('memory_limit = "lots"', "is not a size"),
+        ("memory_limit = true", "a size like"),
+    ],
+)
+def test_worker_job_bad_limits_are_clear(line: str, message: str) -> None:
+    text = f'schema = 1\n[[profiles]]\nname = "a"\n[profiles.job]\ntarget = "m:f"\n{line}\n'
+    with pytest.raises(ProfileFileError, match=message):
+        codec.loads(text, "f")
+
+
 def test_explicit_command_kinds() -> None:
     doc = codec.loads('schema = 1\n[[profiles]]\nname = "a"\nshell = "echo $HOME"\n', "f")
     assert doc.profiles[0].shell and doc.profiles[0].command == "echo $HOME"

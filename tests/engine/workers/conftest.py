@@ -8,16 +8,17 @@ import psutil
 import pytest
 
 from procdeck.engine.workers.local import open_local_pool
+from procdeck.engine.workers.worker_process import WORKER_MODULE
 
 SAMPLE = "tests.engine.workers.sample_jobs"
 
 
 def worker_children() -> list[psutil.Process]:
-    """This process's anyio worker processes that are still alive."""
+    """This process's worker processes that are still alive."""
     found = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if "anyio.to_process" in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
+            if WORKER_MODULE in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
                 found.append(child)
         except psutil.NoSuchProcess:
             pass

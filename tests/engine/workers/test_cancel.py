@@ -162,6 +162,7 @@ class _GatedBackend:
     max_slots = 4
     capacity = 1
     state = None
+    enforces_timeout = enforces_memory_limit = soft_shutdown = False
 
     def __init__(self) -> None:
         self.gates: list[anyio.Event] = []

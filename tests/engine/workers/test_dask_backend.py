@@ -225,6 +225,26 @@ async def test_hard_cancel_restarts_the_worker(pool):
     assert after.state is JobState.DONE and pool.result(after.job_id) != pid
 
 
+async def test_timeout_takes_the_task_stack_then_restarts_its_worker(pool):
+    job_id = pool.submit(JobSpec(f"{SAMPLE}:spin_forever_here", timeout=2.0))
+    pid = await started_pid(pool, job_id)
+    shown = await pool.dump_stacks(job_id)  # Show stacks: the job keeps running
+    assert "spin_forever_here" in shown
+    assert pool.info(job_id).state is JobState.RUNNING
+    with anyio.fail_after(TIMEOUT):
+        info = await pool.wait(job_id)
+    assert info.failure.kind is FailureKind.TIMEOUT
+    assert info.failure.message.startswith("timed out after 2 s")
+    assert "spin_forever_here" in info.failure.traceback
+    await wait_for(lambda: not alive(pid))
+    await full_strength(pool)
+
+
+async def test_memory_limits_are_not_enforceable_on_dask(pool):
+    assert pool.settings.enforces_timeout is True
+    assert pool.settings.enforces_memory_limit is False
+
+
 async def test_lost_worker_fails_its_job_clearly(pool):
     states = []
     unsubscribe = pool.backend.subscribe_state(states.append)
@@ -418,6 +438,32 @@ async def test_remote_scheduler_lost_worker_and_hard_cancel():
         await nanny.close()
         await scheduler.close()
     await wait_for(lambda: not (children() - before), 30)
+
+
+async def test_quitting_leaves_remote_workers_running():
+    """A remote cluster's workers are not ours: shutting the pool down cancels our
+    futures and leaves the worker (and its running task's process) alive."""
+    from distributed import Nanny
+
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = await Scheduler(host="127.0.0.1", port=port, dashboard=False, dashboard_address="127.0.0.1:0")
+    nanny = await Nanny(address, nthreads=1)
+    try:
+        async with anyio.create_task_group() as tg:
+            backend = await DaskBackend.start(BackendChoice.dask_scheduler(address), tg, poll_s=0.2)
+            pool = JobPool(tg, backend)
+            assert backend.soft_shutdown is True
+            await wait_for(lambda: len(backend.connection.pids) == 1)
+            job_id = pool.submit(spec("sleep", 3))
+            pid = await started_pid(pool, job_id)
+            with anyio.fail_after(TIMEOUT):
+                await pool.shutdown()
+            assert pool.info(job_id).state is JobState.CANCELLED
+            assert alive(pid) and nanny.process.process.pid == pid  # not restarted
+    finally:
+        await nanny.close()
+        await scheduler.close()
 
 
 async def test_tls_files_that_do_not_exist_are_a_state(tmp_path):

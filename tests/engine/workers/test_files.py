@@ -38,6 +38,6 @@ async def test_save_results(tmp_path):
     await save_results(rows, str(tmp_path / "r.json"), "json")
     assert json.loads((tmp_path / "r.json").read_text())[0]["result"] == 25
     await save_results(rows, str(tmp_path / "r.csv"), "csv")
-    assert (tmp_path / "r.csv").read_text().splitlines()[2] == "1,6,cancelled,,cancelled"
+    assert (tmp_path / "r.csv").read_text().splitlines()[2] == "1,6,cancelled,,cancelled,,"
     with pytest.raises(ValueError, match="unknown results format"):
         render_results(rows, "xml")

@@ -39,6 +39,7 @@ from typing import Any
 
 import tomli_w
 
+from procdeck.core.jobs import JobSpecError, parse_size
 from procdeck.core.probes import STREAMS, Probe, ProbeKind, WatchSpec
 from procdeck.core.profile import EnvVar, Problem, Profile, StartAfter, StartCondition, WorkerJob
 from procdeck.core.restart_policy import RestartMode, RestartPolicy
@@ -108,6 +109,10 @@ def profile_to_table(profile: Profile) -> dict[str, Any]:
             job["args"] = list(profile.job.args)
         if profile.job.map_inputs:
             job["map_inputs"] = list(profile.job.map_inputs)
+        if profile.job.timeout is not None:
+            job["timeout"] = profile.job.timeout
+        if profile.job.memory_limit is not None:
+            job["memory_limit"] = _size_text(profile.job.memory_limit)
         table["job"] = job
     elif profile.shell:
         table["shell"] = profile.command if isinstance(profile.command, str) else ""
@@ -226,6 +231,40 @@ def _want(
     ):
         raise _FieldError(key, f"must be {what}, not {type(value).__name__}.")
     return value
+
+
+def _job_timeout(raw: Mapping[str, Any]) -> float | None:
+    if "timeout" not in raw:
+        return None
+    value = raw["timeout"]
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise _FieldError("job.timeout", "must be a positive number of seconds.")
+    return float(value)
+
+
+def _job_memory_limit(raw: Mapping[str, Any]) -> int | None:
+    if "memory_limit" not in raw:
+        return None
+    value = raw["memory_limit"]
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise _FieldError("job.memory_limit", 'must be a size like "300M" or "2G".')
+    try:
+        return parse_size(str(value), "memory_limit")
+    except JobSpecError as exc:
+        raise _FieldError("job.memory_limit", str(exc)) from None
+
+
+def _size_text(size: int) -> str:
+    """Bytes as the shortest exact size text: ``2G``, ``300M``, or plain bytes."""
+    for unit, scale in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if size % scale == 0:
+            return f"{size // scale}{unit}"
+    return str(size)
 
 
 def _str_list(table: Mapping[str, Any], key: str) -> tuple[str, ...]:
@@ -374,7 +413,13 @@ def profile_from_table(table: Mapping[str, Any]) -> Profile:
         raw = table["job"]
         if not isinstance(raw, dict) or not isinstance(raw.get("target"), str):
             raise _FieldError("job", 'needs target = "package.module:function".')
-        job = WorkerJob(raw["target"], _str_list(raw, "args"), _str_list(raw, "map_inputs"))
+        job = WorkerJob(
+            raw["target"],
+            _str_list(raw, "args"),
+            _str_list(raw, "map_inputs"),
+            _job_timeout(raw),
+            _job_memory_limit(raw),
+        )
     has_argv, has_shell = "command" in table, "shell" in table
     if has_argv and has_shell:
         raise _FieldError("command", 'give either command = [argv...] or shell = "line", not both.')

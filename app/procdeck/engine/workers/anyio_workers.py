@@ -1,16 +1,10 @@
-"""Which worker processes ``anyio.to_process`` has, and how a dead one ended.
+"""Which worker processes the pool has, and how a dead one ended.
 
-anyio keeps its workers in a per-event-loop set and does not expose them. The pool view
-needs their pids, and a job whose worker died should say "killed by SIGSEGV" or "exit code
-3", which only the asyncio Process object knows (asyncio reaps the child). So, before the
-first ``to_process.run_sync`` on this loop, we give anyio a set that remembers every
-process added to it, then run anyio's own set-up exactly as ``run_sync`` would
-(anyio/to_process.py, ``run_sync``: "If this is the first run in this event loop thread"),
-except for its shutdown task (see `install`).
-
-This touches private names of anyio 4.x; if they move, `install` returns a tracker that
-knows nothing and the pool still works (pids come from the job replies and psutil, exit
-statuses read "unknown").
+`worker_process.run_sync` keeps its workers in a per-event-loop set. The pool view needs
+their pids, and a job whose worker died should say "killed by SIGSEGV" or "exit code 3",
+which only the asyncio Process object knows (asyncio reaps the child). So, before the
+first dispatch on this loop, `install` puts a set there that remembers every process
+added to it, with the idle deque as one of its attributes.
 """
 
 from __future__ import annotations
@@ -161,12 +155,13 @@ class WorkerTracker:
 def _kill_strays(known: set[int]) -> None:
     """Kill anyio workers of this process that anyio itself lost track of.
 
-    ``to_process.run_sync`` cancelled while a new worker is starting re-raises without
-    killing it (anyio/to_process.py: ``except (BrokenWorkerProcess,
-    get_cancelled_exc_class()): raise``); that worker lives on until the garbage collector
-    closes its pipes. Cancelling a job at the wrong moment must not leave one behind.
+    A worker whose start was cancelled is killed by `worker_process.run_sync`, but one
+    that a crash of the dispatching task left behind would live on until the garbage
+    collector closes its pipes. Cancelling a job at the wrong moment must not leave one.
     """
     import psutil
+
+    from procdeck.engine.workers.worker_process import WORKER_MODULE
 
     try:
         children = psutil.Process().children()
@@ -177,37 +172,28 @@ def _kill_strays(known: set[int]) -> None:
             continue
         try:
             cmdline = child.cmdline()
-            if "anyio.to_process" in cmdline and "-m" in cmdline:
+            if WORKER_MODULE in cmdline and "-m" in cmdline:
                 child.kill()
         except psutil.Error:
             pass
 
 
 def install() -> WorkerTracker:
-    """Track anyio's workers on the running loop (call inside it, before any dispatch)."""
-    try:
-        from anyio import to_process
+    """Track the workers of the running loop (call inside it, before any dispatch)."""
+    from procdeck.engine.workers import worker_process
 
-        try:
-            existing = to_process._process_pool_workers.get()
-        except LookupError:
-            workers = _TrackingSet()
-            workers.idle = deque()
-            to_process._process_pool_workers.set(workers)
-            to_process._process_pool_idle_workers.set(workers.idle)
-            asyncio_log = logging.getLogger("asyncio")
-            for old in [f for f in asyncio_log.filters if isinstance(f, _KnownWorkerReaped)]:
-                asyncio_log.removeFilter(old)  # one per process: the latest loop's workers
-            asyncio_log.addFilter(_KnownWorkerReaped(workers))
-            # anyio would also start a "process pool shutdown task" sleeping math.inf until
-            # the loop closes. Procdeck does not: `WorkerTracker.close_all`, awaited by the
-            # pool's shutdown under the engine, is the one shutdown path. Under qasync that
-            # task outlives asyncio.Runner.close() and is reported as "Task was destroyed
-            # but it is pending". A worker never outlives the app anyway: it exits on EOF
-            # of its stdin, the pipe from this process.
-            return WorkerTracker(workers)
-        if isinstance(existing, _TrackingSet):
-            return WorkerTracker(existing)
-    except (ImportError, AttributeError):
-        pass
+    try:
+        existing = worker_process.workers_var.get()
+    except LookupError:
+        workers = _TrackingSet()
+        workers.idle = deque()
+        worker_process.workers_var.set(workers)
+        worker_process.idle_workers_var.set(workers.idle)
+        asyncio_log = logging.getLogger("asyncio")
+        for old in [f for f in asyncio_log.filters if isinstance(f, _KnownWorkerReaped)]:
+            asyncio_log.removeFilter(old)  # one per process: the latest loop's workers
+        asyncio_log.addFilter(_KnownWorkerReaped(workers))
+        return WorkerTracker(workers)
+    if isinstance(existing, _TrackingSet):
+        return WorkerTracker(existing)
     return WorkerTracker(None)

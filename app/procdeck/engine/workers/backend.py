@@ -25,6 +25,8 @@ class CallOutcome:
     stdout: str = ""
     stderr: str = ""
     pid: int | None = None
+    peak_rss: int | None = None
+    cpu_time: float | None = None
 
 
 class Backend(Protocol):
@@ -41,6 +43,9 @@ class Backend(Protocol):
     label: str
     #: Runner slots it can tell apart (its pid board's size); the pool never uses more.
     max_slots: int
+    #: Whether `guard` enforces a job's timeout / memory limit (the window says where not).
+    enforces_timeout: bool
+    enforces_memory_limit: bool
 
     @property
     def capacity(self) -> int:
@@ -60,8 +65,29 @@ class Backend(Protocol):
         slot: int,
         job_id: int,
         cancellable: bool,
+        memory_limit: int | None = None,
     ) -> CallOutcome:
         """Run one call; raises the backend's cancellation exception when cancelled."""
+
+    async def guard(
+        self,
+        slot: int,
+        job_id: int,
+        timeout: float | None,
+        memory_limit: int | None,
+        timeout_message: str | None = None,
+        report: Callable[[JobFailure], None] | None = None,
+    ) -> JobFailure | None:
+        """Watch a running call; past a limit, ``report`` why, stop it and return why.
+        Limits it cannot enforce are ignored (``enforces_*`` say which)."""
+
+    async def dump_stacks(self, slot: int, job_id: int) -> str:
+        """The stacks of the running job's worker, taken without stopping it ("" if none)."""
+
+    @property
+    def soft_shutdown(self) -> bool:
+        """True when its workers are not Procdeck's to stop (a remote cluster): closing
+        cancels Procdeck's calls and leaves the workers running."""
 
     def running_pid(self, slot: int, job_id: int) -> int | None:
         """The pid of the worker running ``job_id`` in ``slot``, once it has started."""

@@ -30,6 +30,13 @@ threads, jobs running at the same time in one process may see each other's print
 exceptions come back as failures (the trampoline returns them), so Dask's per-task
 ``retries`` never sees them: a failed job is reported, not retried.
 
+Limits: a job's timeout maps onto what Dask offers: at the deadline the task's call stack
+is taken from its worker (``Client.call_stack``, what the dashboard's call-stack view
+shows; the running thread only) and the worker is restarted as by Kill job. A per-job
+memory limit cannot be enforced inside a shared Dask worker: Dask limits memory per worker
+(``memory_limit`` of the worker or nanny), so `enforces_memory_limit` is False and the
+Jobs panel says so.
+
 Needs the optional extra: ``pip install "procdeck[dask]"``. Workers of a remote cluster
 need Procdeck installed (the trampoline is imported there) plus the job's own modules.
 """
@@ -88,6 +95,8 @@ class DaskBackend:
     name = "dask"
     label = "Dask"
     max_slots = MAX_SLOTS
+    enforces_timeout = True
+    enforces_memory_limit = False
 
     def __init__(
         self, connection: DaskConnection, capacity: int | None = None, resubmit_lost: bool = False
@@ -165,6 +174,7 @@ class DaskBackend:
         slot: int,
         job_id: int,
         cancellable: bool,
+        memory_limit: int | None = None,
     ) -> CallOutcome:
         connection = self.connection
         state = await connection.wait_settled(SETTLE_TIMEOUT)
@@ -292,6 +302,58 @@ class DaskBackend:
         if call.scope is not None:
             call.scope.cancel()
         return True
+
+    @property
+    def soft_shutdown(self) -> bool:
+        """Quitting (or switching backends) cancels our futures on a remote cluster and
+        leaves its workers running: they are not ours to restart. Our own local cluster
+        is stopped as a whole anyway."""
+        return not self.connection.local
+
+    async def dump_stacks(self, slot: int, job_id: int) -> str:
+        """The call stack of a running job's task, as its Dask worker reports it."""
+        call = self._by_job.get(job_id)
+        client = self.connection.client
+        if call is None or client is None or call.ended is not None:
+            return ""
+        try:
+            with anyio.fail_after(10):
+                stacks = await client.call_stack(keys=[call.key])
+        except Exception as exc:
+            return f"(Dask could not report the task's stack: {_reason(exc)})"
+        lines = []
+        for worker, tasks in (stacks or {}).items():
+            for key, frames in tasks.items():
+                lines.append(f"Task {key} on Dask worker {worker} (most recent call last):")
+                lines.extend(str(frame).rstrip("\n") for frame in frames)
+        return "\n".join(lines) + ("\n" if lines else "")
+
+    async def guard(
+        self,
+        slot: int,
+        job_id: int,
+        timeout: float | None,
+        memory_limit: int | None,
+        timeout_message: str | None = None,
+        report: Callable[[JobFailure], None] | None = None,
+    ) -> JobFailure | None:
+        """Stop a job at its timeout (stack first, then its worker is restarted).
+
+        ``report`` hears the failure before the worker is stopped (the call may return
+        as soon as it is)."""
+        if timeout is None:
+            return None  # memory limits per job: not enforceable on Dask (see the docstring)
+        await anyio.sleep(timeout)
+        stacks = await self.dump_stacks(slot, job_id)
+        message = timeout_message or f"timed out after {timeout:g} s"
+        header = "Stack of the task at the timeout:\n" if stacks else ""
+        failure = JobFailure(
+            FailureKind.TIMEOUT, f"{message} (its Dask worker was restarted)", header + stacks
+        )
+        if report is not None:
+            report(failure)
+        await self.kill_running(slot, job_id)
+        return failure
 
     async def _where(self, call: _Call) -> str | None:
         """The worker address processing ``call`` now (asks the scheduler)."""

@@ -22,6 +22,7 @@ from anyio.abc import TaskGroup
 from procdeck.core.jobs import (
     TABLE_REPR_LIMIT,
     BatchInfo,
+    FailureKind,
     JobFailure,
     JobInfo,
     JobSpec,
@@ -31,6 +32,7 @@ from procdeck.core.jobs import (
     WorkerInfo,
     clip_text,
     format_repr,
+    format_seconds,
 )
 from procdeck.engine.listeners import Listeners
 from procdeck.engine.workers.backend import Backend, CallOutcome
@@ -77,6 +79,9 @@ class _Source:
         "ended",
         "failures",
         "outputs",
+        "peaks",
+        "cpus",
+        "deadline",
         "cancel_requested",
         "cancellable",
         "queued_mono",
@@ -114,6 +119,10 @@ class _Source:
         self.ended: list[float] = [0.0] * n
         self.failures: dict[int, JobFailure] = {}
         self.outputs: dict[int, tuple[str, str]] = {}
+        self.peaks: list[int] = [0] * n  # 0: unknown
+        self.cpus: list[float] = [-1.0] * n  # negative: unknown
+        #: When a batch timeout ends the batch (monotonic), None without one.
+        self.deadline: float | None = None
         self.cancel_requested: set[int] = set()
         self.cancellable = cancellable
         self.queued_mono = now
@@ -147,11 +156,18 @@ class JobPool:
     One owner: the Engine creates it inside its task group and awaits `shutdown` on exit.
     """
 
-    def __init__(self, task_group: TaskGroup, backend: Backend, cancellable: bool = True) -> None:
+    def __init__(
+        self,
+        task_group: TaskGroup,
+        backend: Backend,
+        cancellable: bool = True,
+        memory_limit: int | None = None,
+    ) -> None:
         self._tg = task_group
         self.backend = backend
         self._capacity = backend.capacity
         self._cancellable = cancellable
+        self._memory_limit = memory_limit
         self._sources: list[_Source] = []  # by first job id, ascending
         self._first_ids: list[int] = []
         self._batches: dict[int, _Source] = {}
@@ -172,6 +188,7 @@ class JobPool:
         self._dirty_jobs: dict[int, None] = {}
         self._dirty_batches: set[int] = set()
         self._listeners = Listeners[[]]()
+        self._deadline_scopes: set[anyio.CancelScope] = set()
         self._woken = False  # listeners were called and nobody has taken the changes yet
         self._closed = False
 
@@ -183,7 +200,8 @@ class JobPool:
 
     @property
     def settings(self) -> PoolSettings:
-        return PoolSettings(self.backend.capacity, self._cancellable)
+        timeout, memory = self.limits_enforced()
+        return PoolSettings(self.backend.capacity, self._cancellable, self._memory_limit, timeout, memory)
 
     def set_max_workers(self, n: int) -> None:
         """Change how many jobs run at once; extra runners finish their job and stop."""
@@ -194,6 +212,19 @@ class JobPool:
     def set_cancellable(self, cancellable: bool) -> None:
         """Applies to jobs dispatched from now on."""
         self._cancellable = cancellable
+
+    def set_memory_limit(self, limit: int | None) -> None:
+        """The default memory limit per job (bytes; None: none); applies to jobs that start
+        from now on and whose dispatch names no limit of its own."""
+        self._memory_limit = limit
+
+    def limits_enforced(self) -> tuple[bool, bool]:
+        """(timeout, memory limit): whether the current backend can enforce each."""
+        backend = self.backend
+        return (
+            backend.enforces_timeout,
+            backend.enforces_memory_limit,
+        )
 
     # -- dispatch ------------------------------------------------------------------
 
@@ -215,8 +246,33 @@ class JobPool:
         self._batches[batch_id] = source
         self._touch_batch(batch_id)
         self._queue.append(source)
+        if spec.batch_timeout is not None:
+            source.deadline = time.monotonic() + spec.batch_timeout
+            self._tg.start_soon(self._batch_deadline, source, name=f"procdeck batch {batch_id} timeout")
         self._kick()
         return batch_id
+
+    async def _batch_deadline(self, source: _Source) -> None:
+        """At a batch's timeout its queued jobs fail unstarted (running ones are stopped by
+        their own guard, which knows the deadline)."""
+        assert source.deadline is not None and source.spec.batch_timeout is not None
+        with anyio.CancelScope() as scope:
+            self._deadline_scopes.add(scope)
+            try:
+                await anyio.sleep(max(0.0, source.deadline - time.monotonic()))
+            finally:
+                self._deadline_scopes.discard(scope)
+        if scope.cancel_called or source.complete:
+            return
+        failure = JobFailure(
+            FailureKind.TIMEOUT,
+            f"not started: the batch timed out after {format_seconds(source.spec.batch_timeout)}",
+        )
+        states = source.states
+        for i in range(source.cursor, source.n):
+            if states[i] == _Q:
+                source.failures[i] = failure
+                self._finish(source, i, _F)
 
     def _add_source(self, batch_id: int | None, spec: JobSpec, inputs: list[Any]) -> _Source:
         if self._closed:
@@ -316,9 +372,13 @@ class JobPool:
         try:
             spec = source.spec
             args = spec.args if source.single else (source.inputs[i], *spec.args)
-            outcome = await self.backend.run(
-                spec.target, args, spec.kwargs, spec.extra_path, slot, job_id, source.cancellable
-            )
+            memory_limit = spec.memory_limit or self._memory_limit
+            if spec.timeout is None and memory_limit is None and source.deadline is None:
+                outcome = await self.backend.run(
+                    spec.target, args, spec.kwargs, spec.extra_path, slot, job_id, source.cancellable
+                )
+            else:
+                outcome = await self._run_guarded(source, args, slot, job_id, memory_limit)
         finally:
             # Also runs when the engine's task group is cancelled (shutdown).
             del self._running[slot]
@@ -331,12 +391,49 @@ class JobPool:
                 source.pids[i] = outcome.pid or self.backend.running_pid(slot, job_id) or 0
                 if outcome.stdout or outcome.stderr:
                     source.outputs[i] = (outcome.stdout, outcome.stderr)
+                if outcome.peak_rss:
+                    source.peaks[i] = outcome.peak_rss
+                if outcome.cpu_time is not None:
+                    source.cpus[i] = outcome.cpu_time
                 if outcome.failure is None:
                     source.values[i] = outcome.value
                     self._finish(source, i, _D)
                 else:
                     source.failures[i] = outcome.failure
                     self._finish(source, i, _F)
+
+    async def _run_guarded(
+        self, source: _Source, args: tuple[Any, ...], slot: int, job_id: int, memory_limit: int | None
+    ) -> CallOutcome:
+        """Run a job under its limits: the backend's guard stops it when it goes over."""
+        spec = source.spec
+        kwargs = {"memory_limit": memory_limit} if memory_limit is not None else {}
+        call = self.backend.run(
+            spec.target, args, spec.kwargs, spec.extra_path, slot, job_id, source.cancellable, **kwargs
+        )
+        timeout, message = spec.timeout, None
+        if source.deadline is not None:
+            left = source.deadline - time.monotonic()
+            if timeout is None or left < timeout:
+                assert spec.batch_timeout is not None
+                timeout = max(0.0, left)
+                message = f"the batch timed out after {format_seconds(spec.batch_timeout)}"
+        stopped: list[JobFailure] = []  # the guard reports before it stops the worker
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self.backend.guard, slot, job_id, timeout, memory_limit, message, stopped.append)
+            outcome = await call
+            tg.cancel_scope.cancel()
+        if stopped:
+            outcome.failure = stopped[0]
+        return outcome
+
+    async def dump_stacks(self, job_id: int) -> str:
+        """The Python stacks of every thread of the worker running ``job_id``, taken
+        without stopping it; empty when the job is not running or the backend cannot."""
+        slot = self._slot_of.get(job_id)
+        if slot is None:
+            return ""
+        return await self.backend.dump_stacks(slot, job_id)
 
     def _finish(self, source: _Source, i: int, state: int) -> None:
         source.states[i] = state
@@ -516,6 +613,8 @@ class JobPool:
             out,
             err,
             i in source.cancel_requested,
+            source.peaks[i] or None,
+            source.cpus[i] if source.cpus[i] >= 0 else None,
         )
 
     def jobs(self) -> list[JobInfo]:
@@ -542,7 +641,18 @@ class JobPool:
             state = _STATE_OF[source.states[i]]
             failure = source.failures.get(i)
             error = failure.message if failure else ("cancelled" if state is _CANCELLED else "")
-            rows.append(ResultRow(i, source.inputs[i], state, source.values[i], error))
+            cpu = source.cpus[i]
+            rows.append(
+                ResultRow(
+                    i,
+                    source.inputs[i],
+                    state,
+                    source.values[i],
+                    error,
+                    source.peaks[i] or None,
+                    cpu if cpu >= 0 else None,
+                )
+            )
         return rows
 
     def running_jobs(self) -> dict[int, int]:
@@ -628,6 +738,8 @@ class JobPool:
             await self.backend.aclose()
             return
         self._closed = True
+        for scope in list(self._deadline_scopes):
+            scope.cancel()
         with anyio.CancelScope(shield=True):
             await self._drain()
             await self.backend.aclose()
@@ -658,6 +770,16 @@ class JobPool:
         for source in list(self._queue):
             self._cancel_source(source)
         self._queue.clear()
+        if self.backend.soft_shutdown:
+            # Workers that are not ours (a remote cluster): drop our calls, which cancels
+            # their futures, and leave the workers running; Kill job stays for the rest.
+            for slot in list(self._running):
+                scope = self._scopes.get(slot)
+                if scope is not None:
+                    scope.cancel()
+            with anyio.move_on_after(10):
+                await self._idle.wait()
+            return
         # A job that is not cancellable, or whose worker has not yet noted it on the
         # board, is killed by pid; retry until every runner has finished.
         with anyio.move_on_after(10):

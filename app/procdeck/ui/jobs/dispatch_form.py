@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from procdeck.core.jobs import DispatchMode, DispatchRequest, JobSpecError, build_request
+from procdeck.core.jobs import DispatchMode, DispatchRequest, JobSpecError, build_request, with_limits
 from procdeck.tasks.builtin import EXAMPLES
 from procdeck.ui.settings_file import SettingsFile
 
@@ -75,6 +75,28 @@ class DispatchForm(QWidget):
         for folder in self._load_folders():
             self.folders.addItem(folder)
 
+        self.timeout = QLineEdit()
+        self.timeout.setObjectName("jobTimeout")
+        self.timeout.setPlaceholderText("seconds")
+        self.timeout.setToolTip(
+            "Each job that runs longer has its stacks dumped (shown in its details) and is stopped"
+        )
+        self.memory_limit = QLineEdit()
+        self.memory_limit.setObjectName("jobMemoryLimit")
+        self.memory_limit.setPlaceholderText("pool default")
+        self.memory_limit.setToolTip("Each job whose worker uses more memory is stopped: 300M, 2G…")
+        self.batch_timeout = QLineEdit()
+        self.batch_timeout.setObjectName("batchTimeout")
+        self.batch_timeout.setPlaceholderText("seconds")
+        self.batch_timeout.setToolTip(
+            "A mapped batch that takes longer as a whole: its unfinished jobs time out"
+        )
+        self.limits_note = QLabel()
+        self.limits_note.setObjectName("limitsNote")
+        self.limits_note.setWordWrap(True)
+        self.limits_note.setStyleSheet("color: #b9770e")
+        self.limits_note.hide()
+
         self.dispatch_button = QPushButton("Dispatch")
         self.dispatch_button.setObjectName("dispatchButton")
         self.dispatch_button.setDefault(True)
@@ -98,6 +120,15 @@ class DispatchForm(QWidget):
         inputs_row.addWidget(self.inputs_file, 1)
         inputs_row.addWidget(self.browse)
         form.addRow("Inputs", inputs_row)
+        limits_row = QHBoxLayout()
+        limits_row.addWidget(QLabel("Timeout"))
+        limits_row.addWidget(self.timeout, 1)
+        limits_row.addWidget(QLabel("Memory limit"))
+        limits_row.addWidget(self.memory_limit, 1)
+        limits_row.addWidget(QLabel("Batch timeout"))
+        limits_row.addWidget(self.batch_timeout, 1)
+        form.addRow("Limits", limits_row)
+        form.addRow("", self.limits_note)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folders, 1)
         folder_buttons = QVBoxLayout()
@@ -128,6 +159,9 @@ class DispatchForm(QWidget):
                 self.inputs_file.text().strip() or None,
                 self.task_folders(),
             )
+            request = with_limits(
+                request, self.timeout.text(), self.memory_limit.text(), self.batch_timeout.text()
+            )
         except JobSpecError as exc:
             self.show_error(str(exc))
             return None
@@ -137,6 +171,16 @@ class DispatchForm(QWidget):
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)
+
+    def set_enforcement(self, timeout: bool, memory_limit: bool, backend: str = "this backend") -> None:
+        """Say which limits the current backend cannot enforce (they are then ignored)."""
+        missing = [name for name, ok in (("timeouts", timeout), ("memory limits", memory_limit)) if not ok]
+        if not missing:
+            self.limits_note.hide()
+            self.limits_note.setText("")
+            return
+        self.limits_note.setText(f"{backend} cannot enforce {' or '.join(missing)}: they are ignored there.")
+        self.limits_note.show()
 
     def task_folders(self) -> list[str]:
         return [self.folders.item(i).text() for i in range(self.folders.count())]
@@ -167,7 +211,7 @@ class DispatchForm(QWidget):
             self.args.setText(EXAMPLES[index][1])
 
     def _mode_changed(self, mapped: bool) -> None:
-        for widget in (self.inputs, self.inputs_file, self.browse):
+        for widget in (self.inputs, self.inputs_file, self.browse, self.batch_timeout):
             widget.setEnabled(mapped)
 
     def _load_folders(self) -> list[str]:

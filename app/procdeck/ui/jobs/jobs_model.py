@@ -12,12 +12,12 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from procdeck.core.jobs import TABLE_REPR_LIMIT, JobInfo, JobState, clip_text
+from procdeck.core.jobs import TABLE_REPR_LIMIT, JobInfo, JobState, clip_text, format_size
 from procdeck.core.run_state import format_duration
 from procdeck.ui.keyed_rows_model import Index, KeyedRowsModel
 
-COLUMNS = ("Job", "Function", "Input", "State", "Duration", "Worker", "Result / error")
-JOB, FUNCTION, INPUT, STATE, DURATION, WORKER, RESULT = range(len(COLUMNS))
+COLUMNS = ("Job", "Function", "Input", "State", "Duration", "Worker", "Peak RSS", "CPU", "Result / error")
+JOB, FUNCTION, INPUT, STATE, DURATION, WORKER, PEAK_RSS, CPU, RESULT = range(len(COLUMNS))
 JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 _STATE_COLORS = {
@@ -35,6 +35,12 @@ def job_duration(seconds: float | None) -> str:
     return format_duration(seconds)
 
 
+def cpu_time(seconds: float) -> str:
+    if seconds < 1.0:
+        return f"{seconds * 1000:.0f} ms" if seconds >= 0.001 else f"{seconds * 1e6:.0f} µs"
+    return format_duration(seconds)
+
+
 class JobsModel(KeyedRowsModel[JobInfo]):
     COLUMNS = COLUMNS
 
@@ -49,6 +55,12 @@ class JobsModel(KeyedRowsModel[JobInfo]):
             return info.job_id
         if role == Qt.ItemDataRole.ForegroundRole and column in (STATE, RESULT):
             return _STATE_COLORS.get(info.state)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (PEAK_RSS, CPU):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == PEAK_RSS:
+            return "Peak resident memory of the job's worker while the job ran"
+        if role == Qt.ItemDataRole.ToolTipRole and column == CPU:
+            return "CPU time the job used in its worker"
         if role == Qt.ItemDataRole.ToolTipRole and column == RESULT:
             if info.failure is not None:
                 return info.failure.message
@@ -76,6 +88,10 @@ class JobsModel(KeyedRowsModel[JobInfo]):
             return job_duration(info.duration(time.monotonic()))
         if column == WORKER:
             return "" if info.worker_pid is None else str(info.worker_pid)
+        if column == PEAK_RSS:
+            return "" if info.peak_rss is None else format_size(info.peak_rss)
+        if column == CPU:
+            return "" if info.cpu_time is None else cpu_time(info.cpu_time)
         if column == RESULT:
             if info.failure is not None:
                 return clip_text(f"{info.failure.kind.value}: {info.failure.message}", TABLE_REPR_LIMIT)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from procdeck.core.jobs import BatchInfo, JobInfo, PoolSettings, WorkerInfo
+from procdeck.core.jobs import BatchInfo, JobInfo, JobState, PoolSettings, WorkerInfo
 from procdeck.ui.empty_state import EmptyHint
 from procdeck.ui.jobs.backend_selector import BackendSelector
 from procdeck.ui.jobs.batch_bar import BatchBar
@@ -69,6 +69,8 @@ class JobsPanel(QWidget):
     cancelAllRequested = Signal()
     maxWorkersChanged = Signal(int)
     cancellableChanged = Signal(bool)
+    memoryLimitChanged = Signal(object)  # default bytes per job, or None
+    stacksRequested = Signal(int)  # dump the stacks of a running job's worker
     detailsRequested = Signal(int)
     copyRequested = Signal(int, str)  # batch id, format
     saveRequested = Signal(int, str, str)  # batch id, path, format
@@ -93,7 +95,7 @@ class JobsPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((90, 220, 90, 90, 70, 70)):
+        for column, width in enumerate((90, 220, 90, 90, 70, 70, 80, 70)):
             if column < len(COLUMNS) - 1:
                 self.table.setColumnWidth(column, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -113,11 +115,19 @@ class JobsPanel(QWidget):
         self.details = JobDetails()
         self.batch_bar = BatchBar()
         self.batch_bar.hide()
+        self.show_stacks_button = QPushButton("Show stacks")
+        self.show_stacks_button.setObjectName("showStacks")
+        self.show_stacks_button.setToolTip(
+            "Dump the Python stack of every thread of the selected running job's worker, "
+            "without stopping it (shown in the job details)"
+        )
+        self.show_stacks_button.setEnabled(False)
         self.cancel_job_button = QPushButton("Cancel job")
         self.clear_button = QPushButton("Clear finished")
 
         table_buttons = QHBoxLayout()
         table_buttons.addStretch(1)
+        table_buttons.addWidget(self.show_stacks_button)
         table_buttons.addWidget(self.cancel_job_button)
         table_buttons.addWidget(self.clear_button)
         # Three columns: the form (and pool controls) scroll on their own at the left, the
@@ -168,6 +178,8 @@ class JobsPanel(QWidget):
         self.backend_selector.backendChosen.connect(self.backendChosen)
         self.pool_view.maxWorkersChanged.connect(self.maxWorkersChanged)
         self.pool_view.cancellableChanged.connect(self.cancellableChanged)
+        self.pool_view.memoryLimitChanged.connect(self.memoryLimitChanged)
+        self.show_stacks_button.clicked.connect(self._show_stacks_of_selected)
         self.pool_view.cancelAllRequested.connect(self.cancelAllRequested)
         self.batch_bar.cancelRequested.connect(self.cancelBatchRequested)
         self.batch_bar.copyRequested.connect(self.copyRequested)
@@ -193,6 +205,7 @@ class JobsPanel(QWidget):
         current = self.current_job()
         if current is not None and any(i.job_id == current for i in infos):
             self.detailsRequested.emit(current)
+            self._update_stacks_button()
 
     def _show_batch(self, info: BatchInfo | None) -> None:
         self.batch_bar.show_batch(info)
@@ -214,6 +227,10 @@ class JobsPanel(QWidget):
 
     def apply_settings(self, settings: PoolSettings) -> None:
         self.pool_view.apply_settings(settings)
+        self.form.set_enforcement(settings.enforces_timeout, settings.enforces_memory_limit, "This backend")
+
+    def show_stacks(self, job_id: int, stacks: str) -> None:
+        self.details.show_stacks(job_id, stacks)
 
     def show_details(self, info: JobInfo) -> None:
         if info.job_id == self.current_job():
@@ -239,6 +256,7 @@ class JobsPanel(QWidget):
         job_id = self.current_job()
         info = None if job_id is None else self.model.info(job_id)
         self.details.show_job(info)
+        self._update_stacks_button()
         if info is None:
             return
         self.detailsRequested.emit(info.job_id)
@@ -249,6 +267,16 @@ class JobsPanel(QWidget):
         job_id = self.current_job()
         if job_id is not None:
             self.cancelJobRequested.emit(job_id)
+
+    def _update_stacks_button(self) -> None:
+        job_id = self.current_job()
+        info = None if job_id is None else self.model.info(job_id)
+        self.show_stacks_button.setEnabled(info is not None and info.state is JobState.RUNNING)
+
+    def _show_stacks_of_selected(self) -> None:
+        job_id = self.current_job()
+        if job_id is not None:
+            self.stacksRequested.emit(job_id)
 
     def _kill_selected(self) -> None:
         job_id = self.current_job()

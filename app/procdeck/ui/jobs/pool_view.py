@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from procdeck.core.jobs import PoolSettings, WorkerInfo
+from procdeck.core.jobs import JobSpecError, PoolSettings, WorkerInfo, format_size, parse_size
 from procdeck.core.run_state import format_duration
 
 WORKER_COLUMNS = ("PID", "State", "Job", "CPU %", "RSS", "Age")
@@ -35,6 +36,7 @@ def format_bytes(n: int) -> str:
 class PoolView(QWidget):
     maxWorkersChanged = Signal(int)
     cancellableChanged = Signal(bool)
+    memoryLimitChanged = Signal(object)  # bytes, or None for no limit
     cancelAllRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -49,6 +51,16 @@ class PoolView(QWidget):
             "Cancelling a running job kills its worker process (the pool starts a new one).\n"
             "Off: a running job always runs to completion; Cancel only drops queued jobs."
         )
+        self.memory_limit = QLineEdit()
+        self.memory_limit.setObjectName("poolMemoryLimit")
+        self.memory_limit.setPlaceholderText("none")
+        self.memory_limit.setMaximumWidth(90)
+        self.memory_limit.setToolTip(
+            "Default memory limit per job (300M, 2G; empty: none), for jobs dispatched without their own"
+        )
+        self.memory_limit.editingFinished.connect(self._memory_limit_edited)
+        self.memory_error = QLabel()
+        self.memory_error.setStyleSheet("color: #c0392b")
         self.cancel_all = QPushButton("Cancel all")
         self.cancel_all.setObjectName("cancelAll")
         self.summary = QLabel("no workers")
@@ -68,6 +80,9 @@ class PoolView(QWidget):
         controls.addWidget(QLabel("Max workers"))
         controls.addWidget(self.max_workers)
         controls.addWidget(self.cancellable)
+        controls.addWidget(QLabel("Memory limit per job"))
+        controls.addWidget(self.memory_limit)
+        controls.addWidget(self.memory_error)
         controls.addStretch(1)
         controls.addWidget(self.summary)
         controls.addWidget(self.cancel_all)
@@ -83,6 +98,22 @@ class PoolView(QWidget):
         self.cancellable.setChecked(settings.cancellable)
         for widget in (self.max_workers, self.cancellable):
             widget.blockSignals(False)
+        if not self.memory_limit.hasFocus():
+            self.memory_limit.setText(
+                "" if settings.memory_limit is None else format_size(settings.memory_limit)
+            )
+        self.memory_limit.setEnabled(settings.enforces_memory_limit)
+
+    def _memory_limit_edited(self) -> None:
+        text = self.memory_limit.text().strip()
+        try:
+            limit = parse_size(text, "Memory limit") if text else None
+        except JobSpecError as exc:
+            self.memory_error.setText(str(exc))
+            self.memory_error.setToolTip(str(exc))
+            return
+        self.memory_error.setText("")
+        self.memoryLimitChanged.emit(limit)
 
     def apply_workers(self, workers: list[WorkerInfo]) -> None:
         """A handful of rows refreshed about once a second: a plain table is enough."""
