@@ -56,12 +56,12 @@ def build_jobs_panel(
 BACKEND_KEY = "jobs/backend"
 
 
-def store_backend(settings: QSettings, choice: BackendChoice) -> None:
+def store_backend(settings: QSettings | SettingsFile, choice: BackendChoice) -> None:
     settings.setValue(BACKEND_KEY, json.dumps(choice.to_dict(), sort_keys=True))
     settings.sync()
 
 
-def stored_backend(settings: QSettings) -> tuple[BackendChoice | None, str]:
+def stored_backend(settings: QSettings | SettingsFile) -> tuple[BackendChoice | None, str]:
     """The backend chosen last time (None: none stored), or why it cannot be read."""
     text = settings.value(BACKEND_KEY, "")
     if not text:
@@ -72,7 +72,7 @@ def stored_backend(settings: QSettings) -> tuple[BackendChoice | None, str]:
         return None, f"The backend remembered from last time cannot be used ({exc}); using local workers."
 
 
-def restore_backend(panel: JobsPanel, bridge: JobsBridge, settings: QSettings) -> None:
+def restore_backend(panel: JobsPanel, bridge: JobsBridge, settings: QSettings | SettingsFile) -> None:
     """Show and switch to the backend chosen last time (local workers need no switch)."""
     choice, problem = stored_backend(settings)
     if problem:

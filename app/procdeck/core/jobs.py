@@ -268,7 +268,7 @@ def parse_size(text: str, what: str = "memory limit") -> int:
     match = _SIZE.match(text or "")
     if not match:
         raise JobSpecError(
-            f"{what} {_clip(text.strip())!r} is not a size: write a number with an optional "
+            f"{what} {clip_text(text.strip(), 60)!r} is not a size: write a number with an optional "
             "unit K, M, G or T, e.g. 300M or 2G."
         )
     number, unit = float(match.group(1)), match.group(2).lower()
@@ -294,7 +294,9 @@ def parse_timeout(text: str, what: str = "timeout") -> float:
     try:
         value = float(text)
     except (TypeError, ValueError):
-        raise JobSpecError(f"{what} {_clip(str(text).strip())!r} is not a number of seconds.") from None
+        raise JobSpecError(
+            f"{what} {clip_text(str(text).strip(), 60)!r} is not a number of seconds."
+        ) from None
     if not value > 0 or value == float("inf"):
         raise JobSpecError(f"{what} must be a positive number of seconds, not {text}.")
     return value

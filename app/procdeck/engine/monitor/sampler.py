@@ -212,8 +212,7 @@ class Sampler:
         """Hand the last snapshot out again: the history changed without a tick (a marker,
         a dropped run), and a resting sampler sends nothing else that tells the charts."""
         if self.last is not None:
-            for callback in list(self._subscribers):
-                callback(self.last)
+            self._subscribers(self.last)
 
     async def _park(self) -> None:
         self.parked = True
