@@ -169,3 +169,14 @@ async def test_remove_forgets_the_run(engine):
 
 def test_python_is_real():
     assert os.path.exists(sys.executable)
+
+
+async def test_a_script_without_a_shebang_runs_with_bin_sh(engine, tmp_path):
+    script = tmp_path / "plain.sh"
+    script.write_text('echo "args: $1 $2"\n')
+    script.chmod(0o755)
+    run_id = engine.processes.launch(ProcessSpec((str(script), "a", "b")))
+    info = await engine.processes.wait(run_id)
+    await engine.processes.wait_output(run_id)
+    assert info.state is RunState.EXITED and info.outcome.returncode == 0
+    assert engine.processes.output(run_id).text(Stream.STDOUT) == "args: a b"

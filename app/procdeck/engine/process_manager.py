@@ -14,6 +14,7 @@ from one ``/proc`` scan shared by all concurrent stops, taken in a worker thread
 from __future__ import annotations
 
 import dataclasses
+import errno
 import itertools
 import os
 import signal
@@ -280,15 +281,7 @@ class ProcessManager:
                 if spec.tty:
                     process, master = await self._open_terminal(run)
                 else:
-                    process = await anyio.open_process(
-                        list(spec.argv),
-                        stdin=subprocess.PIPE if spec.stdin is StdinMode.PIPE else subprocess.DEVNULL,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE,
-                        cwd=spec.cwd,
-                        env=child_environment(spec.env, unbuffered=spec.unbuffered, cookie=run.cookie),
-                        start_new_session=True,
-                    )
+                    process = await self._open_pipes(run, list(spec.argv))
             except OSError as exc:
                 problem = describe_start_error(spec, exc)
         feed = run.input
@@ -354,6 +347,25 @@ class ProcessManager:
                         run.master = None
                     pty_terminal.close_master(master)
                 run.streams_closed.set()
+
+    async def _open_pipes(self, run: _Run, argv: list[str]) -> anyio.abc.Process:
+        spec = run.spec
+        try:
+            return await anyio.open_process(
+                argv,
+                stdin=subprocess.PIPE if spec.stdin is StdinMode.PIPE else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=spec.cwd,
+                env=child_environment(spec.env, unbuffered=spec.unbuffered, cookie=run.cookie),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            # A script without a #! line: run it with /bin/sh, as POSIX execvp() and every
+            # shell do (https://pubs.opengroup.org/onlinepubs/9699919799/functions/exec.html).
+            if exc.errno != errno.ENOEXEC or spec.shell or argv[0] == "/bin/sh":
+                raise
+        return await self._open_pipes(run, ["/bin/sh", *argv])
 
     async def _open_terminal(self, run: _Run) -> tuple[anyio.abc.Process, int]:
         """Start a terminal run: the pty's slave as stdin, stdout and stderr, a new session
