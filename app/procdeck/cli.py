@@ -34,6 +34,20 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"procdeck {__version__}")
     add_config_dir_option(parser, top_level=True)
+    parser.add_argument(
+        "--launch",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="open the window and launch this profile (repeatable)",
+    )
+    parser.add_argument(
+        "--launch-group",
+        metavar="GROUP",
+        action="append",
+        default=[],
+        help="open the window and launch this group, honouring start-after (repeatable)",
+    )
     for flag_module in FLAG_COMMANDS:
         flag_module.add_flags(parser)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -49,7 +63,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def _run_window(args: argparse.Namespace) -> int:
     from procdeck.main import run_gui  # Qt is imported only for the window
 
-    return run_gui([], config_dir=args.config_dir)
+    return run_gui([], config_dir=args.config_dir, launch=args.launch, launch_groups=args.launch_group)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ import gc
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import anyio
 from PySide6.QtWidgets import QApplication
@@ -54,6 +54,8 @@ async def main_async(
     *,
     config_dir: str | None = None,
     log_session: LogSession | None = None,
+    launch: Sequence[str] = (),
+    launch_groups: Sequence[str] = (),
 ) -> int:
     quit_requested = anyio.Event()
     loop = asyncio.get_running_loop()
@@ -77,6 +79,7 @@ async def main_async(
             gc.freeze()
             if on_ready is not None:
                 on_ready(parts)
+            _launch_requested(parts, launch, launch_groups)
             await quit_requested.wait()
             parts.window.begin_quit()
         parts.close()
@@ -88,7 +91,20 @@ async def main_async(
     return 0
 
 
-def run_gui(argv: list[str], *, config_dir: str | None = None) -> int:
+def _launch_requested(parts: AppParts, names: Sequence[str], groups: Sequence[str]) -> None:
+    """``procdeck --launch NAME`` / ``--launch-group GROUP``: launch once the window shows;
+    a name that is not a profile is a message in the window, like a click on a stale one."""
+    if parts.profiles is not None and (names or groups):
+        parts.profiles.launch_when_open(list(names), list(groups))
+
+
+def run_gui(
+    argv: list[str],
+    *,
+    config_dir: str | None = None,
+    launch: Sequence[str] = (),
+    launch_groups: Sequence[str] = (),
+) -> int:
     # A double-clicked app has no terminal: log to a file, crashes (faulthandler) next to
     # it, and uncaught exceptions to a dialog naming the log (procdeck.desktop).
     log_session = start_logging()
@@ -96,7 +112,15 @@ def run_gui(argv: list[str], *, config_dir: str | None = None) -> int:
     try:
         app = make_application(argv)
         with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
-            return runner.run(main_async(app, config_dir=config_dir, log_session=log_session))
+            return runner.run(
+                main_async(
+                    app,
+                    config_dir=config_dir,
+                    log_session=log_session,
+                    launch=launch,
+                    launch_groups=launch_groups,
+                )
+            )
     finally:
         reporter.uninstall()
         log_session.close()

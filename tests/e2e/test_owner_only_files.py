@@ -70,3 +70,45 @@ def test_a_session_leaves_only_owner_only_files_and_folders(tmp_path: Path) -> N
     run_logs = list(data.rglob("*.stdout.log"))
     assert run_logs and any(LINE in p.read_text() for p in run_logs)
     assert [_modes(root) for root in (config, data, logs)] == [[], [], []]
+
+
+def test_launch_flag_session_is_owner_only_and_logs_the_line(tmp_path: Path) -> None:
+    """The acceptance as written: ``procdeck --config-dir C --launch NAME`` under umask 022."""
+    import signal
+    import time
+
+    config, data, logs = tmp_path / "config", tmp_path / "data", tmp_path / "logs"
+    old = os.umask(0o022)
+    try:
+        store = ProfileStore(config)
+        store.load()
+        store.save([Profile("hello", f"echo {LINE}; sleep 1000", shell=True)])
+    finally:
+        os.umask(old)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PROCDECK_DATA_DIR": str(data),
+        "PROCDECK_LOG_DIR": str(logs),
+    }
+    app = subprocess.Popen(
+        [sys.executable, "-m", "procdeck", "--config-dir", str(config), "--launch", "hello"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.umask(0o022),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            run_logs = list(data.rglob("*.stdout.log")) if data.exists() else []
+            if any(LINE in p.read_text() for p in run_logs):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the launched profile's line never reached its log")
+    finally:
+        app.send_signal(signal.SIGTERM)
+        _, stderr = app.communicate(timeout=60)
+    assert app.returncode == 0, stderr
+    assert [_modes(root) for root in (data, logs)] == [[], []]

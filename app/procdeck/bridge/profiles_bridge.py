@@ -49,6 +49,8 @@ class ProfilesBridge(QObject):
         self._store = service.store
         self._launcher = service.launcher
         self._spawner = spawner
+        self._opened = False
+        self._pending_launches: list[Callable[[], object]] = []
         self._dispatch_job: Callable[[DispatchRequest], None] | None = None
         self._coalescer = Coalescer(self, self._flush_runs, 1000 // STATUS_HZ)
         self._unsubscribe_runs = self._launcher.subscribe(self._on_run)
@@ -89,6 +91,23 @@ class ProfilesBridge(QObject):
     async def _open(self) -> None:
         self._emit_state(await self._service.open())
         self._flush_runs()  # last runs from earlier sessions
+        self._opened = True
+        pending, self._pending_launches = self._pending_launches, []
+        for launch in pending:
+            launch()
+
+    def launch_when_open(self, names: list[str], groups: list[str]) -> None:
+        """Launch profiles and groups (``procdeck --launch`` / ``--launch-group``) once the
+        file has been read: right away when it has, else as soon as it is."""
+        launches = [
+            *(lambda n=n: self.launch(n) for n in names),
+            *(lambda g=g: self.launch_group(g) for g in groups),
+        ]
+        if self._opened:
+            for launch in launches:
+                launch()
+        else:
+            self._pending_launches.extend(launches)
 
     def reload(self) -> None:
         self._spawner.spawn(self._reload)
