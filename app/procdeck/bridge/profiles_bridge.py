@@ -7,6 +7,7 @@ runs) are coalesced to ``STATUS_HZ``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -99,10 +100,8 @@ class ProfilesBridge(QObject):
     def launch_when_open(self, names: list[str], groups: list[str]) -> None:
         """Launch profiles and groups (``procdeck --launch`` / ``--launch-group``) once the
         file has been read: right away when it has, else as soon as it is."""
-        launches = [
-            *(lambda n=n: self.launch(n) for n in names),
-            *(lambda g=g: self.launch_group(g) for g in groups),
-        ]
+        launches: list[Callable[[], object]] = [functools.partial(self.launch, n) for n in names]
+        launches += [functools.partial(self.launch_group, g) for g in groups]
         if self._opened:
             for launch in launches:
                 launch()
