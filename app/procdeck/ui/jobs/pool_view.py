@@ -80,15 +80,20 @@ class PoolView(QWidget):
         controls.addWidget(QLabel("Max workers"))
         controls.addWidget(self.max_workers)
         controls.addWidget(self.cancellable)
-        controls.addWidget(QLabel("Memory limit per job"))
-        controls.addWidget(self.memory_limit)
-        controls.addWidget(self.memory_error)
         controls.addStretch(1)
         controls.addWidget(self.summary)
         controls.addWidget(self.cancel_all)
+        # The memory limit on a row of its own: one row of everything is wider than the
+        # Jobs panel's left column at 1366x768 (tests/compose/test_window_geometry.py).
+        limits = QHBoxLayout()
+        limits.addWidget(QLabel("Memory limit per job"))
+        limits.addWidget(self.memory_limit)
+        limits.addWidget(self.memory_error)
+        limits.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
+        layout.addLayout(limits)
         layout.addWidget(self.workers)
 
     def apply_settings(self, settings: PoolSettings) -> None:
