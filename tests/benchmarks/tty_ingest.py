@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "app") not in sys.path:
     sys.path.insert(0, str(ROOT / "app"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _lag_probe module
+from _lag_probe import LagProbe  # noqa: E402
 
 PRODUCER = r"""
 import sys
@@ -82,32 +84,6 @@ def measure_bare(n: int) -> float:
 
 
 # ------------------------------------------------------------ Procdeck, end to end
-class LagProbe:
-    """A 60 Hz Qt timer that records how late each tick is."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.lags: list[float] = []
-        self._last = 0.0
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(round(1000 / 60))
-        self.timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self._last = time.perf_counter()
-        self.timer.start()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.lags.append(max(0.0, now - self._last - self.timer.interval() / 1000))
-        self._last = now
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-
 async def _procdeck(app, n: int, result: dict) -> None:
     import anyio
 
