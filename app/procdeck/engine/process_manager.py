@@ -29,7 +29,7 @@ import anyio.abc
 from procdeck.core.output import Stream
 from procdeck.core.process_spec import ProcessSpec, StdinMode
 from procdeck.core.run_state import ExitOutcome, RunInfo, RunState, signal_name
-from procdeck.engine import process_tree, pty_terminal
+from procdeck.engine import process_tree, pty_reader, pty_terminal
 from procdeck.engine.child_env import child_environment
 from procdeck.engine.containment import ladder, procfs
 from procdeck.engine.containment.runtime import Containment
@@ -411,7 +411,7 @@ class ProcessManager:
                 for tap in run.taps:
                     tap(Stream.STDOUT, data)
 
-            await pty_terminal.pump_master(master, feed)
+            await pty_reader.pump(master, feed)
         finally:
             output.close_stream(Stream.STDOUT)
             run.streams_closed.set()

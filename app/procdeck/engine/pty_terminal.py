@@ -1,29 +1,24 @@
-"""Pseudo-terminals for terminal (pty) runs: open, size, read without blocking the loop.
+"""Pseudo-terminals for terminal (pty) runs: open, size, signal, write without blocking.
 
 A pty run's child gets the slave side as stdin, stdout and stderr and makes it its
 controlling terminal (it is a session leader, see ``become_controlling_terminal``); the
-engine keeps the master side, reads it with ``anyio.wait_readable`` (never a blocking read
-on the loop) and writes input to it without blocking either. Linux reports the end of a
-pty, once every slave descriptor is closed, as EIO on read: that is end of file here.
+engine keeps the master side, reads it on a thread of its own (``pty_reader``) and writes
+input to it from the loop without blocking.
 """
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import signal
 import struct
 import termios
-from collections.abc import Callable
 
 import anyio
 import anyio.lowlevel
 
 from procdeck.core.process_spec import terminal_size_problem
 
-READ_SIZE = 1 << 16
-BATCH_BYTES = 1 << 18  # at most this much is read before the loop gets its turn again
 TERM = "xterm-256color"
 EOF_CHAR = b"\x04"  # VEOF (^D): at the start of a line, the program reads end of file
 
@@ -87,40 +82,6 @@ def signal_foreground(master: int, signum: int) -> int:
     except ProcessLookupError:
         raise TerminalError("The foreground process group has already exited.") from None
     return pgrp
-
-
-async def pump_master(master: int, feed: Callable[[bytes], None]) -> None:
-    """Read the master until the terminal closes, passing what arrives to ``feed``.
-
-    A pty read returns at most a few KiB, so what is waiting is read in one go (up to
-    BATCH_BYTES) and fed as one chunk; then the loop gets its turn, so a child flooding
-    its terminal cannot starve the event loop.
-    """
-    while True:
-        batch = bytearray()
-        ended = False
-        while len(batch) < BATCH_BYTES:
-            try:
-                data = os.read(master, READ_SIZE)
-            except BlockingIOError:
-                break
-            except OSError as exc:
-                if exc.errno != errno.EIO:  # EIO: every slave descriptor closed, end of file
-                    raise
-                ended = True
-                break
-            if not data:
-                ended = True
-                break
-            batch += data
-        if batch:
-            feed(bytes(batch))
-        if ended:
-            return
-        if batch:
-            await anyio.lowlevel.checkpoint()
-        else:
-            await anyio.wait_readable(master)
 
 
 async def write_master(master: int, data: bytes) -> None:

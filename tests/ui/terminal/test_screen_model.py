@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import time
 
-from procdeck.ui.terminal.screen_model import Backlog, TerminalScreen, tail_start
+import pyte
+import pytest
+
+from procdeck.ui.terminal.screen_model import Backlog, TerminalScreen, modes_in, tail_start
 
 
 def fed(data: bytes, cols: int = 20, rows: int = 5) -> tuple[TerminalScreen, Backlog]:
@@ -51,6 +55,63 @@ def test_queries_are_answered_and_modes_are_seen():
     assert b"\x1b[5;3R" in answers and answers.startswith(b"\x1b[5;3R")
     assert screen.bracketed_paste and screen.app_cursor_keys
     assert screen.take_responses() == b""
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_fast_draw_leaves_the_screen_exactly_as_pyte_does(seed):
+    """Printable ASCII takes a fast path; mixed with everything that must not (wide and
+    combining characters, the line-drawing set, insert mode, auto-wrap off), the screen
+    ends cell for cell as pyte's own ``draw`` leaves it."""
+    rng = random.Random(seed)
+    pieces = [
+        "plain text ",
+        "x" * 37,
+        "\r\n",
+        "\x1b[1;31m",
+        "\x1b[0m",
+        "\x1b[48;5;200m",
+        "\u4e2d\u6587",
+        "e\u0301",
+        "\x1b(0lqk\x1b(B",
+        "\x1b%@\x1b(0lqk",  # out of UTF-8 mode, where charsets apply
+        "\x1b(B\x1b%G",
+        "\x1b[4h",
+        "\x1b[4l",
+        "\x1b[?7l",
+        "\x1b[?7h",
+        "\x1b[5;3H",
+        "\x1b[2K",
+        "\t",
+        "\x1b[10G",
+    ]
+    data = "".join(rng.choice(pieces) for _ in range(400)).encode()
+    mine = TerminalScreen(23, 7)
+    reference = pyte.Screen(23, 7)
+    for screen in (mine, reference):
+        stream = pyte.ByteStream(screen)
+        for i in range(0, len(data), 61):
+            stream.feed(data[i : i + 61])
+    assert (mine.cursor.x, mine.cursor.y) == (reference.cursor.x, reference.cursor.y)
+    for y in range(7):
+        assert dict(mine.buffer[y]) == dict(reference.buffer[y]), y
+
+
+def test_a_cut_keeps_a_screenful_of_lines_and_the_modes_it_dropped():
+    screen = TerminalScreen(40, 5)
+    backlog = Backlog(screen)
+    backlog.add(b"\x1b[?2004h\x1b[?1h" + b"".join(b"line %d\r\n" % i for i in range(5000)) + b"tail")
+    assert backlog.pending < 200  # about five lines and the modes
+    while backlog.feed(1.0):
+        pass
+    assert screen.bracketed_paste and screen.app_cursor_keys
+    assert [row.rstrip() for row in screen.display] == [
+        "line 4996",
+        "line 4997",
+        "line 4998",
+        "line 4999",
+        "tail",
+    ]
+    assert modes_in(b"\x1b[?1049h\x1b[?25l\x1b[?1049l") == b"\x1b[?25l\x1b[?1049l"
 
 
 def test_a_one_by_one_screen_works():

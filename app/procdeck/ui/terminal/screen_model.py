@@ -6,9 +6,10 @@ pyte (https://github.com/selectel/pyte) emulates a VT100/xterm screen. On top of
   full-screen program's screen would stay behind after it quits (less, vim, htop);
 - the program's queries (device attributes, cursor position) are collected as
   ``responses`` for the view to send back to the program, instead of being dropped;
-- ``Backlog``: pyte handles some 16k short lines per second here, a flood brings 300k.
+- ``Backlog``: pyte handles some 16k short lines per second here, a flood brings 700k.
   The view feeds the screen on its display frames with a time budget, and a backlog that
-  grows past what the screen needs to show its latest state is cut to its tail.
+  grows past what the screen needs to show its latest state is cut to its tail (about a
+  screenful of lines), so the screen is never more than a frame or two behind.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import time
 from typing import Any
 
 import pyte
+import pyte.charsets
+import pyte.modes
 
 ALT_SCREEN_MODES = frozenset({47, 1047, 1049})
 BRACKETED_PASTE = 2004 << 5  # private modes are stored shifted by 5 in pyte's mode set
@@ -25,7 +28,10 @@ APP_CURSOR_KEYS = 1 << 5  # DECCKM
 
 # Where a screen starts over: clear screen, reset, or a switch of screen buffer.
 _FRESH_START = re.compile(rb"\x1b\[2J|\x1b\[3J|\x1bc|\x1b\[\?(?:47|1047|1049)[hl]")
-_ALT_SWITCH = re.compile(rb"\x1b\[\?(?:47|1047|1049)([hl])")
+_LATIN1 = pyte.charsets.LAT1_MAP
+_AUTOWRAP = pyte.modes.DECAWM
+_INSERT = pyte.modes.IRM
+_PRIVATE_MODE = re.compile(rb"\x1b\[\?([\d;]+)([hl])")
 
 
 class TerminalScreen(pyte.Screen):
@@ -49,6 +55,40 @@ class TerminalScreen(pyte.Screen):
     def reset(self) -> None:
         self._main = None
         super().reset()
+
+    def draw(self, data: str) -> None:
+        """pyte's ``draw``, with a fast path for the common case: printable ASCII in the
+        default character set, replace mode, auto-wrap on. pyte builds every cell with
+        ``namedtuple._replace`` (two thirds of its time in a flood of short lines); here
+        a row's cells are built straight from the cursor's attributes."""
+        if not (
+            data.isascii()
+            and data.isprintable()
+            and self.charset == 0
+            and self.g0_charset is _LATIN1
+            and _AUTOWRAP in self.mode
+            and _INSERT not in self.mode
+        ):
+            super().draw(data)
+            return
+        cursor = self.cursor
+        columns = self.columns
+        rest = tuple(cursor.attrs)[1:]
+        char_type = type(cursor.attrs)
+        make = tuple.__new__
+        while data:
+            if cursor.x >= columns:  # a character past the last column wraps first
+                self.dirty.add(cursor.y)
+                self.carriage_return()
+                self.linefeed()
+            x = cursor.x
+            n = min(len(data), columns - x)
+            line = self.buffer[cursor.y]
+            for i in range(n):
+                line[x + i] = make(char_type, (data[i], *rest))
+            cursor.x = x + n
+            data = data[n:]
+            self.dirty.add(cursor.y)
 
     def set_mode(self, *modes: int, **kwargs: Any) -> None:
         if kwargs.get("private") and ALT_SCREEN_MODES.intersection(modes) and self._main is None:
@@ -98,11 +138,12 @@ class TerminalScreen(pyte.Screen):
         return out
 
 
-def tail_start(data: bytes, keep: int) -> int:
+def tail_start(data: bytes, keep: int, rows: int = 0) -> int:
     """Where to start feeding ``data`` so that the screen shows its end correctly,
     reading at most about ``keep`` bytes: at the last fresh start (clear, reset, screen
-    switch) if it lies within the tail, else at the first line start within the tail
-    (never inside a UTF-8 character)."""
+    switch) if it lies within the tail; else at the start of the last ``rows`` lines if
+    they fit (lines that scroll through a screen of ``rows`` rows overwrite all of it);
+    else at the first line start within the tail (never inside a UTF-8 character)."""
     if len(data) <= keep:
         return 0
     cut = len(data) - keep
@@ -111,6 +152,14 @@ def tail_start(data: bytes, keep: int) -> int:
         last = match.start()
     if last is not None:
         return last
+    if rows > 0:
+        pos = len(data)
+        for _ in range(rows + 1):  # the last line may be unfinished: one newline more
+            pos = data.rfind(b"\n", cut, pos)
+            if pos == -1:
+                break
+        else:
+            return pos + 1
     newline = data.find(b"\n", cut)
     if newline != -1:
         return newline + 1
@@ -119,18 +168,23 @@ def tail_start(data: bytes, keep: int) -> int:
     return cut
 
 
-def alternate_after(data: bytes, start: bool) -> bool:
-    """Whether the alternate screen is on after ``data``, given its state before."""
-    state = start
-    for match in _ALT_SWITCH.finditer(data):
-        state = match.group(1) == b"h"
-    return state
+def modes_in(data: bytes) -> bytes:
+    """The private modes ``data`` sets or resets (alternate screen, bracketed paste,
+    cursor keys, ...), each at its last state, as sequences to replay: what a cut must
+    not lose of the bytes it drops."""
+    last: dict[bytes, bytes] = {}
+    for match in _PRIVATE_MODE.finditer(data):
+        for mode in match.group(1).split(b";"):
+            if mode:
+                last.pop(mode, None)  # keep the order of the last changes
+                last[mode] = match.group(2)
+    return b"".join(b"\x1b[?" + mode + state for mode, state in last.items())
 
 
 class Backlog:
     """Bytes waiting for the screen, fed in time-boxed slices, cut to the tail in a flood."""
 
-    SLICE = 2048
+    SLICE = 512  # about 1.3 ms of pyte for short coloured lines: the budget holds
 
     def __init__(self, screen: TerminalScreen) -> None:
         self.screen = screen
@@ -143,28 +197,26 @@ class Backlog:
         return len(self._pending)
 
     def keep(self) -> int:
-        """How much of a flood's tail is fed: enough for a full screen of long lines."""
-        return max(16 * 1024, self.screen.lines * self.screen.columns * 4)
+        """How much waiting output is fed at most: about two screens of full lines.
+        More than that is a flood the screen cannot show anyway."""
+        return max(8 * 1024, self.screen.lines * self.screen.columns * 2)
 
     def add(self, data: bytes) -> None:
         self._pending += data
         keep = self.keep()
-        if len(self._pending) > 4 * keep:
+        if len(self._pending) > keep:
             self.cut_to_tail(keep)
 
     def cut_to_tail(self, keep: int) -> None:
-        start = tail_start(bytes(self._pending), keep)
+        """Drop what the screen no longer needs to show the end of what is waiting:
+        what a full screen of lines replaces, or what came before a clear. The modes the
+        dropped bytes set (alternate screen, bracketed paste, ...) are still applied."""
+        start = tail_start(bytes(self._pending), keep, self.screen.lines)
         if start <= 0:
             return
-        dropped = bytes(self._pending[:start])
-        del self._pending[:start]
+        modes = modes_in(bytes(self._pending[:start]))
+        self._pending[:start] = modes
         self.skipped += start
-        alt_before = self.screen.alternate
-        alt = alternate_after(dropped, alt_before)
-        if alt and not alt_before:
-            self.screen.set_mode(1049, private=True)
-        elif alt_before and not alt:
-            self.screen.reset_mode(1049, private=True)
 
     def feed(self, budget_s: float) -> bool:
         """Feed pending bytes for at most about ``budget_s``; True if some are left."""

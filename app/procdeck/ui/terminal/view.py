@@ -37,9 +37,9 @@ from procdeck.ui.terminal.keys import key_bytes, paste_bytes
 from procdeck.ui.terminal.screen_model import Backlog, TerminalScreen
 
 FRAME_MS = 16  # about 60 Hz
-BUSY_FRAME_MS = 40  # while a flood keeps the screen model busy: leave the loop to the reads
-FEED_BUDGET_S = 0.003  # screen emulation per frame: the loop keeps the rest
-PAINT_BUDGET_S = 0.003  # row repaints per frame; rows over budget are painted on later frames
+BUSY_FRAME_MS = 40  # while bytes keep arriving faster than the screen takes them: a flood
+FEED_BUDGET_S = 0.002  # screen emulation per frame: the loop keeps the rest
+PAINT_BUDGET_S = 0.002  # row repaints per frame; rows over budget are painted on later frames
 RESIZE_DEBOUNCE_MS = 120
 MARGIN = 4
 
@@ -84,6 +84,7 @@ class TerminalView(QWidget):
         self._resize.setInterval(RESIZE_DEBOUNCE_MS)
         self._resize.timeout.connect(self._apply_size)
         self._cursor_row = 0
+        self._arrived = False  # bytes came in since the last frame
         self._stale_rows: set[int] = set()  # changed rows not yet scheduled for repaint
         self._row_cost_s = 0.0002  # running estimate of one row's paint time
 
@@ -118,6 +119,7 @@ class TerminalView(QWidget):
         """Bytes the program wrote; shown on the next frame."""
         if data:
             self.backlog.add(data)
+            self._arrived = True
             if not self._frame.isActive():
                 self._frame.start()
 
@@ -141,12 +143,14 @@ class TerminalView(QWidget):
     def _render_frame(self) -> None:
         """One display frame: some screen emulation, then some repaints, each within its
         budget, so a flood never holds the event loop for long. What is left waits for
-        the next frame, which comes later while the flood lasts."""
+        the next frame, which comes later while a flood lasts (once it stops, what is
+        left is shown at the display rate)."""
         more = self.backlog.feed(FEED_BUDGET_S)
         self._collect_changes()
         self._schedule_repaints()
+        flooding, self._arrived = more and self._arrived, False
         if more or self._stale_rows:
-            self._frame.start(BUSY_FRAME_MS if more else FRAME_MS)
+            self._frame.start(BUSY_FRAME_MS if flooding else FRAME_MS)
 
     def _collect_changes(self) -> None:
         answers = self.term.take_responses()
