@@ -201,3 +201,22 @@ def test_a_malformed_env_file_is_named_when_a_checker_is_given(qtbot, tmp_path: 
     editor.env_files.setPlainText("bad.env")
     assert visible_errors(editor) == {"env_files": check(str(tmp_path / "bad.env"))}
     assert not save_enabled(editor) and str(tmp_path / "bad.env") in seen
+
+
+def test_terminal_and_input_choices_are_loaded_edited_and_kept(qtbot) -> None:
+    from procdeck.ui.profiles.editor import IO_MODES
+
+    terminal = Profile("shell", ["bash"], tty=True)
+    editor = make(qtbot, terminal)
+    assert IO_MODES[editor.io_mode.currentIndex()][1] is True
+    editor.notes.setPlainText("an edit elsewhere")
+    assert editor.profile() == terminal.with_changes(notes="an edit elsewhere")  # tty survives
+
+    piped = Profile("repl", ["python3", "-i"], stdin="pipe")
+    editor = make(qtbot, piped)
+    assert editor.profile() == piped
+    editor.io_mode.setCurrentIndex(2)
+    assert editor.profile().tty and save_enabled(editor)
+    editor.io_mode.setCurrentIndex(0)
+    assert (editor.profile().tty, editor.profile().stdin) == (False, "none")
+    assert editor.profile().to_spec().stdin.value == "none"

@@ -39,6 +39,12 @@ from procdeck.core.restart_policy import RestartMode, RestartPolicy
 
 COMMON_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGKILL")
 KIND_ARGV, KIND_SHELL, KIND_JOB = 0, 1, 2
+# How a run's standard streams are wired: (label, tty, stdin).
+IO_MODES = (
+    ("Pipes: output kept apart, no input (stdin is /dev/null)", False, "none"),
+    ("Pipes: output kept apart, input from the window", False, "pipe"),
+    ("Terminal: a pseudo-terminal, keyboard input (full-screen programs, colours)", True, "none"),
+)
 
 
 _W = TypeVar("_W", bound=QWidget)
@@ -241,6 +247,10 @@ class ProfileEditor(QDialog):
         self.preview.setFont(mono)
         self.preview.setWordWrap(True)
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.io_mode = QComboBox()
+        self.io_mode.setObjectName("ioMode")
+        for label, _tty, _stdin in IO_MODES:
+            self.io_mode.addItem(label)
         self.cwd = QLineEdit()
         self.cwd.setPlaceholderText("(the folder Procdeck was started in)")
         browse = QPushButton("Browse…")
@@ -309,6 +319,7 @@ class ProfileEditor(QDialog):
                 "cwd",
                 "env",
                 "env_files",
+                "io",
                 "stop",
                 "restart",
                 "group",
@@ -328,6 +339,8 @@ class ProfileEditor(QDialog):
         self._form = form
         form.addRow("", self.errors["command"])
         form.addRow("Will run", self.preview)
+        form.addRow("Input, output", self.io_mode)
+        form.addRow("", self.errors["io"])
         cwd_row = QHBoxLayout()
         cwd_row.addWidget(self.cwd, 1)
         cwd_row.addWidget(browse)
@@ -411,7 +424,7 @@ class ProfileEditor(QDialog):
             self.backoff_max.valueChanged, self.max_restarts.valueChanged, self.window_s.valueChanged,
             self.group.currentTextChanged, self.tags.textChanged, self.start_after.changed,
             self.job_target.textChanged, self.job_args.textChanged, self.job_inputs.textChanged,
-            self.env_files.textChanged,
+            self.env_files.textChanged, self.io_mode.currentIndexChanged,
         ):  # fmt: skip
             signal_.connect(self.validate)
         self.validate()
@@ -426,6 +439,7 @@ class ProfileEditor(QDialog):
             self.job_target.setText(p.job.target)
             self.job_args.setPlainText("\n".join(p.job.args))
             self.job_inputs.setPlainText("\n".join(p.job.map_inputs))
+        self.io_mode.setCurrentIndex(self._io_index(p.tty, p.stdin))
         self.cwd.setText(p.cwd or "")
         for var in p.env:
             self.env.add_row(var)
@@ -458,6 +472,21 @@ class ProfileEditor(QDialog):
             "\n".join(summary) or "None (set readiness, liveness and watch in profiles.toml)"
         )
 
+    @staticmethod
+    def _io_index(tty: bool, stdin: str) -> int:
+        for index, (_label, mode_tty, mode_stdin) in enumerate(IO_MODES):
+            if (mode_tty, mode_stdin) == (bool(tty), stdin if not tty else "none"):
+                return index
+        return 0
+
+    def _io(self) -> tuple[bool, str]:
+        """(tty, stdin) as chosen; a value this editor has no choice for is kept."""
+        _label, tty, stdin = IO_MODES[self.io_mode.currentIndex()]
+        original = self.original
+        if original is not None and self._io_index(original.tty, original.stdin) == self.io_mode.currentIndex():
+            return original.tty, original.stdin
+        return tty, stdin
+
     def _job(self) -> WorkerJob | None:
         if self.kind.currentIndex() != KIND_JOB:
             return None
@@ -468,6 +497,7 @@ class ProfileEditor(QDialog):
         for widget in (self.job_target, self.job_args, self.job_inputs):
             self._form.setRowVisible(widget, job)
         self._form.setRowVisible(self.command, not job)
+        self._form.setRowVisible(self.io_mode, not job)
 
     def _command(self) -> tuple[str | tuple[str, ...], bool, Problem | None]:
         if self.kind.currentIndex() == KIND_JOB:
@@ -484,6 +514,7 @@ class ProfileEditor(QDialog):
     def profile(self) -> Profile:
         """The profile as currently entered (may be invalid; see problems())."""
         command, shell, _ = self._command()
+        tty, stdin = self._io()
         return Profile(
             name=self.name.text(),
             command=command,
@@ -505,6 +536,8 @@ class ProfileEditor(QDialog):
             start_after=self.start_after.deps(),
             notes=self.notes.toPlainText(),
             job=self._job(),
+            tty=tty,
+            stdin=stdin,
             env_files=tuple(
                 line.strip() for line in self.env_files.toPlainText().splitlines() if line.strip()
             ),
@@ -549,6 +582,7 @@ class ProfileEditor(QDialog):
             key = {
                 "stop_signal": "stop", "grace_s": "stop", "tags": "group", "job": "command",
                 "readiness": "probes", "liveness": "probes", "watch": "probes",
+                "tty": "io", "stdin": "io",
             }.get(key, key)  # fmt: skip
             by_key.setdefault(key, []).append(problem.message)
         for key, label in self.errors.items():
