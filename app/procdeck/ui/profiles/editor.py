@@ -483,7 +483,10 @@ class ProfileEditor(QDialog):
         """(tty, stdin) as chosen; a value this editor has no choice for is kept."""
         _label, tty, stdin = IO_MODES[self.io_mode.currentIndex()]
         original = self.original
-        if original is not None and self._io_index(original.tty, original.stdin) == self.io_mode.currentIndex():
+        if (
+            original is not None
+            and self._io_index(original.tty, original.stdin) == self.io_mode.currentIndex()
+        ):
             return original.tty, original.stdin
         return tty, stdin
 
