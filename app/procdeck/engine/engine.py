@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 from types import TracebackType
 
@@ -23,13 +22,6 @@ from procdeck.engine.profiles.service import ProfilesService
 from procdeck.engine.workers.local import LocalBackend
 from procdeck.engine.workers.pool import JobPool
 
-# How long a thread may hold the GIL while another waits for it (CPython's default is
-# 5 ms). The engine's threads (pty readers, the log writer, /proc scans) hand work to the
-# loop's thread; at 5 ms a pty reader waiting behind a busy window stalled the program
-# writing to it, at 1 ms a terminal flood reaches the view 15-25% faster. See
-# https://docs.python.org/3/library/sys.html#sys.setswitchinterval
-SWITCH_INTERVAL_S = 0.001
-
 
 class Engine:
     """``async with Engine() as engine:`` — everything started inside is stopped on exit.
@@ -47,7 +39,6 @@ class Engine:
         watchdog: bool = True,
     ) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
-        self._switch_interval = sys.getswitchinterval()
         # By default the engine owns one log writer shared by every run (one thread, one
         # shutdown path); it is closed after the task group, once no pump can feed it.
         self._owned_outputs = RunOutputFactory(output_settings) if output_factory is None else None
@@ -74,8 +65,6 @@ class Engine:
         return self._tg
 
     async def __aenter__(self) -> Engine:
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL_S))
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self.processes = ProcessManager(
@@ -145,4 +134,3 @@ class Engine:
                 await self.containment.aclose()  # every run is stopped: the watchdog may go
                 if self._owned_outputs is not None:
                     await self._owned_outputs.aclose()
-            sys.setswitchinterval(self._switch_interval)
