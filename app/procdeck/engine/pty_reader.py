@@ -9,6 +9,9 @@ quarter of the rate of a plain read loop. The thread reads as a plain loop does 
 reads release the GIL), collects what it reads, and wakes the loop only when the
 collection goes from empty to not empty; the loop takes at most ``batch`` bytes a turn.
 
+The thread runs niced (``thread_priority``): in a flood the program, this thread and the
+window's thread all want a core, and the window must not be the one that waits.
+
 Flow control: once ``high_water`` bytes wait for the loop, the thread stops reading until
 the loop catches up, so a program that outruns Procdeck blocks on its terminal as it
 would on a slow terminal emulator; memory stays bounded.
@@ -29,10 +32,11 @@ import select
 import threading
 from collections.abc import Callable
 
+from procdeck.engine.thread_priority import lower_priority
+
 READ_SIZE = 1 << 16
 BATCH_BYTES = 1 << 18  # the most the loop takes in one turn
 HIGH_WATER = 1 << 22  # the thread pauses while this much waits for the loop
-READER_NICE = 10  # added to the reader thread's nice value, see lower_priority
 
 
 class PtyReader:
@@ -154,19 +158,6 @@ class PtyReader:
             self._ended = True
             self._error = error
         self._notify()
-
-
-def lower_priority() -> None:
-    """Run the calling thread at a lower CPU priority (Linux: nice applies per thread).
-
-    In a flood the program, this thread and the window's thread all want a core; on a
-    two-core machine the window's thread then waited for the scheduler and the window
-    froze for 10-20 ms at a time. Niced, the reader yields the core whenever the window
-    has work, and still takes every idle moment."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READER_NICE)
-    except (OSError, AttributeError):  # not Linux, or not allowed: the default priority
-        pass
 
 
 async def pump(master: int, feed: Callable[[bytes], None]) -> None:
