@@ -2,7 +2,8 @@
 
 A fresh interpreter starts the real app (`procdeck` with no arguments, offscreen): when
 the window is shown and painted with nothing running, pyqtgraph and numpy, the headless
-subcommands and the About dialog are not imported (the Runs chart, on screen in the
+subcommands and the About dialog are not imported; the Jobs panel, the terminal view
+(pyte) and the Settings dialog are not imported before the first paint (the Runs chart, on screen in the
 default layout, has nothing to chart); once a run is launched, the Runs chart is built
 and pyqtgraph is there.
 """
@@ -22,16 +23,22 @@ from procdeck.bridge.event_loop import new_event_loop_factory
 
 HEAVY = ("pyqtgraph", "numpy", "procdeck.commands.run", "procdeck.commands.job",
          "procdeck.ui.about_dialog", "procdeck.ui.charts", "dask", "distributed")
+# Built right after the first paint (Jobs is the front tab) or on first need.
+AFTER_PAINT = ("pyte", "procdeck.ui.terminal.panel", "procdeck.ui.jobs.panel",
+               "procdeck.bridge.jobs_bridge", "procdeck.ui.settings_dialog")
 report = {}
 
 def on_ready(parts):
     report["at_show"] = [m for m in HEAVY if m in sys.modules]
+    report["at_show_after_paint"] = [m for m in AFTER_PAINT if m in sys.modules]
     panel = parts.monitor.runs_panel
 
     async def later():
         import anyio
         await anyio.sleep(1.0)  # painted and settled: a chart of nothing stays a placeholder
         report["idle"] = [m for m in HEAVY if m in sys.modules]
+        report["idle_after_paint"] = [m for m in AFTER_PAINT if m in sys.modules]
+        report["jobs_built"] = parts.jobs.is_built
         report["idle_built"] = panel.is_built
         parts.window.launcher.command.setText(sys.executable + ' -c "import time; time.sleep(30)"')
         parts.window.launcher.submit()
@@ -63,6 +70,11 @@ def test_heavy_modules_wait_until_a_chart_is_shown(tmp_path) -> None:
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["after_cli"] == []
     assert report["at_show"] == []
+    assert report["at_show_after_paint"] == []  # the window is painted before these load
+    # Painted: the Jobs panel, the front tab, is built; no terminal run, no pyte.
+    assert report["jobs_built"]
+    assert "procdeck.ui.jobs.panel" in report["idle_after_paint"]
+    assert "pyte" not in report["idle_after_paint"]
     assert report["idle"] == [] and not report["idle_built"]
     # A run: the sampler ticks, the Runs chart (on screen by default) is built.
     assert "pyqtgraph" in report["after_run"] and "numpy" in report["after_run"]

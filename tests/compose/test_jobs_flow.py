@@ -141,7 +141,7 @@ def test_the_window_has_the_jobs_panel(qt_run, qtbot):
             parts = build(engine, on_quit=lambda: None)
             qtbot.addWidget(parts.window)
             assert "jobs" in parts.window.panels
-            panel = parts.window.panel_widgets["jobs"]
+            panel = parts.jobs.panel
             panel.form.target.setCurrentText("procdeck.tasks.builtin:count_primes")
             panel.form.args.setText("[1000]")
             panel.form.submit()

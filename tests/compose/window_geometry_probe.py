@@ -91,7 +91,7 @@ async def drive(parts: Any, report: list[dict[str, Any]]) -> None:
                 await anyio.sleep(0.05)
         await anyio.sleep(0.5)
         report.append(measure(parts, "long command running"))
-        jobs = window.panel_widgets["jobs"]
+        jobs = parts.jobs.panel
         jobs.form.target.setCurrentText("procdeck.tasks.builtin:count_primes")
         jobs.form.args.setText("[]")
         jobs.form.map.setChecked(True)  # a batch: its progress bar shows too

@@ -26,7 +26,7 @@ def main() -> int:
         parts.spawner.spawn(drive, parts)
 
     async def drive(parts) -> None:
-        panel = parts.window.panel_widgets["jobs"]
+        panel = parts.jobs.panel
         model = panel.model
 
         def states() -> list[str]:

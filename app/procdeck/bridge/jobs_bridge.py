@@ -56,6 +56,10 @@ class JobsBridge(QObject):
         self._unsubscribe = pool.subscribe(self._wake)
         self._unsubscribe_state: Callable[[], None] | None = None
         self._switching = False
+        if pool.has_changes:
+            # Made after jobs started (the Jobs panel is built on first need): the pool
+            # woke its listeners once already and waits for someone to take the changes.
+            self._wake()
 
     # -- engine -> Qt -----------------------------------------------------------------
     def _wake(self) -> None:

@@ -271,9 +271,9 @@ def wire(
     # -- state ------------------------------------------------------------------------
     parts.bridge.runsChanged.connect(notifier.runs_changed)
     parts.bridge.runRemoved.connect(notifier.forget)
-    jobs_bridge = getattr(parts, "jobs_bridge", None)
-    if jobs_bridge is not None:
-        jobs_bridge.batchesChanged.connect(notifier.batches_changed)
+    jobs = getattr(parts, "jobs", None)
+    if jobs is not None:
+        jobs.when_built(lambda _panel, bridge: bridge.batchesChanged.connect(notifier.batches_changed))
     window.quitRequested.connect(lambda: desktop.save(window))
     _complete_actions(window)
     desktop.restored = store.restore_window(window)

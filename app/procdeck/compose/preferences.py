@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QAction, QKeySequence
 
-from procdeck.core.cluster_state import BackendChoice, BackendKind, DaskMode
 from procdeck.core.preferences import MB, Preferences
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.output.settings import OutputSettings
-from procdeck.ui.jobs.panel import JobsPanel
-from procdeck.ui.settings_dialog import SettingsDialog
 from procdeck.ui.theme import ThemeMode
 
 if TYPE_CHECKING:
+    from procdeck.bridge.jobs_bridge import JobsBridge
     from procdeck.compose.window import AppParts
+    from procdeck.ui.jobs.panel import JobsPanel
+    from procdeck.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,8 @@ def wire(parts: AppParts, settings: ValueStore) -> PreferencesParts:
     def open_dialog() -> None:
         if wired.dialog is None:
             default_folder = str(OutputSettings().directory())
+            from procdeck.ui.settings_dialog import SettingsDialog  # built on first open
+
             wired.dialog = SettingsDialog(wired.prefs, window, default_log_folder=default_folder)
             wired.dialog.applied.connect(apply)
         else:
@@ -148,10 +150,13 @@ def wire(parts: AppParts, settings: ValueStore) -> PreferencesParts:
             wired.prefs = new
             save(settings, new)
 
-    jobs = window.panel_widgets.get("jobs")
-    if isinstance(jobs, JobsPanel):
-        jobs.maxWorkersChanged.connect(lambda n: remember(max_workers=int(n)))
-        jobs.backendChosen.connect(lambda choice: _remember_backend(choice, remember))
+    if parts.jobs is not None:
+
+        def remember_pool_changes(panel: JobsPanel, _bridge: object) -> None:
+            panel.maxWorkersChanged.connect(lambda n: remember(max_workers=int(n)))
+            panel.backendChosen.connect(lambda choice: _remember_backend(choice, remember))
+
+        parts.jobs.when_built(remember_pool_changes)
     desktop = parts.desktop
     if desktop is not None:
         desktop.theme.changed.connect(lambda _dark: remember(theme=desktop.theme.mode.value))
@@ -163,6 +168,8 @@ def wire(parts: AppParts, settings: ValueStore) -> PreferencesParts:
 
 
 def _remember_backend(choice: object, remember: Any) -> None:
+    from procdeck.core.cluster_state import BackendChoice, BackendKind, DaskMode
+
     if not isinstance(choice, BackendChoice):
         return
     if choice.kind is BackendKind.LOCAL:
@@ -189,13 +196,23 @@ def _apply(parts: AppParts, new: Preferences, old: Preferences | None) -> None:
             monitor.bridge.set_rate(new.sample_rate_hz)
         for action in _menu_actions(window, "Sample rate"):
             action.setChecked(action.text() == f"{new.sample_rate_hz:g} Hz")
-    jobs_bridge = parts.jobs_bridge
-    if jobs_bridge is not None:
-        if changed("pool_backend") and (old is not None or new.pool_backend != "local"):
-            kind = BackendKind.DASK if new.pool_backend == "dask" else BackendKind.LOCAL
-            jobs_bridge.use_backend(BackendChoice(kind=kind))
-        if changed("max_workers") and (old is not None or new.max_workers):
-            jobs_bridge.set_max_workers(new.max_workers or os.cpu_count() or 2)
+    if parts.jobs is not None:
+        backend = changed("pool_backend") and (old is not None or new.pool_backend != "local")
+        workers = changed("max_workers") and (old is not None or new.max_workers)
+
+        def apply_to_pool(_panel: object, jobs_bridge: JobsBridge) -> None:
+            from procdeck.core.cluster_state import BackendChoice, BackendKind
+
+            if backend:
+                kind = BackendKind.DASK if new.pool_backend == "dask" else BackendKind.LOCAL
+                jobs_bridge.use_backend(BackendChoice(kind=kind))
+            if workers:
+                jobs_bridge.set_max_workers(new.max_workers or os.cpu_count() or 2)
+
+        if (backend or workers) and old is None:
+            parts.jobs.when_built(apply_to_pool)  # at start: once the Jobs panel is built
+        elif backend or workers:
+            apply_to_pool(None, parts.jobs.bridge)  # the user's change: now
     desktop = parts.desktop
     if desktop is not None:
         desktop.notifier.min_seconds = new.notify_min_s

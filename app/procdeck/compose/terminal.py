@@ -4,39 +4,63 @@ The output panel gets one "Terminal" tab next to the selection-following viewer 
 selected run is a terminal (pty) run and follows the selection like that
 viewer does; "Scrollback" switches to the viewer (the same run's whole output: search,
 copy, save, log file). New terminal runs open at the view's size.
+
+The terminal panel (pyte, the screen model, the key map) is built the first time a
+terminal run is launched or selected: a window that shows no terminal does not import it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import SignalInstance
 
-from procdeck.bridge.terminal_link import TerminalLink
 from procdeck.core.process_spec import StdinMode
 from procdeck.core.run_state import RunInfo
 from procdeck.engine.input_feed import InputRefused
 from procdeck.engine.process_manager import ProcessManager, UnknownRun
 from procdeck.ui.main_window import MainWindow
-from procdeck.ui.terminal.panel import TerminalPanel
 from procdeck.ui.viewer.input_line import InputLine
+
+if TYPE_CHECKING:
+    from procdeck.bridge.terminal_link import TerminalLink
+    from procdeck.ui.terminal.panel import TerminalPanel
 
 TAB_TITLE = "Terminal"
 
 
 @dataclass
 class TerminalParts:
-    panel: TerminalPanel
-    link: TerminalLink
     window: MainWindow
     processes: ProcessManager
     input_line: InputLine
+    _built: tuple[TerminalPanel, TerminalLink] | None = None
+
+    @property
+    def panel(self) -> TerminalPanel:
+        return self._build()[0]
+
+    @property
+    def link(self) -> TerminalLink:
+        return self._build()[1]
+
+    @property
+    def is_built(self) -> bool:
+        return self._built is not None
+
+    def _build(self) -> tuple[TerminalPanel, TerminalLink]:
+        if self._built is None:
+            self._built = _build_panel(self.window, self.processes)
+        return self._built
 
     def show_run(self, run_id: int | None) -> None:
         """The tab is there only while the selected run is a terminal run."""
         info = self.window.runs_model.info(run_id) if run_id is not None else None
         self._show_input(info)
+        if (info is None or not info.spec.tty) and not self.is_built:
+            return  # no terminal shown yet: nothing to take down
         tabs = self.window.output.tabs
         index = tabs.indexOf(self.panel)
         if info is None or not info.spec.tty:
@@ -54,7 +78,7 @@ class TerminalParts:
 
     def runs_changed(self, infos: list[RunInfo]) -> None:
         for info in infos:
-            if info.run_id == self.link.run_id:
+            if self._built is not None and info.run_id == self.link.run_id:
                 self.panel.set_live(info.state.is_live)
             if info.run_id == self.window.table.current_run():
                 self._show_input(info)
@@ -80,31 +104,41 @@ class TerminalParts:
             self.window.show_message(str(exc))
 
     def close(self) -> None:
-        self.link.close()
+        if self._built is not None:
+            self.link.close()
+
+
+def _build_panel(window: MainWindow, processes: ProcessManager) -> tuple[TerminalPanel, TerminalLink]:
+    from procdeck.bridge.terminal_link import TerminalLink
+    from procdeck.ui.terminal.panel import TerminalPanel
+
+    panel = TerminalPanel()
+    link = TerminalLink(panel.view, processes, panel)
+    tabs = window.output.tabs
+    panel.setParent(tabs)  # owned by the tabs' widget tree, in a tab or not
+    panel.hide()
+    link.message.connect(window.show_message)
+    panel.signalRequested.connect(link.send_signal)
+    panel.scrollbackRequested.connect(lambda: tabs.setCurrentWidget(window.output.preview))
+    panel.view.leaveRequested.connect(lambda: window.table.view.setFocus())
+    return panel, link
 
 
 def wire(window: MainWindow, processes: ProcessManager, runs_changed: SignalInstance) -> TerminalParts:
-    panel = TerminalPanel()
-    link = TerminalLink(panel.view, processes, panel)
     input_line = InputLine()
     input_line.hide()
     output_layout = window.output.layout()
     assert output_layout is not None  # RunOutputPanel lays out its header and tabs
     output_layout.addWidget(input_line)  # under the viewer tabs
-    parts = TerminalParts(panel, link, window, processes, input_line)
+    parts = TerminalParts(window, processes, input_line)
     input_line.lineSubmitted.connect(parts.send_line)
     input_line.eofRequested.connect(parts.send_eof)
     tabs = window.output.tabs
-    panel.setParent(tabs)  # owned by the tabs' widget tree, in a tab or not
-    panel.hide()
     window.table.currentRunChanged.connect(parts.show_run)
     runs_changed.connect(parts.runs_changed)
-    link.message.connect(window.show_message)
-    panel.signalRequested.connect(link.send_signal)
-    panel.scrollbackRequested.connect(lambda: tabs.setCurrentWidget(window.output.preview))
-    panel.view.leaveRequested.connect(lambda: window.table.view.setFocus())
 
     def size_for_new_runs() -> tuple[int, int]:
+        panel = parts.panel  # a terminal run is being launched: its view is wanted now
         current = tabs.currentWidget()
         area = current if current is not None else tabs
         header = panel.view.y() if panel.isVisible() else panel.hint.sizeHint().height() + 4

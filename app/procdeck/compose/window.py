@@ -7,11 +7,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from procdeck.bridge.engine_bridge import EngineBridge
-from procdeck.bridge.jobs_bridge import JobsBridge
 from procdeck.bridge.profiles_bridge import ProfilesBridge
 from procdeck.bridge.tasks import TaskSpawner
 from procdeck.compose import desktop as desktop_feature
-from procdeck.compose import jobs
+from procdeck.compose import jobs as jobs_feature
 from procdeck.compose import leftovers as leftovers_feature
 from procdeck.compose import preferences as preferences_feature
 from procdeck.compose import profiles as profiles_feature
@@ -19,7 +18,6 @@ from procdeck.compose import terminal as terminal_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.compose.monitor import MonitorParts
 from procdeck.compose.monitor import wire as wire_monitor
-from procdeck.core.jobs import DispatchRequest
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -36,7 +34,7 @@ class AppParts:
     bridge: EngineBridge
     viewers: viewer_wiring.RunViewers | None = None
     profiles: ProfilesBridge | None = None
-    jobs_bridge: JobsBridge | None = None
+    jobs: jobs_feature.JobsFeature | None = None
     desktop: desktop_feature.DesktopParts | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)  # features' close(), in order
     monitor: MonitorParts | None = None
@@ -70,9 +68,11 @@ def build(
     parts.closers.append(parts.profiles.close)
     if settings is None:
         settings = desktop_feature.open_settings(config_dir)
-    parts.jobs_bridge = jobs.wire(window, engine.jobs, spawner, settings)
-    parts.closers.append(parts.jobs_bridge.close)
-    parts.profiles.set_job_dispatcher(_job_profile_dispatcher(window, parts.jobs_bridge))
+    parts.jobs = jobs_feature.wire(window, engine.jobs, spawner, settings)
+    parts.closers.append(parts.jobs.close)
+    # Worker-job profiles are dispatched like the Jobs panel's own requests, and the Jobs
+    # panel comes to the front to show them.
+    parts.profiles.set_job_dispatcher(parts.jobs.dispatch)
     window.busy_counters.append(("job", "jobs", lambda: engine.jobs.active_count))
     parts.monitor = wire_monitor(engine, window, spawner)
     parts.leftovers = leftovers_feature.wire(window, spawner)
@@ -94,20 +94,6 @@ def build(
     parts.preferences = preferences_feature.wire(parts, settings)
     window.quitRequested.connect(on_quit)
     return parts
-
-
-def _job_profile_dispatcher(window: MainWindow, jobs_bridge: JobsBridge) -> Callable[[DispatchRequest], None]:
-    """Worker-job profiles are dispatched like the Jobs panel's own requests, and the
-    Jobs panel comes to the front to show them."""
-
-    def dispatch(request: DispatchRequest) -> None:
-        dock = window.panels.get("jobs")
-        if dock is not None:
-            dock.show()
-            dock.raise_()
-        jobs_bridge.dispatch(request)
-
-    return dispatch
 
 
 def _wire_processes(parts: AppParts) -> None:
