@@ -8,7 +8,7 @@ import time
 import pyte
 import pytest
 
-from procdeck.ui.terminal.screen_model import Backlog, TerminalScreen, modes_in, tail_start
+from procdeck.ui.terminal.screen_model import Backlog, TerminalScreen, colours_in, modes_in, tail_start
 
 
 def fed(data: bytes, cols: int = 20, rows: int = 5) -> tuple[TerminalScreen, Backlog]:
@@ -112,6 +112,34 @@ def test_a_cut_keeps_a_screenful_of_lines_and_the_modes_it_dropped():
         "tail",
     ]
     assert modes_in(b"\x1b[?1049h\x1b[?25l\x1b[?1049l") == b"\x1b[?25l\x1b[?1049l"
+
+
+def test_plain_scrolling_output_is_skipped_to_its_last_screenful_and_keeps_its_colours():
+    screen = TerminalScreen(30, 4)
+    backlog = Backlog(screen)
+    lines = b"\x1b[33m" + b"".join(b"log line %d\r\n" % i for i in range(300)) + b"last"
+    assert len(lines) < backlog.keep()  # not a flood by size: skipped because it only scrolls
+    backlog.add(lines)
+    assert backlog.pending < 100 and backlog.skipped > 0
+    while backlog.feed(1.0):
+        pass
+    assert [row.rstrip() for row in screen.display] == [
+        "log line 297",
+        "log line 298",
+        "log line 299",
+        "last",
+    ]
+    assert screen.buffer[3][0].fg == "brown"  # the colour set before the cut still applies
+    assert colours_in(b"\x1b[1mA\x1b[0m\x1b[32mB\x1b[4m") == b"\x1b[32m\x1b[4m"
+
+
+def test_output_that_moves_the_cursor_is_fed_whole_below_the_flood_size():
+    screen = TerminalScreen(30, 4)
+    backlog = Backlog(screen)
+    redraw = b"".join(b"\x1b[Hheader\r\n" + b"".join(b"row %d\r\n" % i for i in range(6)) for _ in range(40))
+    assert len(redraw) < backlog.keep()
+    backlog.add(redraw)
+    assert backlog.skipped == 0 and backlog.pending == len(redraw)
 
 
 def test_a_one_by_one_screen_works():

@@ -31,6 +31,9 @@ _FRESH_START = re.compile(rb"\x1b\[2J|\x1b\[3J|\x1bc|\x1b\[\?(?:47|1047|1049)[hl
 _LATIN1 = pyte.charsets.LAT1_MAP
 _AUTOWRAP = pyte.modes.DECAWM
 _INSERT = pyte.modes.IRM
+# Anything but plain text and colours (SGR): cursor moves, erases, scroll regions, modes.
+_NOT_PLAIN = re.compile(rb"\x1b(?!\[[\d;:]*m)|[\x08\x0b\x0c]")
+_SGR = re.compile(rb"\x1b\[([\d;:]*)m")
 _PRIVATE_MODE = re.compile(rb"\x1b\[\?([\d;]+)([hl])")
 
 
@@ -181,6 +184,20 @@ def modes_in(data: bytes) -> bytes:
     return b"".join(b"\x1b[?" + mode + state for mode, state in last.items())
 
 
+def colours_in(data: bytes, limit: int = 32, window: int = 4096) -> bytes:
+    """The colour and attribute (SGR) sequences in force at the end of ``data``: those
+    after its last reset (at most ``limit`` of them), to replay before what follows.
+    Only the bytes after the last reset are scanned (at most ``window`` of them when
+    there is none), so a cut through a flood costs microseconds."""
+    start = max(0, len(data) - window)
+    for reset in (b"\x1b[0m", b"\x1b[m"):
+        found = data.rfind(reset)
+        if found >= 0:
+            start = max(start, found + len(reset))
+    sequences = [m.group(0) for m in _SGR.finditer(data, start) if m.group(1) not in (b"", b"0")]
+    return b"".join(sequences[-limit:])
+
+
 class Backlog:
     """Bytes waiting for the screen, fed in time-boxed slices, cut to the tail in a flood."""
 
@@ -206,16 +223,29 @@ class Backlog:
         keep = self.keep()
         if len(self._pending) > keep:
             self.cut_to_tail(keep)
+        elif len(self._pending) > self.SLICE * 4:
+            self.skip_scrolled()
+
+    def skip_scrolled(self) -> None:
+        """Plain scrolling output (text, colours, newlines: nothing that moves the cursor
+        or erases) longer than the screen: only its last screenful can show, so the rest
+        is not fed. A flood of log lines then shows its end within a frame."""
+        data = bytes(self._pending)
+        start = tail_start(data, len(data) - 1, self.screen.lines)
+        if start > 0 and _NOT_PLAIN.search(data) is None:
+            self._pending[:start] = colours_in(data[:start])
+            self.skipped += start
 
     def cut_to_tail(self, keep: int) -> None:
         """Drop what the screen no longer needs to show the end of what is waiting:
         what a full screen of lines replaces, or what came before a clear. The modes the
-        dropped bytes set (alternate screen, bracketed paste, ...) are still applied."""
+        dropped bytes set (alternate screen, bracketed paste, ...) and the colours in
+        force at the cut are still applied."""
         start = tail_start(bytes(self._pending), keep, self.screen.lines)
         if start <= 0:
             return
-        modes = modes_in(bytes(self._pending[:start]))
-        self._pending[:start] = modes
+        dropped = bytes(self._pending[:start])
+        self._pending[:start] = modes_in(dropped) + colours_in(dropped)
         self.skipped += start
 
     def feed(self, budget_s: float) -> bool:
