@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 
 from procdeck.core.run_state import RunState
@@ -120,6 +120,51 @@ def test_full_screen_program_keys_resize_and_alternate_screen(qt_run, qtbot, tmp
             panel.scrollback_button.click()
             assert window.output.tabs.currentWidget() is window.output.preview
             await until(lambda: "back on the main screen" in window.output.plain_text())
+
+    qt_run(scenario)
+
+
+MOUSE_APP = """
+import curses
+def main(win):
+    curses.mousemask(curses.ALL_MOUSE_EVENTS)
+    curses.mouseinterval(0)
+    win.addstr(0, 0, "CLICK ME")
+    win.refresh()
+    while True:
+        key = win.getch()
+        if key == curses.KEY_MOUSE:
+            _id, x, y, _z, state = curses.getmouse()
+            win.addstr(1, 0, f"mouse at {y},{x}   ")
+            win.refresh()
+        elif key == ord("q"):
+            return
+curses.wrapper(main)
+"""
+
+
+def test_a_program_that_asks_for_the_mouse_gets_clicks(qt_run, qtbot, tmp_path):
+    from procdeck.ui.terminal.view import MARGIN
+
+    script = tmp_path / "mouse.py"
+    script.write_text(MOUSE_APP)
+
+    async def scenario():
+        async with open_window(qtbot) as (engine, parts, window):
+            window.resize(1100, 800)
+            window.show()
+            launch_terminal(window, f"{sys.executable} {script}")
+            panel = terminal(window)
+            view = panel.view
+            await until(lambda: "CLICK ME" in (view.flush() or view.screen_text()))
+            await until(lambda: view.term.mode & {1000 << 5, 1002 << 5, 1003 << 5})
+            point = QPoint(int(MARGIN + 7.5 * view._cw), int(MARGIN + 4.5 * view._ch))
+            qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=point)
+            await until(lambda: "mouse at 4,7" in (view.flush() or view.screen_text()))
+            view.setFocus()
+            qtbot.keyClick(view, Qt.Key.Key_Q)
+            run_id = window.table.current_run()
+            await until(lambda: window.runs_model.info(run_id).state is RunState.EXITED)
 
     qt_run(scenario)
 

@@ -8,7 +8,8 @@ the event loop; a flood faster than the screen model is cut to its tail (see
 While it has focus every key goes to the program, Procdeck's shortcuts included, except
 Ctrl+Shift+C / Ctrl+Shift+V (copy, paste) and Ctrl+Shift+Escape, which gives the focus
 back to the window (``leaveRequested``). Selecting with the mouse copies to the selection
-clipboard (X11) as terminals do; a middle click pastes it.
+clipboard (X11) as terminals do; a middle click pastes it. A program that asks for mouse
+reports gets clicks, drags and the wheel instead (``mouse``); Shift+mouse still selects.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import QMenu, QWidget
 from pyte.screens import Char
 
-from procdeck.ui.terminal import colors
+from procdeck.ui.terminal import colors, mouse
 from procdeck.ui.terminal.keys import key_bytes, paste_bytes
 from procdeck.ui.terminal.screen_model import Backlog, TerminalScreen
 
@@ -52,6 +54,11 @@ _OWN_KEYS = {  # (key, modifiers) the view keeps for itself
 }
 
 Cell = tuple[int, int]  # (row, column)
+_BUTTONS = {
+    Qt.MouseButton.LeftButton: mouse.Button.LEFT,
+    Qt.MouseButton.MiddleButton: mouse.Button.MIDDLE,
+    Qt.MouseButton.RightButton: mouse.Button.RIGHT,
+}
 
 
 class TerminalView(QWidget):
@@ -75,6 +82,8 @@ class TerminalView(QWidget):
         self.backlog = Backlog(self.term)
         self._selection: tuple[Cell, Cell] | None = None
         self._anchor: Cell | None = None
+        self._held: mouse.Button | None = None  # the button a reporting program saw pressed
+        self._last_report_cell: Cell | None = None
         self._frame = QTimer(self)
         self._frame.setSingleShot(True)
         self._frame.setInterval(FRAME_MS)
@@ -394,8 +403,32 @@ class TerminalView(QWidget):
             min(max(col, 0), self.term.columns - 1),
         )
 
+    # A program that asked for mouse reports (htop, vim, less --mouse) gets clicks, drags
+    # and the wheel; with Shift held the mouse selects here instead, as in xterm.
+    def _reporting(self, event: QMouseEvent | QWheelEvent) -> str | None:
+        if event.modifiers() & Mod.ShiftModifier:
+            return None
+        return mouse.tracking(self.term.mode)
+
+    def _report(self, button: mouse.Button, event: QMouseEvent | QWheelEvent, **kwargs: bool) -> None:
+        row, col = self.cell_at(event.position().toPoint())
+        mods = event.modifiers()
+        modifiers = (mouse.META if mods & Mod.AltModifier else 0) | (
+            mouse.CONTROL if mods & Mod.ControlModifier else 0
+        )
+        data = mouse.report(
+            button, row, col, modifiers=modifiers, sgr=mouse.SGR_ENCODING in self.term.mode, **kwargs
+        )
+        if data is not None:
+            self.inputTyped.emit(data)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus(Qt.FocusReason.MouseFocusReason)
+        button = _BUTTONS.get(event.button())
+        if button is not None and self._reporting(event):
+            self._held = button
+            self._report(button, event)
+            return
         if event.button() == Qt.MouseButton.LeftButton:
             self._anchor = self.cell_at(event.position().toPoint())
             self._selection = None
@@ -406,12 +439,25 @@ class TerminalView(QWidget):
             super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        mode = self._reporting(event)
+        if mode == "motion" or (mode == "drag" and self._held is not None):
+            cell = self.cell_at(event.position().toPoint())
+            if cell != self._last_report_cell:
+                self._last_report_cell = cell
+                held = self._held if self._held is not None else mouse.Button.RELEASE
+                self._report(held, event, motion=True)
+            return
         if self._anchor is not None and event.buttons() & Qt.MouseButton.LeftButton:
             cell = self.cell_at(event.position().toPoint())
             self._selection = (min(self._anchor, cell), max(self._anchor, cell))
             self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        button = _BUTTONS.get(event.button())
+        if button is not None and self._held is not None:
+            self._held = None
+            self._report(button, event, pressed=False)
+            return
         if event.button() == Qt.MouseButton.LeftButton:
             self._anchor = None
             text = self.selected_text()
@@ -419,8 +465,23 @@ class TerminalView(QWidget):
             if text and clipboard.supportsSelection():
                 clipboard.setText(text, QClipboard.Mode.Selection)
 
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if not self._reporting(event):
+            super().wheelEvent(event)
+            return
+        steps = event.angleDelta().y() // 120 or (1 if event.angleDelta().y() > 0 else -1)
+        button = mouse.Button.WHEEL_UP if steps > 0 else mouse.Button.WHEEL_DOWN
+        for _ in range(min(abs(steps), 10)):
+            self._report(button, event)
+        event.accept()
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        """Select the word under the mouse."""
+        """Select the word under the mouse (a reporting program gets a second press)."""
+        button = _BUTTONS.get(event.button())
+        if button is not None and self._reporting(event):
+            self._held = button
+            self._report(button, event)
+            return
         row, col = self.cell_at(event.position().toPoint())
         line = self.term.buffer[row]
         if not line[col].data.strip():
