@@ -13,9 +13,6 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from dotenv import dotenv_values
-from dotenv.parser import parse_stream
-
 from procdeck.core.profile import Profile
 
 
@@ -25,6 +22,9 @@ class EnvFileError(Exception):
 
 def read_env_file(path: str) -> dict[str, str]:
     """The variables ``path`` sets (``${VAR}`` references expanded as python-dotenv does)."""
+    from dotenv import dotenv_values  # only profiles with env files need it
+    from dotenv.parser import parse_stream
+
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()

@@ -15,11 +15,14 @@ import os
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import anyio
-from watchfiles import Change, DefaultFilter, awatch
 
 from procdeck.core.probes import WatchSpec
+
+if TYPE_CHECKING:  # watchfiles (its Rust watcher) is imported when a watch starts
+    from watchfiles import Change
 
 
 class WatchError(Exception):
@@ -52,17 +55,19 @@ def _roots(spec: WatchSpec, base: str | None) -> list[_Root]:
     return roots
 
 
-class _Filter(DefaultFilter):
+class _Filter:
     """watchfiles' default ignores (.git, __pycache__, editor swap files...) plus the spec's."""
 
     def __init__(self, roots: list[_Root], excludes: tuple[str, ...], base: str | None) -> None:
-        super().__init__()
+        from watchfiles import DefaultFilter
+
+        self._default = DefaultFilter()
         self._roots = roots
         self._excludes = excludes
         self._base = os.path.expanduser(base) if base else None
 
     def __call__(self, change: Change, path: str) -> bool:
-        if not super().__call__(change, path):
+        if not self._default(change, path):
             return False
         name = os.path.basename(path)
         relative = os.path.relpath(path, self._base) if self._base else path
@@ -138,6 +143,8 @@ async def watch_for_changes(
 ) -> None:
     """Call ``on_change(reason)`` for every debounced batch of matching changes, until
     cancelled or ``stop`` is set. Raises WatchError when a watched path does not exist."""
+    from watchfiles import awatch
+
     roots = _roots(spec, base)
     folders = sorted({r.folder for r in roots})
     stop = stop or anyio.Event()
