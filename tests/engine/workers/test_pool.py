@@ -253,3 +253,15 @@ async def test_idle_workers_retire(pool):
     assert worker_children() == []
     info = await pool.run(spec("add", 1, 1))  # a new worker starts as needed
     assert info.state is JobState.DONE
+
+
+async def test_the_temporary_files_are_made_on_the_first_job_and_removed_at_close(monkeypatch, tmp_path):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)  # read TMPDIR again
+    async with open_local_pool(1) as pool:
+        await anyio.sleep(0.05)
+        assert list(tmp_path.iterdir()) == []  # a pool that ran no job leaves nothing to clean up
+        info = await pool.run(spec("add", 4, 5))
+        assert pool.result(info.job_id) == 9
+        assert sorted(p.name.startswith("procdeck-workers-") for p in tmp_path.iterdir()) == [True, True]
+    assert list(tmp_path.iterdir()) == []

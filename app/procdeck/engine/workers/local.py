@@ -59,13 +59,21 @@ class LocalBackend:
     def __init__(self, capacity: int | None = None) -> None:
         self._limiter = anyio.CapacityLimiter(_clamp(capacity or os.cpu_count() or 2))
         self._tracker = anyio_workers.install()
-        self._board = SlotBoard(MAX_SLOTS)
-        self._board_path = self._board.path
-        self._dir = tempfile.mkdtemp(prefix="procdeck-workers-")
-        worker_process.worker_dir_var.set(self._dir)
+        # The slot board and the workers' folder are made on the first job: an app that
+        # runs no job leaves nothing in the temporary folder, even if it is killed.
+        self._board: SlotBoard | None = None
+        self._dir = ""
         self._ps: dict[int, psutil.Process] = {}
         self._last_rss: dict[int, int] = {}
         self._killed: set[int] = set()  # pids Procdeck sent SIGKILL to
+
+    def _files(self) -> tuple[SlotBoard, str]:
+        """The slot board and the workers' folder, made on first use."""
+        if self._board is None:
+            self._board = SlotBoard(MAX_SLOTS)
+            self._dir = tempfile.mkdtemp(prefix="procdeck-workers-")
+            worker_process.worker_dir_var.set(self._dir)
+        return self._board, self._dir
 
     @property
     def capacity(self) -> int:
@@ -88,6 +96,7 @@ class LocalBackend:
         cancellable: bool,
         memory_limit: int | None = None,
     ) -> CallOutcome:
+        board, _folder = self._files()
         try:
             reply = await worker_process.run_sync(
                 run_job,
@@ -95,14 +104,14 @@ class LocalBackend:
                 args,
                 kwargs,
                 extra_path,
-                self._board_path,
+                board.path,
                 slot,
                 job_id,
                 memory_limit or 0,
                 cancellable=cancellable,
                 limiter=self._limiter,
             )
-            peak, cpu = self._board.stats(slot, job_id)
+            peak, cpu = board.stats(slot, job_id)
             if type(reply) is not tuple:  # a plain result, nothing printed
                 return CallOutcome(reply, peak_rss=peak or None, cpu_time=cpu)
             ok, payload, out, err, pid = reply
@@ -125,6 +134,8 @@ class LocalBackend:
         return CallOutcome(value, None, out, err, pid, peak or None, cpu)
 
     def running_pid(self, slot: int, job_id: int) -> int | None:
+        if self._board is None:
+            return None  # no job has run
         on_board, pid = self._board.read(slot)
         return pid if on_board == job_id and pid else None
 
@@ -148,7 +159,7 @@ class LocalBackend:
         pid = self.running_pid(slot, job_id)
         if pid is None or pid not in {p for p, _ in self._tracker.live()}:
             return ""
-        path = files_of(self._dir, pid)[2]
+        path = files_of(self._files()[1], pid)[2]
         before = await anyio.to_thread.run_sync(_size, path)
         try:
             os.kill(pid, STACKS_SIGNAL)
@@ -237,7 +248,7 @@ class LocalBackend:
             how = f"killed by {outcome.describe()}" if outcome.signal else f"exit code {code}"
             if outcome.signal == signal.SIGKILL and pid not in self._killed:
                 how += f", not sent by Procdeck{self._oom_hint(pid)}"
-        out_path, err_path, stacks_path = files_of(self._dir, pid)
+        out_path, err_path, stacks_path = files_of(self._files()[1], pid)
         out, err = await anyio.to_thread.run_sync(fd_capture.take_output_of, out_path, err_path)
         fatal = await anyio.to_thread.run_sync(_read_from, stacks_path, 0)
         await anyio.to_thread.run_sync(_remove, (out_path, err_path, stacks_path))
@@ -301,8 +312,9 @@ class LocalBackend:
 
     async def aclose(self) -> None:
         await self._tracker.close_all()
-        self._board.close()
-        await anyio.to_thread.run_sync(shutil.rmtree, self._dir, True)
+        if self._board is not None:
+            self._board.close()
+            await anyio.to_thread.run_sync(shutil.rmtree, self._dir, True)
 
 
 def _size(path: str) -> int:
