@@ -76,6 +76,14 @@ def terminal(parts_window):
     return parts_window.output.findChild(TerminalPanel)
 
 
+def launch_python_script(window, script):
+    """Show the window at a comfortable size and run ``script`` on a terminal; its panel."""
+    window.resize(1100, 800)
+    window.show()
+    launch_terminal(window, f"{sys.executable} {script}")
+    return terminal(window)
+
+
 def screen_row(panel, row: int) -> str:
     panel.view.flush()
     return panel.view.screen_lines()[row]
@@ -87,10 +95,7 @@ def test_full_screen_program_keys_resize_and_alternate_screen(qt_run, qtbot, tmp
 
     async def scenario():
         async with open_window(qtbot) as (engine, parts, window):
-            window.resize(1100, 800)
-            window.show()
-            launch_terminal(window, f"{sys.executable} {script}")
-            panel = terminal(window)
+            panel = launch_python_script(window, script)
             await until(lambda: panel.isVisible())
             view = panel.view
             await until(lambda: "FULL-SCREEN TITLE" in (view.flush() or view.screen_text()))
@@ -151,11 +156,7 @@ def test_a_program_that_asks_for_the_mouse_gets_clicks(qt_run, qtbot, tmp_path):
 
     async def scenario():
         async with open_window(qtbot) as (engine, parts, window):
-            window.resize(1100, 800)
-            window.show()
-            launch_terminal(window, f"{sys.executable} {script}")
-            panel = terminal(window)
-            view = panel.view
+            view = launch_python_script(window, script).view
             await until(lambda: "CLICK ME" in (view.flush() or view.screen_text()))
             await until(lambda: view.term.mode & {1000 << 5, 1002 << 5, 1003 << 5})
             point = QPoint(int(MARGIN + 7.5 * view._cw), int(MARGIN + 4.5 * view._ch))

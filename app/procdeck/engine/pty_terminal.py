@@ -15,7 +15,6 @@ import struct
 import termios
 
 import anyio
-import anyio.lowlevel
 
 from procdeck.core.process_spec import terminal_size_problem
 

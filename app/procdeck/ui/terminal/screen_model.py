@@ -155,20 +155,28 @@ def tail_start(data: bytes, keep: int, rows: int = 0) -> int:
         last = match.start()
     if last is not None:
         return last
-    if rows > 0:
-        pos = len(data)
-        for _ in range(rows + 1):  # the last line may be unfinished: one newline more
-            pos = data.rfind(b"\n", cut, pos)
-            if pos == -1:
-                break
-        else:
-            return pos + 1
+    screenful = last_lines_start(data, rows, cut)
+    if screenful is not None:
+        return screenful
     newline = data.find(b"\n", cut)
     if newline != -1:
         return newline + 1
     while cut < len(data) and data[cut] & 0xC0 == 0x80:
         cut += 1
     return cut
+
+
+def last_lines_start(data: bytes, rows: int, lowest: int = 0) -> int | None:
+    """Where the last ``rows`` lines of ``data`` start (the last line may be unfinished:
+    one newline more is counted), if that is at or after ``lowest``; else None."""
+    if rows <= 0:
+        return None
+    pos = len(data)
+    for _ in range(rows + 1):
+        pos = data.rfind(b"\n", lowest, pos)
+        if pos == -1:
+            return None
+    return pos + 1
 
 
 def modes_in(data: bytes) -> bytes:
@@ -231,8 +239,8 @@ class Backlog:
         or erases) longer than the screen: only its last screenful can show, so the rest
         is not fed. A flood of log lines then shows its end within a frame."""
         data = bytes(self._pending)
-        start = tail_start(data, len(data) - 1, self.screen.lines)
-        if start > 0 and _NOT_PLAIN.search(data) is None:
+        start = last_lines_start(data, self.screen.lines)
+        if start and _NOT_PLAIN.search(data) is None:
             self._pending[:start] = colours_in(data[:start])
             self.skipped += start
 

@@ -419,6 +419,7 @@ class TerminalView(QWidget):
         data = mouse.report(
             button, row, col, modifiers=modifiers, sgr=mouse.SGR_ENCODING in self.term.mode, **kwargs
         )
+        self._last_report_cell = (row, col)
         if data is not None:
             self.inputTyped.emit(data)
 
@@ -441,9 +442,7 @@ class TerminalView(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         mode = self._reporting(event)
         if mode == "motion" or (mode == "drag" and self._held is not None):
-            cell = self.cell_at(event.position().toPoint())
-            if cell != self._last_report_cell:
-                self._last_report_cell = cell
+            if self.cell_at(event.position().toPoint()) != self._last_report_cell:
                 held = self._held if self._held is not None else mouse.Button.RELEASE
                 self._report(held, event, motion=True)
             return
