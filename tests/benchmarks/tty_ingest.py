@@ -5,7 +5,7 @@
 One run measures, on the same producer (a Python child writing short coloured numbered
 lines to its terminal as fast as it can):
 
-- ``pty_lines_per_s``: Engine (pty master drained by its reader thread) + RunOutput
+- ``pty_lines_per_s``: Engine (pty master relayed into a pipe by ``cat``) + RunOutput
   (store, log spool, terminal tail) + a visible TerminalView (pyte screen fed on display
   frames, cut to the tail in a flood) on Procdeck's Qt event loop, from launch until every
   line is in the run's output and the view shows the last one;

@@ -8,6 +8,10 @@ import os
 from procdeck.core.process_spec import ProcessSpec
 
 
+class StartProblem(OSError):
+    """A start that failed for a reason already put in words for the user."""
+
+
 def check_cwd(spec: ProcessSpec) -> str | None:
     """A problem with the working folder, checked before anything is started."""
     if spec.cwd is None:
@@ -22,6 +26,8 @@ def check_cwd(spec: ProcessSpec) -> str | None:
 
 
 def describe_start_error(spec: ProcessSpec, exc: OSError) -> str:
+    if isinstance(exc, StartProblem):
+        return str(exc)
     program = spec.argv[0]
     if isinstance(exc, FileNotFoundError):
         return f"Command not found: {program}"

@@ -29,9 +29,9 @@ import anyio.abc
 from procdeck.core.output import Stream
 from procdeck.core.process_spec import ProcessSpec, StdinMode
 from procdeck.core.run_state import ExitOutcome, RunInfo, RunState, signal_name
-from procdeck.engine import process_tree, pty_reader, pty_terminal
+from procdeck.engine import process_tree, pty_relay, pty_terminal
 from procdeck.engine.child_env import child_environment
-from procdeck.engine.containment import ladder, procfs
+from procdeck.engine.containment import cookie, ladder, procfs
 from procdeck.engine.containment.runtime import Containment
 from procdeck.engine.input_feed import InputFeed, InputRefused
 from procdeck.engine.launch_errors import check_cwd, describe_start_error
@@ -72,9 +72,14 @@ class _Run:
         self.spawned = anyio.Event()  # open_process returned or failed
         self.exited = anyio.Event()  # leader exited or never started
         self.streams_closed = anyio.Event()  # both pumps reached EOF
+        # The attempt's output pumps (a restart cancels them when a process that left the
+        # tree keeps the output open), and the end of the attempt's clean-up.
+        self.pumps = anyio.CancelScope()
+        self.finished = anyio.Event()
         self.process = None
         self.stopping = False
         self.master: int | None = None  # a terminal run's pty master, while the attempt lives
+        self.relays: pty_relay.PtyRelays | None = None  # and the cats between it and the engine
         # stdin=pipe or a terminal: user input, queued from launch on (typed ahead of the start)
         self.input = InputFeed() if self.spec.tty or self.spec.stdin is StdinMode.PIPE else None
         self.ended_at: int | None = None  # start-tick clock (procfs.now_ticks), for pid-reuse checks
@@ -222,6 +227,10 @@ class ProcessManager:
         await self._stop(run, kill=False)
         with anyio.move_on_after(1.0):  # pipes close once the tree is gone
             await run.streams_closed.wait()
+        # Whatever still holds the old output open, the old attempt's pumps end here and
+        # its clean-up completes before the new attempt shares the run's output.
+        run.pumps.cancel()
+        await run.finished.wait()
         run.output.marker("restarted")
         run.output.reopen()
         run.new_attempt()
@@ -276,10 +285,11 @@ class ProcessManager:
         problem = check_cwd(spec)
         process: anyio.abc.Process | None = None
         master: int | None = None
+        relays: pty_relay.PtyRelays | None = None
         if problem is None:
             try:
                 if spec.tty:
-                    process, master = await self._open_terminal(run)
+                    process, master, relays = await self._open_terminal(run)
                 else:
                     process = await self._open_pipes(run, list(spec.argv))
             except OSError as exc:
@@ -292,9 +302,11 @@ class ProcessManager:
             run.spawned.set()
             run.exited.set()
             run.streams_closed.set()
+            run.finished.set()
             return
         run.process = process
         run.master = master
+        run.relays = relays
         run.leader_key = (process.pid, procfs.start_of(process.pid) or 0)
         self._containment.register_run(run.leader_key, spec.grace_s)
         self._set(
@@ -307,13 +319,13 @@ class ProcessManager:
         run.spawned.set()
         try:
             async with anyio.create_task_group() as tg:
-                if master is not None:
-                    tg.start_soon(self._pump_terminal, run, master)
+                if relays is not None:
+                    tg.start_soon(self._pump_terminal, run, relays)
                 else:
                     tg.start_soon(self._pump_both, run, process)
                 writer = anyio.CancelScope()
                 if feed is not None:
-                    tg.start_soon(self._write_input, run, feed, process, master, writer)
+                    tg.start_soon(self._write_input, run, feed, process, relays, writer)
                 code = await process.wait()
                 if feed is not None:  # input waiting for a program that is gone is dropped
                     feed.shut("The program has exited; it takes no more input.")
@@ -342,11 +354,15 @@ class ProcessManager:
                 if feed is not None:
                     feed.shut("The program has exited; it takes no more input.")
                 await process.aclose()
+                if relays is not None:
+                    await relays.aclose()
                 if master is not None:
                     if run.master == master:
                         run.master = None
-                    pty_terminal.close_master(master)
+                        run.relays = None
+                    os.close(master)
                 run.streams_closed.set()
+                run.finished.set()
 
     async def _open_pipes(self, run: _Run, argv: list[str]) -> anyio.abc.Process:
         spec = run.spec
@@ -367,72 +383,79 @@ class ProcessManager:
                 raise
         return await self._open_pipes(run, ["/bin/sh", *argv])
 
-    async def _open_terminal(self, run: _Run) -> tuple[anyio.abc.Process, int]:
+    async def _open_terminal(self, run: _Run) -> tuple[anyio.abc.Process, int, pty_relay.PtyRelays]:
         """Start a terminal run: the pty's slave as stdin, stdout and stderr, a new session
-        with the pty as its controlling terminal, TERM=xterm-256color."""
+        with the pty as its controlling terminal, TERM=xterm-256color; and its relays."""
         spec = run.spec
         env = child_environment(spec.env, unbuffered=spec.unbuffered, cookie=run.cookie)
         if "TERM" not in spec.env:
             env["TERM"] = pty_terminal.TERM
         master, slave = pty_terminal.open_pty(*run.size)
+        process: anyio.abc.Process | None = None
         try:
-            # anyio.open_process takes no preexec_fn; its backend passes it on to
-            # subprocess.Popen, which calls it after setsid() and the dup2 of the slave
-            # onto 0/1/2. TIOCSCTTY must be called by the new session leader itself.
-            # https://github.com/agronholm/anyio/blob/master/src/anyio/_core/_subprocesses.py
-            from anyio._core._eventloop import get_async_backend
+            try:
+                # anyio.open_process takes no preexec_fn; its backend passes it on to
+                # subprocess.Popen, which calls it after setsid() and the dup2 of the slave
+                # onto 0/1/2. TIOCSCTTY must be called by the new session leader itself.
+                # https://github.com/agronholm/anyio/blob/master/src/anyio/_core/_subprocesses.py
+                from anyio._core._eventloop import get_async_backend
 
-            process = await get_async_backend().open_process(
-                list(spec.argv),
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                cwd=spec.cwd,
-                env=env,
-                start_new_session=True,
-                preexec_fn=pty_terminal.become_controlling_terminal,
-            )
+                process = await get_async_backend().open_process(
+                    list(spec.argv),
+                    stdin=slave,
+                    stdout=slave,
+                    stderr=slave,
+                    cwd=spec.cwd,
+                    env=env,
+                    start_new_session=True,
+                    preexec_fn=pty_terminal.become_controlling_terminal,
+                )
+            finally:
+                os.close(slave)  # the child has its copies: EIO on the master once they close
+            relays = await pty_relay.open_relays(master, self._containment.cookie_for(cookie.RELAYS_RUN))
         except BaseException:
-            pty_terminal.close_master(master)
+            if process is not None:  # the relays did not start: the program goes too
+                with anyio.CancelScope(shield=True):
+                    os.killpg(process.pid, signal.SIGKILL)  # it is its session's leader, nothing else yet
+                    await process.aclose()
+            os.close(master)
             raise
-        finally:
-            os.close(slave)  # the child has its copies: EIO on the master once they close
-        return process, master
+        return process, master, relays
 
     @staticmethod
-    async def _pump_terminal(run: _Run, master: int) -> None:
-        output = run.output
-        output.enable_terminal()
-        output.close_stream(Stream.STDERR)  # a terminal has one output stream
+    async def _pump_terminal(run: _Run, relays: pty_relay.PtyRelays) -> None:
+        run.output.enable_terminal()
+        run.output.close_stream(Stream.STDERR)  # a terminal has one output stream
         try:
-
-            def feed(data: bytes) -> None:
-                output.feed(Stream.STDOUT, data)
-                for tap in run.taps:
-                    tap(Stream.STDOUT, data)
-
-            await pty_reader.pump(master, feed)
+            with run.pumps:
+                await ProcessManager._pump(run, relays.stdout, Stream.STDOUT)
         finally:
-            output.close_stream(Stream.STDOUT)
             run.streams_closed.set()
 
     @staticmethod
     async def _write_input(
-        run: _Run, feed: InputFeed, process: anyio.abc.Process, master: int | None, scope: anyio.CancelScope
+        run: _Run,
+        feed: InputFeed,
+        process: anyio.abc.Process,
+        relays: pty_relay.PtyRelays | None,
+        scope: anyio.CancelScope,
     ) -> None:
         """The run's writer task: deliver queued input, never blocking the loop."""
         with scope:
-            await ProcessManager._deliver(run, feed, process, master)
+            await ProcessManager._deliver(run, feed, process, relays)
 
     @staticmethod
-    async def _deliver(run: _Run, feed: InputFeed, process: anyio.abc.Process, master: int | None) -> None:
+    async def _deliver(
+        run: _Run, feed: InputFeed, process: anyio.abc.Process, relays: pty_relay.PtyRelays | None
+    ) -> None:
         try:
-            if master is not None:
+            if relays is not None:
+                terminal = relays.stdin
 
                 async def send_eof() -> None:
-                    await pty_terminal.write_master(master, pty_terminal.EOF_CHAR)
+                    await terminal.send(pty_terminal.EOF_CHAR)
 
-                await feed.drain(lambda data: pty_terminal.write_master(master, data), send_eof)
+                await feed.drain(terminal.send, send_eof)
             else:
                 stdin = process.stdin
                 assert stdin is not None
@@ -443,10 +466,11 @@ class ProcessManager:
             feed.shut("The program closed its input; it takes no more.")
 
     async def _pump_both(self, run: _Run, process: anyio.abc.Process) -> None:
-        async with anyio.create_task_group() as tg:
-            assert process.stdout is not None and process.stderr is not None
-            tg.start_soon(self._pump, run, process.stdout, Stream.STDOUT)
-            tg.start_soon(self._pump, run, process.stderr, Stream.STDERR)
+        with run.pumps:
+            async with anyio.create_task_group() as tg:
+                assert process.stdout is not None and process.stderr is not None
+                tg.start_soon(self._pump, run, process.stdout, Stream.STDOUT)
+                tg.start_soon(self._pump, run, process.stderr, Stream.STDERR)
         run.streams_closed.set()
 
     @staticmethod

@@ -1,9 +1,9 @@
-"""Pseudo-terminals for terminal (pty) runs: open, size, signal, write without blocking.
+"""Pseudo-terminals for terminal (pty) runs: open, size, signal.
 
 A pty run's child gets the slave side as stdin, stdout and stderr and makes it its
 controlling terminal (it is a session leader, see ``become_controlling_terminal``); the
-engine keeps the master side, reads it on a thread of its own (``pty_reader``) and writes
-input to it from the loop without blocking.
+engine keeps the master side for ioctls, and its relays (``pty_relay``) carry the bytes
+between the master and the engine's pipes.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import os
 import signal
 import struct
 import termios
-
-import anyio
 
 from procdeck.core.process_spec import terminal_size_problem
 
@@ -27,11 +25,10 @@ class TerminalError(ValueError):
 
 
 def open_pty(rows: int, cols: int) -> tuple[int, int]:
-    """A new (master, slave) pair with the given window size; the master does not block."""
+    """A new (master, slave) pair with the given window size (both blocking)."""
     master, slave = os.openpty()
     try:
         set_window_size(master, rows, cols)
-        os.set_blocking(master, False)
     except BaseException:
         os.close(master)
         os.close(slave)
@@ -68,9 +65,14 @@ def become_controlling_terminal() -> None:
 def foreground_group(master: int) -> int:
     """The process group in the foreground of the terminal (tcgetpgrp on the master)."""
     try:
-        return os.tcgetpgrp(master)
+        pgrp = os.tcgetpgrp(master)
     except OSError:
-        raise TerminalError("The terminal has no foreground process group.") from None
+        pgrp = 0
+    # 0 once the session's leader has gone (the terminal has no session any more):
+    # killpg(0) would signal Procdeck's own process group.
+    if pgrp <= 0:
+        raise TerminalError("The terminal has no foreground process group.")
+    return pgrp
 
 
 def signal_foreground(master: int, signum: int) -> int:
@@ -81,25 +83,3 @@ def signal_foreground(master: int, signum: int) -> int:
     except ProcessLookupError:
         raise TerminalError("The foreground process group has already exited.") from None
     return pgrp
-
-
-async def write_master(master: int, data: bytes) -> None:
-    """Write all of ``data`` to the master, waiting (not blocking) while the terminal's
-    input buffer is full."""
-    view = memoryview(data)
-    while view:
-        try:
-            written = os.write(master, view)
-        except BlockingIOError:
-            await anyio.wait_writable(master)
-            continue
-        view = view[written:]
-
-
-def close_master(master: int) -> None:
-    """Close the master after telling the loop, which may be watching it."""
-    try:
-        anyio.notify_closing(master)
-    except RuntimeError:  # no running loop (tests, shutdown)
-        pass
-    os.close(master)

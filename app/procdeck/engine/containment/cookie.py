@@ -16,6 +16,8 @@ VARIABLE = "PROCDECK_RUN"
 VARIABLE_BYTES = VARIABLE.encode() + b"="
 #: Pseudo run id for processes an instance starts for itself (workers).
 WORKERS_RUN = "workers"
+#: Pseudo run id for the relays of terminal runs (engine/pty_relay.py).
+RELAYS_RUN = "relays"
 
 
 @dataclass(frozen=True)

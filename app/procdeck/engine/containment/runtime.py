@@ -29,7 +29,7 @@ class Containment:
         self._record = record
         self._active = False
 
-    def cookie_for(self, run_id: int) -> str:
+    def cookie_for(self, run_id: int | str) -> str:
         return cookie.Cookie(self.instance, str(run_id)).value
 
     @property
