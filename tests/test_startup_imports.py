@@ -22,7 +22,8 @@ from procdeck import main as app_main
 from procdeck.bridge.event_loop import new_event_loop_factory
 
 HEAVY = ("pyqtgraph", "numpy", "procdeck.commands.run", "procdeck.commands.job",
-         "procdeck.ui.about_dialog", "procdeck.ui.charts", "dask", "distributed")
+         "procdeck.ui.about_dialog", "procdeck.ui.charts", "procdeck.desktop.desktop_entry",
+         "dask", "distributed")
 # Built right after the first paint (Jobs is the front tab) or on first need.
 AFTER_PAINT = ("pyte", "procdeck.ui.terminal.panel", "procdeck.ui.jobs.panel",
                "procdeck.bridge.jobs_bridge", "procdeck.ui.settings_dialog")

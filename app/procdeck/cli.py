@@ -61,6 +61,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def _run_window(args: argparse.Namespace) -> int:
+    from procdeck import pyside_import_hook
+
+    pyside_import_hook.install()  # before the window's modules: see its docstring
     from procdeck.main import run_gui  # Qt is imported only for the window
 
     return run_gui([], config_dir=args.config_dir, launch=args.launch, launch_groups=args.launch_group)

@@ -22,9 +22,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
 
 def from_flags(args: argparse.Namespace) -> int | None:
     """Run the flag's action and return an exit code, or None when no flag was given."""
+    install = getattr(args, "install_desktop_entry", False)
+    if not install and not getattr(args, "uninstall_desktop_entry", False):
+        return None  # the window starts without this module's imports
     from procdeck.desktop import desktop_entry
 
-    if getattr(args, "install_desktop_entry", False):
+    if install:
         try:
             result = desktop_entry.install()
         except (desktop_entry.DesktopEntryError, OSError) as exc:
@@ -35,15 +38,13 @@ def from_flags(args: argparse.Namespace) -> int | None:
             print(f"  {path}")
         print(f"  and {len(result.files) - 2} icons")
         return 0
-    if getattr(args, "uninstall_desktop_entry", False):
-        try:
-            removed = desktop_entry.uninstall()
-        except OSError as exc:
-            print(f"procdeck: cannot remove the desktop entry: {exc}", file=sys.stderr)
-            return 1
-        if removed:
-            print(f"Removed Procdeck from your application menu ({len(removed)} files).")
-        else:
-            print("Procdeck's desktop entry was not installed; nothing to remove.")
-        return 0
-    return None
+    try:
+        removed = desktop_entry.uninstall()
+    except OSError as exc:
+        print(f"procdeck: cannot remove the desktop entry: {exc}", file=sys.stderr)
+        return 1
+    if removed:
+        print(f"Removed Procdeck from your application menu ({len(removed)} files).")
+    else:
+        print("Procdeck's desktop entry was not installed; nothing to remove.")
+    return 0

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, Qt, QTimer
 
 from procdeck.bridge.tasks import TaskSpawner
-from procdeck.engine.workers.pool import JobPool
 from procdeck.ui.lazy_panel import LazyPanel
 from procdeck.ui.main_window import MainWindow
 from procdeck.ui.settings_file import SettingsFile
@@ -24,6 +23,8 @@ if TYPE_CHECKING:
     from procdeck.bridge.jobs_bridge import JobsBridge
     from procdeck.core.cluster_state import BackendChoice
     from procdeck.core.jobs import DispatchRequest
+    from procdeck.engine.engine import Engine
+    from procdeck.engine.workers.pool import JobPool
     from procdeck.ui.jobs.panel import JobsPanel
 
 
@@ -108,12 +109,12 @@ class JobsFeature:
     def __init__(
         self,
         window: MainWindow,
-        pool: JobPool,
+        engine: Engine,
         spawner: TaskSpawner,
         settings: QSettings | SettingsFile | None = None,
     ) -> None:
         self._window = window
-        self._pool = pool
+        self._engine = engine
         self._spawner = spawner
         self._settings = settings
         self._bridge: JobsBridge | None = None
@@ -127,7 +128,9 @@ class JobsFeature:
         )
         # Jobs that start however they start (the panel tabbed away, a profile) are shown,
         # counted and notified: the first change of the pool builds the panel and bridge.
-        self._unsubscribe: Callable[[], None] | None = pool.subscribe(self._pool_changed)
+        # The engine makes its pool on first use (building this panel is one).
+        self._unsubscribe: Callable[[], None] | None = None
+        engine.when_jobs_exist(self._watch_pool)
 
     @property
     def panel(self) -> JobsPanel:
@@ -167,6 +170,10 @@ class JobsFeature:
         if self._bridge is not None:
             self._bridge.close()
 
+    def _watch_pool(self, pool: JobPool) -> None:
+        if self._bridge is None and not self._closed:
+            self._unsubscribe = pool.subscribe(self._pool_changed)
+
     def _pool_changed(self) -> None:
         self._stop_watching_pool()
         if self._bridge is None:
@@ -184,7 +191,7 @@ class JobsFeature:
     def _build(self) -> JobsPanel:
         window = self._window
         settings = self._settings
-        panel, bridge = build_jobs_panel(self._pool, self._spawner, settings)
+        panel, bridge = build_jobs_panel(self._engine.jobs, self._spawner, settings)
         if settings is not None:
             restore_backend(panel, bridge, settings)
         bridge.failed.connect(window.show_message)
@@ -201,8 +208,8 @@ class JobsFeature:
 
 
 def wire(
-    window: MainWindow, pool: JobPool, spawner: TaskSpawner, settings: QSettings | SettingsFile | None = None
+    window: MainWindow, engine: Engine, spawner: TaskSpawner, settings: QSettings | SettingsFile | None = None
 ) -> JobsFeature:
     """Add the Jobs panel to the main window (built when first needed); the caller
     closes the feature on quit."""
-    return JobsFeature(window, pool, spawner, settings)
+    return JobsFeature(window, engine, spawner, settings)

@@ -68,12 +68,12 @@ def build(
     parts.closers.append(parts.profiles.close)
     if settings is None:
         settings = desktop_feature.open_settings(config_dir)
-    parts.jobs = jobs_feature.wire(window, engine.jobs, spawner, settings)
+    parts.jobs = jobs_feature.wire(window, engine, spawner, settings)
     parts.closers.append(parts.jobs.close)
     # Worker-job profiles are dispatched like the Jobs panel's own requests, and the Jobs
     # panel comes to the front to show them.
     parts.profiles.set_job_dispatcher(parts.jobs.dispatch)
-    window.busy_counters.append(("job", "jobs", lambda: engine.jobs.active_count))
+    window.busy_counters.append(("job", "jobs", lambda: engine.jobs_active))
     parts.monitor = wire_monitor(engine, window, spawner)
     parts.leftovers = leftovers_feature.wire(window, spawner)
     parts.closers.append(parts.monitor.close)

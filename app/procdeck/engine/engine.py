@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.abc
@@ -19,8 +21,9 @@ from procdeck.engine.output.factory import RunOutputFactory
 from procdeck.engine.output.settings import OutputSettings
 from procdeck.engine.process_manager import OutputFactory, ProcessManager
 from procdeck.engine.profiles.service import ProfilesService
-from procdeck.engine.workers.local import LocalBackend
-from procdeck.engine.workers.pool import JobPool
+
+if TYPE_CHECKING:
+    from procdeck.engine.workers.pool import JobPool
 
 
 class Engine:
@@ -51,8 +54,9 @@ class Engine:
         self.containment = Containment(watchdog=watchdog)
         self.processes: ProcessManager
         self.profiles: ProfilesService
-        self.jobs: JobPool
         self.monitor: Sampler
+        self._jobs: JobPool | None = None
+        self._jobs_watchers: list[Callable[[JobPool], None]] = []
 
     @property
     def outputs(self) -> RunOutputFactory | None:
@@ -71,16 +75,41 @@ class Engine:
             self._tg, output_factory=self._output_factory, containment=self.containment
         )
         self.profiles = ProfilesService(self.processes, self._tg, self._config_dir)
-        # Under this task group, so anyio's worker processes belong to the engine's task.
-        self.jobs = JobPool(self._tg, LocalBackend())
         # The monitor samples launched runs (as whole trees) and marks their events; it
         # only ticks once start_monitor() is called (the window does, headless runs don't).
         self.monitor = Sampler(self._monitor_settings, runs=self._live_run_pids, run_label=self._run_label)
         self.processes.subscribe(self.monitor.on_run_info, self.monitor.forget_run)
         self.profiles.launcher.subscribe(self._health_marker)
         self.monitor.set_worker_provider(self._worker_pids)
-        self.jobs.subscribe(self.monitor.wake)  # a dispatch may start workers to sample
         return self
+
+    @property
+    def jobs(self) -> JobPool:
+        """The worker pool, made on first use: the worker machinery is not imported by an
+        app that runs no job (a window shows about 40 ms sooner)."""
+        if self._jobs is None:
+            from procdeck.engine.workers.local import LocalBackend
+            from procdeck.engine.workers.pool import JobPool
+
+            # Under the engine's task group: anyio's worker processes belong to its task.
+            self._jobs = JobPool(self.task_group, LocalBackend())
+            self._jobs.subscribe(self.monitor.wake)  # a dispatch may start workers to sample
+            watchers, self._jobs_watchers = self._jobs_watchers, []
+            for watcher in watchers:
+                watcher(self._jobs)
+        return self._jobs
+
+    @property
+    def jobs_active(self) -> int:
+        """Jobs queued or running (0 while there is no pool)."""
+        return self._jobs.active_count if self._jobs is not None else 0
+
+    def when_jobs_exist(self, callback: Callable[[JobPool], None]) -> None:
+        """Call ``callback(pool)`` once the worker pool exists (now, if it does)."""
+        if self._jobs is not None:
+            callback(self._jobs)
+        else:
+            self._jobs_watchers.append(callback)
 
     def start_monitor(self) -> None:
         """Start the sampler's ticks on the engine's task group (idempotent)."""
@@ -100,7 +129,9 @@ class Engine:
         return [(info.run_id, info.pid) for info in self.processes.runs() if info.state.is_live and info.pid]
 
     def _worker_pids(self) -> list[tuple[str, int]]:
-        return [(f"worker {pid}", pid) for pid in self.jobs.backend.live_pids()]
+        if self._jobs is None:
+            return []
+        return [(f"worker {pid}", pid) for pid in self._jobs.backend.live_pids()]
 
     def _run_label(self, run_id: int) -> str:
         try:
@@ -115,7 +146,8 @@ class Engine:
             await self.profiles.shutdown()  # first: no automatic restart during shutdown
             async with anyio.create_task_group() as tg:  # runs and jobs stop concurrently
                 tg.start_soon(self.processes.shutdown)
-                tg.start_soon(self.jobs.shutdown)
+                if self._jobs is not None:
+                    tg.start_soon(self._jobs.shutdown)
             await self.profiles.close()  # last: records how the stopped runs ended
 
     async def __aexit__(
