@@ -118,3 +118,26 @@ def test_pruning_never_deletes_another_running_instances_open_log(tmp_path):
     finally:
         other.communicate("", timeout=30)
     assert other.returncode == 0
+
+
+def test_sync_returns_once_what_was_queued_is_written_by_a_slow_writer(tmp_path, monkeypatch):
+    """A shared writer keeps running after one run's output closes: sync() is how that
+    run knows its log is complete (RunOutput.aclose)."""
+    original = Spooler._write_batch
+
+    def slow(self, batch):
+        time.sleep(0.2)
+        original(self, batch)
+
+    monkeypatch.setattr(Spooler, "_write_batch", slow)
+    spooler = Spooler(tmp_path)
+    out, _err = spooler.open_run(3, "shared", run_cap=1 << 20)
+    out.write(b"first\n")
+    out.write(b"second\n")
+    out.close()
+    assert not out.path.exists()  # still queued behind the slow writer
+    assert spooler.sync(timeout=10)
+    assert out.path.read_bytes() == b"first\nsecond\n"
+    assert spooler.running  # a sync is not a close
+    spooler.close(timeout=10)
+    assert Spooler(tmp_path).sync()  # nothing started: nothing to wait for

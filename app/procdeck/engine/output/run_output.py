@@ -231,10 +231,15 @@ class RunOutput:
             self._spooler.close(timeout)
 
     async def aclose(self) -> None:
-        """``close`` without blocking the event loop."""
+        """``close`` without blocking the event loop; once it returns, the run's logs
+        hold everything (a shared log writer has written this run's part)."""
         import anyio
 
         for stream in (Stream.STDOUT, Stream.STDERR):
             self.close_stream(stream)
-        if self._private_spooler and self._spooler is not None:
+        if self._spooler is None:
+            return
+        if self._private_spooler:
             await anyio.to_thread.run_sync(self._spooler.close)
+        else:
+            await anyio.to_thread.run_sync(self._spooler.sync)

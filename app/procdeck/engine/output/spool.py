@@ -206,6 +206,16 @@ class Spooler:
 
         await anyio.to_thread.run_sync(self.close)
 
+    def sync(self, timeout: float | None = 10.0) -> bool:
+        """Wait until everything queued so far is written (blocks: call off the loop);
+        False if the writer did not get there within ``timeout``."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return True
+        reached = threading.Event()
+        self._queue.put(reached)
+        return reached.wait(timeout) or not thread.is_alive()
+
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -235,6 +245,8 @@ class Spooler:
                 break
             if signal is self:
                 self._prune()
+            if isinstance(signal, threading.Event):  # sync(): what came before is written
+                signal.set()
         for f in list(self._files.values()):
             self._close_file(f)
 
