@@ -428,7 +428,9 @@ class ProcessManager:
         run.output.close_stream(Stream.STDERR)  # a terminal has one output stream
         try:
             with run.pumps:
-                await ProcessManager._pump(run, relays.stdout, Stream.STDOUT)
+                await ProcessManager._pump(
+                    run, relays.stdout, Stream.STDOUT, gather_s=pipe_reads.TERMINAL_GATHER_S
+                )
         finally:
             run.streams_closed.set()
 
@@ -474,12 +476,14 @@ class ProcessManager:
         run.streams_closed.set()
 
     @staticmethod
-    async def _pump(run: _Run, source: anyio.abc.ByteReceiveStream, stream: Stream) -> None:
+    async def _pump(
+        run: _Run, source: anyio.abc.ByteReceiveStream, stream: Stream, gather_s: float = 0.0
+    ) -> None:
         feed = run.output.feed
-        read_size = pipe_reads.widen(source)  # larger reads during floods
+        reader = pipe_reads.PipeReader(source, gather_s)  # large reads; fewer with gather_s
         try:
             while True:
-                data = await source.receive(read_size)
+                data = await reader.receive()
                 feed(stream, data)
                 for tap in run.taps:
                     tap(stream, data)
