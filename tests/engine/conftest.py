@@ -34,3 +34,11 @@ def alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+async def launch_ready(engine: Engine, spec, marker: str = "READY"):
+    """Launch ``spec`` and wait until its output shows ``marker``: (run id, its output)."""
+    run_id = engine.processes.launch(spec)
+    output = engine.processes.output(run_id)
+    await wait_for(lambda: marker in output.text())
+    return run_id, output

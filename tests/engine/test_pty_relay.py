@@ -15,7 +15,7 @@ from procdeck.core.run_state import RunState
 from procdeck.engine import pty_relay
 from procdeck.engine.containment import cookie, procfs
 from procdeck.engine.pty_terminal import TerminalError, foreground_group, open_pty
-from tests.engine.conftest import alive, py, wait_for
+from tests.engine.conftest import alive, launch_ready, py, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -80,9 +80,7 @@ async def test_a_stop_does_not_cut_the_programs_last_words(engine):
         "print('UP', flush=True)\n"
         "time.sleep(60)\n"
     )
-    run_id = engine.processes.launch(ProcessSpec(py(code), tty=True))
-    output = engine.processes.output(run_id)
-    await wait_for(lambda: "UP" in output.text())
+    run_id, output = await launch_ready(engine, ProcessSpec(py(code), tty=True), "UP")
     await engine.processes.stop(run_id)
     with anyio.fail_after(10):
         await engine.processes.wait_output(run_id)

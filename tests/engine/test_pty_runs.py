@@ -13,7 +13,7 @@ from procdeck.core.process_spec import ProcessSpec, SpecError, StdinMode
 from procdeck.core.run_state import RunState
 from procdeck.engine.input_feed import INPUT_LIMIT, InputRefused
 from procdeck.engine.pty_terminal import TerminalError
-from tests.engine.conftest import alive, py, wait_for
+from tests.engine.conftest import alive, launch_ready, py, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -71,9 +71,7 @@ async def test_resize_sends_sigwinch_and_the_child_sees_the_new_size(engine):
         "print('READY', flush=True)\n"
         "time.sleep(30)\n"
     )
-    run_id = engine.processes.launch(ProcessSpec(py(code), tty=True))
-    output = engine.processes.output(run_id)
-    await wait_for(lambda: "READY" in output.text())
+    run_id, output = await launch_ready(engine, ProcessSpec(py(code), tty=True))
     engine.processes.resize(run_id, 50, 132)
     await wait_for(lambda: "WINCH 50 132" in output.text())
     assert engine.processes.terminal_size(run_id) == (50, 132)
@@ -93,9 +91,7 @@ async def test_ctrl_c_reaches_the_program_through_the_terminal(engine):
         "print('READY', flush=True)\n"
         "try:\n    time.sleep(30)\nexcept KeyboardInterrupt:\n    print('GOT-SIGINT', flush=True)\n"
     )
-    run_id = engine.processes.launch(ProcessSpec(py(code), tty=True))
-    output = engine.processes.output(run_id)
-    await wait_for(lambda: "READY" in output.text())
+    run_id, output = await launch_ready(engine, ProcessSpec(py(code), tty=True))
     engine.processes.send_input(run_id, b"\x03")  # the line discipline turns ^C into SIGINT
     info = await finish(engine, run_id)
     assert "GOT-SIGINT" in output.text()
@@ -109,9 +105,7 @@ async def test_signal_to_the_foreground_process_group(engine):
         "print('READY', flush=True)\n"
         "time.sleep(30)\n"
     )
-    run_id = engine.processes.launch(ProcessSpec(py(code), tty=True))
-    output = engine.processes.output(run_id)
-    await wait_for(lambda: "READY" in output.text())
+    run_id, output = await launch_ready(engine, ProcessSpec(py(code), tty=True))
     pgrp = engine.processes.signal_foreground(run_id, signal.SIGUSR1)
     assert pgrp == engine.processes.info(run_id).pid
     await wait_for(lambda: "USR1" in output.text())
@@ -188,9 +182,7 @@ async def test_binary_flood_and_invalid_utf8_on_a_terminal(engine):
 
 async def test_stop_ladder_and_restart_work_for_terminal_runs(engine):
     code = "import time\nprint('UP', flush=True)\ntime.sleep(60)\n"
-    run_id = engine.processes.launch(ProcessSpec(py(code), tty=True, grace_s=2.0))
-    output = engine.processes.output(run_id)
-    await wait_for(lambda: "UP" in output.text())
+    run_id, output = await launch_ready(engine, ProcessSpec(py(code), tty=True, grace_s=2.0), "UP")
     first_pid = engine.processes.info(run_id).pid
     engine.processes.resize(run_id, 30, 90)
     await engine.processes.restart(run_id)
