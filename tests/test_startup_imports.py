@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 SCRIPT = r"""
-import asyncio, json, sys
+import asyncio, gc, json, sys
 from procdeck import cli
 from procdeck import main as app_main
 from procdeck.bridge.event_loop import new_event_loop_factory
@@ -30,6 +30,7 @@ AFTER_PAINT = ("pyte", "procdeck.ui.terminal.panel", "procdeck.ui.jobs.panel",
 report = {}
 
 def on_ready(parts):
+    report["gc_enabled"] = gc.isenabled()  # off for start-up (as `procdeck` does), on again
     report["at_show"] = [m for m in HEAVY if m in sys.modules]
     report["at_show_after_paint"] = [m for m in AFTER_PAINT if m in sys.modules]
     panel = parts.monitor.runs_panel
@@ -56,6 +57,7 @@ def on_ready(parts):
 parser = cli.build_parser([])  # the window's command line: no subcommand
 report["after_cli"] = [m for m in HEAVY if m in sys.modules]
 app = app_main.make_application([])
+gc.disable()
 with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
     runner.run(app_main.main_async(app, on_ready))
 print(json.dumps(report))
@@ -70,6 +72,7 @@ def test_heavy_modules_wait_until_a_chart_is_shown(tmp_path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["after_cli"] == []
+    assert report["gc_enabled"]
     assert report["at_show"] == []
     assert report["at_show_after_paint"] == []  # the window is painted before these load
     # Painted: the Jobs panel, the front tab, is built; no terminal run, no pyte.

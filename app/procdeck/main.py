@@ -77,6 +77,7 @@ async def main_async(
             # which showed up as 17-19 ms loop stalls during output floods.
             # https://docs.python.org/3/library/gc.html#gc.freeze
             gc.freeze()
+            gc.enable()  # off during start-up when started by `procdeck` (cli._run_window)
             if on_ready is not None:
                 on_ready(parts)
             _launch_requested(parts, launch, launch_groups)
@@ -122,5 +123,6 @@ def run_gui(
                 )
             )
     finally:
+        gc.enable()
         reporter.uninstall()
         log_session.close()
