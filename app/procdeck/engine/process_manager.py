@@ -79,7 +79,6 @@ class _Run:
         self.process = None
         self.stopping = False
         self.master: int | None = None  # a terminal run's pty master, while the attempt lives
-        self.relays: pty_relay.PtyRelays | None = None  # and the cats between it and the engine
         # stdin=pipe or a terminal: user input, queued from launch on (typed ahead of the start)
         self.input = InputFeed() if self.spec.tty or self.spec.stdin is StdinMode.PIPE else None
         self.ended_at: int | None = None  # start-tick clock (procfs.now_ticks), for pid-reuse checks
@@ -306,7 +305,6 @@ class ProcessManager:
             return
         run.process = process
         run.master = master
-        run.relays = relays
         run.leader_key = (process.pid, procfs.start_of(process.pid) or 0)
         self._containment.register_run(run.leader_key, spec.grace_s)
         self._set(
@@ -359,7 +357,6 @@ class ProcessManager:
                 if master is not None:
                     if run.master == master:
                         run.master = None
-                        run.relays = None
                     os.close(master)
                 run.streams_closed.set()
                 run.finished.set()

@@ -35,12 +35,18 @@ PIPE_BYTES = 1 << 20
 READ_BYTES = 1 << 18
 
 
+def _reader_and_transport(source: Any) -> tuple[Any, Any]:
+    """The asyncio StreamReader behind an anyio process stream, and its pipe transport
+    (None where they are not there)."""
+    stream = getattr(source, "_stream", None)
+    return stream, getattr(stream, "_transport", None)
+
+
 def widen(source: Any, size: int = PIPE_BYTES, read: int | None = None) -> int:
     """Grow the pipe behind ``source`` (an anyio process stream) to ``size`` bytes where
     possible; returns the read size to use with it (``read``, READ_BYTES by default)."""
     read = READ_BYTES if read is None else read
-    stream: Any = getattr(source, "_stream", None)
-    transport: Any = getattr(stream, "_transport", None)
+    stream, transport = _reader_and_transport(source)
     setpipe = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
     if stream is None or transport is None or setpipe is None or not hasattr(stream, "_limit"):
         return DEFAULT_READ
@@ -77,8 +83,7 @@ class PipeReader:
     def __init__(self, source: Any, gather_s: float = 0.0) -> None:
         self._source = source
         self.read_size = widen(source)
-        stream: Any = getattr(source, "_stream", None)
-        transport: Any = getattr(stream, "_transport", None)
+        _stream, transport = _reader_and_transport(source)
         usable = all(hasattr(transport, name) for name in ("pause_reading", "resume_reading"))
         self._transport = transport if usable and gather_s > 0 else None
         self._gather_s = gather_s
