@@ -8,6 +8,7 @@ import sys
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")  # as the app has it: procdeck/qt_env.py
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import anyio
 from PySide6.QtWidgets import QApplication
 
-from procdeck import __version__, qt_messages
+from procdeck import __version__, qt_env, qt_messages
 from procdeck.bridge.event_loop import new_event_loop_factory
 from procdeck.compose import preferences as preferences_feature
 from procdeck.compose.window import AppParts, build
@@ -38,6 +38,7 @@ def _log_startup_time(seconds: float) -> None:
 
 def make_application(argv: list[str]) -> QApplication:
     qt_messages.install()
+    qt_env.prepare()
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     assert isinstance(app, QApplication)
     app.setApplicationName("Procdeck")

@@ -107,10 +107,12 @@ def measure_ui_lag(root_pid: int, kids: list[int], window_s: float) -> dict[str,
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from procdeck import qt_env
     from procdeck.bridge.event_loop import new_event_loop_factory
     from procdeck.compose.window import build
     from procdeck.engine.engine import Engine
 
+    qt_env.prepare()  # as the app does before its QApplication
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setQuitOnLastWindowClosed(False)
     lags: list[float] = []

@@ -156,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["PROCDECK_DATA_DIR"] = data
         from PySide6.QtWidgets import QApplication
 
+        from procdeck import qt_env
+
+        qt_env.prepare()  # as the app does before its QApplication
         app = QApplication.instance() or QApplication([])
         run_on_qt_loop(app, _procdeck, min(n, 100_000), {})  # warm-up: first paints, imports
         runs: list[dict] = []
