@@ -37,6 +37,7 @@ from pyte.screens import Char
 from procdeck.ui.terminal import colors, mouse
 from procdeck.ui.terminal.keys import key_bytes, paste_bytes
 from procdeck.ui.terminal.screen_model import Backlog, TerminalScreen
+from procdeck.ui.text_font import unshaped
 
 FRAME_MS = 16  # about 60 Hz
 BUSY_FRAME_MS = 40  # while bytes keep arriving faster than the screen takes them: a flood
@@ -99,8 +100,8 @@ class TerminalView(QWidget):
 
     # -- set-up -----------------------------------------------------------------------
     def set_terminal_font(self, font: QFont) -> None:
-        self._font = QFont(font)
-        self._bold = QFont(font)
+        self._font = unshaped(font)
+        self._bold = QFont(self._font)
         self._bold.setBold(True)
         metrics = QFontMetricsF(self._font)
         self._cw = max(1.0, metrics.horizontalAdvance("M"))

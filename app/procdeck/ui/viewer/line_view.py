@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from procdeck.core.line_source import DisplayLine, LineKind, LineSource, StyledRun, TextStyle
+from procdeck.ui.text_font import unshaped
 from procdeck.ui.viewer.palette import ansi_color
 
 _MAX_HIGHLIGHT_SCAN = 10_000
@@ -78,7 +79,8 @@ class LineView(QAbstractScrollArea):
 
     # ----------------------------------------------------------------- settings
     def _metrics(self) -> None:
-        fm = QFontMetricsF(self.font())
+        self._text_font = unshaped(self.font())
+        fm = QFontMetricsF(self._text_font)
         self._cw = max(1.0, fm.horizontalAdvance("M"))
         self._lh = max(1.0, math.ceil(fm.lineSpacing()))
         self._ascent = fm.ascent()
@@ -88,7 +90,7 @@ class LineView(QAbstractScrollArea):
         key = (style.bold, style.italic, style.underline, style.strike)
         f = self._fonts.get(key)
         if f is None:
-            f = QFont(self.font())
+            f = QFont(self._text_font)
             f.setBold(style.bold)
             f.setItalic(style.italic)
             f.setUnderline(style.underline)
@@ -358,7 +360,7 @@ class LineView(QAbstractScrollArea):
                 painter.fillRect(QRectF(0, y, 2, self._lh), err_mark)
             if self._timestamps and row != last_row and dl.time:
                 painter.setPen(QColor(128, 128, 128))
-                painter.setFont(self.font())
+                painter.setFont(self._text_font)
                 painter.drawText(QPointF(2, y + self._ascent), _stamp(dl.time))
             last_row = row
             # visible column window of this piece
@@ -424,7 +426,7 @@ class LineView(QAbstractScrollArea):
             painter.drawText(QPointF(col_x(lo), base_y), text[lo:hi])
             return
         runs: Sequence[StyledRun] = dl.runs
-        default_font = self.font()
+        default_font = self._text_font
         if not runs:
             painter.setPen(text_color)
             painter.setFont(default_font)
