@@ -1,7 +1,8 @@
 """The window's start-up path leaves the heavy parts for later (procdeck.ui.lazy_panel).
 
-A fresh interpreter starts the real app (`procdeck` with no arguments, offscreen): when
-the window is shown and painted with nothing running, pyqtgraph and numpy, the headless
+A fresh interpreter starts the real app (`procdeck` with no arguments, offscreen): the
+window is painted before the engine and the features are imported (compose/shell.py);
+when it is shown and wired with nothing running, pyqtgraph and numpy, the headless
 subcommands and the About dialog are not imported; the Jobs panel, the terminal view
 (pyte) and the Settings dialog are not imported before the first paint (the Runs chart, on screen in the
 default layout, has nothing to chart); once a run is launched, the Runs chart is built
@@ -27,7 +28,19 @@ HEAVY = ("pyqtgraph", "numpy", "procdeck.commands.run", "procdeck.commands.job",
 # Built right after the first paint (Jobs is the front tab) or on first need.
 AFTER_PAINT = ("pyte", "procdeck.ui.terminal.panel", "procdeck.ui.jobs.panel",
                "procdeck.bridge.jobs_bridge", "procdeck.ui.settings_dialog")
+# Loaded once the window is painted (compose/shell.py): the engine and the features.
+APP = ("procdeck.engine.engine", "procdeck.engine.process_manager", "procdeck.compose.window",
+       "procdeck.bridge.engine_bridge", "procdeck.ui.profiles.panel")
 report = {}
+
+from procdeck.desktop import first_paint
+_painted = first_paint._FirstPaint._done
+
+def _done(self):
+    report.setdefault("at_first_paint", [m for m in APP if m in sys.modules])
+    _painted(self)
+
+first_paint._FirstPaint._done = _done
 
 def on_ready(parts):
     report["gc_enabled"] = gc.isenabled()  # off for start-up (as `procdeck` does), on again
@@ -72,6 +85,7 @@ def test_heavy_modules_wait_until_a_chart_is_shown(tmp_path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["after_cli"] == []
+    assert report["at_first_paint"] == []  # the window is painted before the app loads
     assert report["gc_enabled"]
     assert report["at_show"] == []
     assert report["at_show_after_paint"] == []  # the window is painted before these load

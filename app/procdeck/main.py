@@ -15,6 +15,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import anyio
 from PySide6.QtWidgets import QApplication
@@ -22,11 +23,15 @@ from PySide6.QtWidgets import QApplication
 from procdeck import __version__, qt_env, qt_messages
 from procdeck.bridge.event_loop import new_event_loop_factory
 from procdeck.compose import preferences as preferences_feature
-from procdeck.compose.window import AppParts, build
+from procdeck.compose import shell as window_shell
 from procdeck.desktop import first_paint
 from procdeck.desktop.app_logging import LogSession, start_logging
 from procdeck.desktop.crash_dialog import CrashReporter
-from procdeck.engine.engine import Engine
+
+if TYPE_CHECKING:
+    from procdeck.compose.window import AppParts
+
+FIRST_PAINT_WAIT_S = 1.0  # at most this long for the shown window's first paint
 
 
 def _log_startup_time(seconds: float) -> None:
@@ -64,15 +69,30 @@ async def main_async(
         loop.add_signal_handler(signum, quit_requested.set)
     try:
         prefs = preferences_feature.startup_settings(config_dir)
+        # The window first (compose/shell.py), then the engine and the features into it.
+        shell = window_shell.make(config_dir)
+        painted = anyio.Event()
+
+        def on_first_paint(seconds: float) -> None:
+            painted.set()
+            _log_startup_time(seconds)
+
+        first_paint.watch_first_paint(shell.window, on_first_paint)
+        shell.window.show()
+        with anyio.move_on_after(FIRST_PAINT_WAIT_S):
+            await painted.wait()
+        from procdeck.compose.window import build
+        from procdeck.engine.engine import Engine
+
         async with Engine(
             config_dir=config_dir,
             monitor_settings=prefs.history_settings(),
             output_settings=preferences_feature.output_settings(prefs),
         ) as engine:
             log_file = log_session.log_file if log_session else None
-            parts = build(engine, on_quit=quit_requested.set, log_file=log_file, config_dir=config_dir)
-            first_paint.watch_first_paint(parts.window, _log_startup_time)
-            parts.window.show()
+            parts = build(
+                engine, on_quit=quit_requested.set, log_file=log_file, config_dir=config_dir, shell=shell
+            )
             # Everything built so far (Qt wrappers, modules, panels) lives as long as the
             # app: moving it out of the collector's sight keeps full collections short,
             # which showed up as 17-19 ms loop stalls during output floods.

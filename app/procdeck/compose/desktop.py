@@ -11,7 +11,6 @@ once without being unpickled.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +19,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from procdeck.engine.profiles.paths import config_dir
+from procdeck.compose.settings_location import open_settings
 from procdeck.ui.cursor_blink import BlinkTimeout
 from procdeck.ui.icons import action_icon, app_icon
 from procdeck.ui.notifier import DEFAULT_MIN_SECONDS, Notifier
@@ -33,15 +32,7 @@ if TYPE_CHECKING:
     from procdeck.ui.about_dialog import AboutDialog
     from procdeck.ui.main_window import MainWindow
 
-SETTINGS_FILE = "settings.json"
-LEGACY_SETTINGS_FILE = "procdeck.ini"
 RUN_ACTION_ICONS = {"stop": "stop", "kill": "kill", "restart": "restart", "remove": "remove"}
-
-
-def open_settings(directory: str | os.PathLike[str] | None = None) -> SettingsFile:
-    """The settings file in ``directory``, or in the default config folder."""
-    folder = config_dir(directory)
-    return SettingsFile(folder / SETTINGS_FILE, legacy_ini=folder / LEGACY_SETTINGS_FILE)
 
 
 @dataclass
@@ -142,8 +133,13 @@ def _complete_actions(window: MainWindow) -> None:
 
 
 def wire(
-    parts: AppParts, *, log_file: Path | None = None, settings: SettingsFile | None = None
+    parts: AppParts,
+    *,
+    log_file: Path | None = None,
+    settings: SettingsFile | None = None,
+    theme: ThemeManager | None = None,
 ) -> DesktopParts:
+    """``theme``: already applied to the window (``compose.shell``); made here otherwise."""
     window = parts.window
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -152,8 +148,10 @@ def wire(
     window.setWindowIcon(icon)
 
     store = SettingsStore(settings if settings is not None else open_settings())
-    theme = ThemeManager(app, ThemeMode.parse(store.str_value("appearance/theme", "system")), parent=window)
-    theme.apply()
+    if theme is None:
+        mode = ThemeMode.parse(store.str_value("appearance/theme", "system"))
+        theme = ThemeManager(app, mode, parent=window)
+        theme.apply()
     restyle_charts(window)
     theme.changed.connect(lambda _dark: restyle_charts(window))
     notifier = Notifier(icon, window)
@@ -215,16 +213,7 @@ def wire(
     reset = _action(
         parts, "&Reset Layout", "Put panels and sizes back to the default layout", None, "reset-layout"
     )
-    default_state = window.saveState()
-    default_splitter = window.splitter.saveState()
-
-    def reset_layout() -> None:
-        window.restoreState(default_state)
-        window.splitter.restoreState(default_splitter)
-        for dock in window.panels.values():
-            dock.show()
-
-    reset.triggered.connect(reset_layout)
+    reset.triggered.connect(window.reset_layout)
     notify = _action(
         parts,
         "&Notify When Long Runs End",

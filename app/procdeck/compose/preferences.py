@@ -83,7 +83,7 @@ def output_settings(prefs: Preferences, base: OutputSettings | None = None) -> O
 
 def startup_settings(config_dir: str | os.PathLike[str] | None) -> Preferences:
     """Preferences for building the engine (history length, output limits) at start."""
-    from procdeck.compose.desktop import open_settings
+    from procdeck.compose.settings_location import open_settings
 
     prefs, problems = load(open_settings(config_dir))
     for problem in problems:

@@ -14,10 +14,13 @@ from procdeck.compose import jobs as jobs_feature
 from procdeck.compose import leftovers as leftovers_feature
 from procdeck.compose import preferences as preferences_feature
 from procdeck.compose import profiles as profiles_feature
+from procdeck.compose import shell as shell_feature
 from procdeck.compose import terminal as terminal_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.compose.monitor import MonitorParts
 from procdeck.compose.monitor import wire as wire_monitor
+from procdeck.compose.settings_location import open_settings
+from procdeck.compose.shell import WindowShell
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
 from procdeck.ui.main_window import MainWindow
@@ -55,8 +58,15 @@ def build(
     log_file: Path | None = None,
     settings: SettingsFile | None = None,
     config_dir: str | None = None,
+    shell: WindowShell | None = None,
 ) -> AppParts:
-    window = MainWindow()
+    """Wire every feature into a window: ``shell``'s, already shown (the app's start), or
+    a new one."""
+    if shell is not None:
+        window = shell.window
+        settings = shell.settings
+    else:
+        window = MainWindow()
     spawner = TaskSpawner(engine.task_group, window)
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
@@ -67,7 +77,7 @@ def build(
     parts.profiles, _panel = profiles_feature.wire(parts)
     parts.closers.append(parts.profiles.close)
     if settings is None:
-        settings = desktop_feature.open_settings(config_dir)
+        settings = open_settings(config_dir)
     parts.jobs = jobs_feature.wire(window, engine, spawner, settings)
     parts.closers.append(parts.jobs.close)
     # Worker-job profiles are dispatched like the Jobs panel's own requests, and the Jobs
@@ -86,13 +96,19 @@ def build(
             chart.schedule_refresh()
 
     bridge.runsChanged.connect(refresh_charts)
-    # Output first, panels one click away; the saved layout (restored next) wins.
-    window.arrange_default_layout()
+    # Output first, panels one click away; the saved layout (restored next) wins. A shell
+    # that restored one was arranged before (the default Reset Layout goes back to).
+    if shell is None or not shell.restored:
+        window.arrange_default_layout()
     # Last: it restores the saved layout of every panel wired above.
-    parts.desktop = desktop_feature.wire(parts, log_file=log_file, settings=settings)
+    parts.desktop = desktop_feature.wire(
+        parts, log_file=log_file, settings=settings, theme=shell.theme if shell else None
+    )
     parts.closers.insert(0, parts.desktop.close)
     parts.preferences = preferences_feature.wire(parts, settings)
     window.quitRequested.connect(on_quit)
+    if shell is not None:
+        shell_feature.ready(shell)
     return parts
 
 

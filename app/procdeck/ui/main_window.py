@@ -1,7 +1,10 @@
 """The main window: assembles the launcher bar, the runs table, the output pane and docks.
 
 It holds no logic of its own; features add panels with ``add_panel`` and menu entries
-with ``add_action``.
+with ``add_action``. At start-up the window is shown before the features exist
+(``compose/shell.py``): ``reserve_panels`` puts a dock for every panel in ``PANELS`` in
+place first, so the saved layout is restored before the first paint, and a feature's
+``add_panel`` later fills its reserved dock without moving it.
 
 The default arrangement puts the primary flow first: the launcher bar on top, a compact
 runs table, and the output of the selected run taking most of the height. Profiles sit
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -47,6 +50,17 @@ BOTTOM_SHARE = 0.3
 SIDE_WIDTH = (200, 340)
 # Tabs of the bottom panel area, in this order when present (others follow).
 PANEL_ORDER = ("jobs", "processes", "runs-chart", "workers-chart", "system-chart")
+# The panels features add: key -> (title, area, in a scroll area), in the order they are
+# wired (the View menu's order, and so their Alt+N shortcuts).
+_LEFT, _BOTTOM = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+PANELS: dict[str, tuple[str, Qt.DockWidgetArea, bool]] = {
+    "profiles": ("Profiles", _LEFT, False),
+    "jobs": ("Jobs", _BOTTOM, False),
+    "runs-chart": ("Runs chart", _BOTTOM, True),
+    "workers-chart": ("Workers chart", _BOTTOM, True),
+    "system-chart": ("System chart", _BOTTOM, True),
+    "processes": ("Processes", _BOTTOM, True),
+}
 
 
 def _default_size() -> tuple[int, int]:
@@ -120,6 +134,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.counts)
         self.panels: dict[str, QDockWidget] = {}
         self.panel_widgets: dict[str, QWidget] = {}
+        self._reserved: set[str] = set()  # docks in place whose feature is not wired yet
+        self._default_layout: tuple[QByteArray, QByteArray] | None = None
         # Other work that quitting would stop, counted when the user closes the window:
         # (singular, plural, count function), e.g. ("job", "jobs", ...). Features add theirs.
         self.busy_counters: list[tuple[str, str, Callable[[], int]]] = []
@@ -145,18 +161,26 @@ class MainWindow(QMainWindow):
         that keeps its main content in view by itself (a table beside its form) passes
         ``scroll=False``. Bottom panels become tabs of one bottom panel area
         (``arrange_default_layout``)."""
+        widget.setAccessibleName(title)
+        self.panel_widgets[key] = widget
+        content = widget
+        if scroll:
+            content = QScrollArea()
+            content.setObjectName(f"scroll-{key}")
+            content.setWidgetResizable(True)
+            content.setFrameShape(QFrame.Shape.NoFrame)
+            content.setWidget(widget)
+        if key in self._reserved:  # in place since start-up: fill it, leave it where it is
+            self._reserved.discard(key)
+            dock = self.panels[key]
+            placeholder = dock.widget()
+            dock.setWidget(content)
+            if placeholder is not None:
+                placeholder.deleteLater()
+            return dock
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{key}")
-        if scroll:
-            scroller = QScrollArea()
-            scroller.setObjectName(f"scroll-{key}")
-            scroller.setWidgetResizable(True)
-            scroller.setFrameShape(QFrame.Shape.NoFrame)
-            scroller.setWidget(widget)
-            dock.setWidget(scroller)
-        else:
-            dock.setWidget(widget)
-        widget.setAccessibleName(title)
+        dock.setWidget(content)
         self.addDockWidget(area, dock)
         # Start at the size the panel asks for; the scroll area only matters when the
         # user (or a small screen) makes the dock smaller than that.
@@ -171,8 +195,17 @@ class MainWindow(QMainWindow):
             )
         self.menus["View"].addAction(dock.toggleViewAction())
         self.panels[key] = dock
-        self.panel_widgets[key] = widget
         return dock
+
+    def reserve_panels(self) -> None:
+        """A dock for every panel in PANELS not added yet, holding an empty placeholder
+        until its feature calls ``add_panel``."""
+        for key, (title, area, _scroll) in PANELS.items():
+            if key not in self.panels:
+                placeholder = QWidget()
+                placeholder.setObjectName(f"placeholder-{key}")
+                self.add_panel(key, title, placeholder, area, scroll=False)
+                self._reserved.add(key)
 
     def add_action(self, menu: str, action: QAction) -> None:
         self.menus[menu].addAction(action)
@@ -218,6 +251,16 @@ class MainWindow(QMainWindow):
         rest = max(200, int(self.height() * (1 - BOTTOM_SHARE)) - self.launcher.sizeHint().height() - 60)
         runs = max(self.table.minimumSizeHint().height(), rest // 4)
         self.splitter.setSizes([runs, rest - runs])
+        self._default_layout = (self.saveState(), self.splitter.saveState())
+
+    def reset_layout(self) -> None:
+        """Back to the arrangement ``arrange_default_layout`` made, every panel shown."""
+        if self._default_layout is not None:
+            state, splitter = self._default_layout
+            self.restoreState(state)
+            self.splitter.restoreState(splitter)
+        for dock in self.panels.values():
+            dock.show()
 
     # -- state ------------------------------------------------------------------------
     def apply_runs(self, infos: list[RunInfo]) -> None:

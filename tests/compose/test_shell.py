@@ -1,0 +1,88 @@
+"""The window shown before the app (compose/shell.py): laid out as it was left before any
+feature exists, then filled in place by build()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from procdeck.compose import shell as window_shell
+from procdeck.compose.window import build
+from procdeck.engine.engine import Engine
+from procdeck.ui.main_window import PANELS
+from procdeck.ui.profiles.panel import ProfilesPanel
+from procdeck.ui.settings_store import SettingsStore
+
+RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+
+
+@pytest.fixture(autouse=True)
+def _light_palette_after(qapp):
+    yield
+    qapp.setPalette(qapp.style().standardPalette())
+
+
+def _leave_a_layout(config: Path) -> None:
+    """A previous session: Profiles moved to the right, Processes closed, saved on quit."""
+    shell = window_shell.make(config)
+    window = shell.window
+    window.addDockWidget(RIGHT, window.panels["profiles"])
+    window.panels["processes"].hide()
+    SettingsStore(shell.settings).save_window(window)
+    shell.theme.close()
+    window.deleteLater()
+
+
+def test_the_shell_has_every_panel_in_place_and_takes_no_command_yet(qtbot, tmp_path: Path) -> None:
+    shell = window_shell.make(tmp_path)
+    window = shell.window
+    qtbot.addWidget(window)
+    assert set(window.panels) == set(PANELS)
+    assert not shell.restored  # nothing saved yet: the default layout
+    assert not window.launcher.isEnabled()
+    assert window.dockWidgetArea(window.panels["profiles"]) == Qt.DockWidgetArea.LeftDockWidgetArea
+    shell.theme.close()
+
+
+def test_a_saved_layout_is_back_before_the_features_and_stays_once_they_are_wired(
+    qt_run, qtbot, tmp_path: Path
+) -> None:
+    _leave_a_layout(tmp_path)
+    QApplication.processEvents()
+    shell = window_shell.make(tmp_path)
+    window = shell.window
+    qtbot.addWidget(window)
+    assert shell.restored
+    window.show()
+    assert window.dockWidgetArea(window.panels["profiles"]) == RIGHT
+    assert not window.panels["processes"].isVisible()
+    placeholder = window.panel_widgets["profiles"]
+
+    async def scenario():
+        async with Engine(config_dir=str(tmp_path)) as engine:
+            parts = build(engine, on_quit=lambda: None, config_dir=str(tmp_path), shell=shell)
+            assert parts.window is window
+            # the same docks, filled in place, where the user left them
+            assert set(window.panels) == set(PANELS)
+            assert isinstance(window.panel_widgets["profiles"], ProfilesPanel)
+            assert window.panel_widgets["profiles"] is not placeholder
+            assert window.panels["profiles"].widget() is window.panel_widgets["profiles"]
+            assert window.dockWidgetArea(window.panels["profiles"]) == RIGHT
+            assert not window.panels["processes"].isVisible()
+            assert window.launcher.isEnabled()
+            # one View entry per panel, not one more for the filled docks
+            toggles = [
+                a for a in window.menus["View"].actions() if a.text() in {t for t, _a, _s in PANELS.values()}
+            ]
+            assert len(toggles) == len(PANELS)
+            # Reset Layout goes back to the default arrangement, every panel shown
+            assert parts.desktop is not None
+            parts.desktop.actions["reset_layout"].trigger()
+            assert window.dockWidgetArea(window.panels["profiles"]) == Qt.DockWidgetArea.LeftDockWidgetArea
+            assert not window.panels["processes"].isHidden()
+            parts.close()
+
+    qt_run(scenario)
