@@ -71,6 +71,9 @@ async def main_async(
         prefs = preferences_feature.startup_settings(config_dir)
         # The window first (compose/shell.py), then the engine and the features into it.
         shell = window_shell.make(config_dir)
+        # Quitting while the rest loads (the window can be closed from its first paint)
+        # is honoured as soon as the engine is up.
+        shell.window.quitRequested.connect(quit_requested.set)
         painted = anyio.Event()
 
         def on_first_paint(seconds: float) -> None:

@@ -86,3 +86,34 @@ def test_a_saved_layout_is_back_before_the_features_and_stays_once_they_are_wire
             parts.close()
 
     qt_run(scenario)
+
+
+def test_quitting_while_the_app_loads_ends_it_once_the_engine_is_up(
+    qt_run, qapp, monkeypatch, tmp_path: Path
+) -> None:
+    """The window is on screen before the features: a quit confirmed in that moment is
+    not lost (the app would otherwise run on with its window closed)."""
+    import procdeck.compose.window as window_module
+    from procdeck.main import main_async
+
+    real_build = window_module.build
+    seen: dict[str, bool] = {}
+
+    def build_after_a_quit(engine, on_quit, **kw):
+        kw["shell"].window.begin_quit()  # the user closed the window while it loaded
+        parts = real_build(engine, on_quit, **kw)
+        seen["launcher_enabled"] = parts.window.launcher.isEnabled()
+        return parts
+
+    monkeypatch.setattr(window_module, "build", build_after_a_quit)
+
+    async def scenario() -> int:
+        import anyio
+
+        with anyio.fail_after(60):
+            return await main_async(
+                qapp, lambda parts: seen.setdefault("ready", True), config_dir=str(tmp_path)
+            )
+
+    assert qt_run(scenario) == 0
+    assert seen == {"launcher_enabled": False, "ready": True}

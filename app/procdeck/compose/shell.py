@@ -54,5 +54,6 @@ def make(config_dir: str | os.PathLike[str] | None = None) -> WindowShell:
 
 
 def ready(shell: WindowShell) -> None:
-    """The features are wired: the window takes commands."""
-    shell.window.launcher.setEnabled(True)
+    """The features are wired: the window takes commands (unless the user quit meanwhile)."""
+    if not shell.window.quitting:
+        shell.window.launcher.setEnabled(True)

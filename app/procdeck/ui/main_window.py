@@ -362,6 +362,11 @@ class MainWindow(QMainWindow):
         if self.confirm_quit():
             self.begin_quit()
 
+    @property
+    def quitting(self) -> bool:
+        """The user confirmed quitting; the app is shutting down."""
+        return self._quitting
+
     def begin_quit(self) -> None:
         if self._quitting:
             return
