@@ -8,7 +8,9 @@ import sys
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")  # as the app has it: procdeck/qt_env.py
+from procdeck import qt_env
+
+qt_env.prepare()  # as the app does before its QApplication
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -19,15 +19,14 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from procdeck.compose.settings_location import open_settings
 from procdeck.ui.cursor_blink import BlinkTimeout
-from procdeck.ui.icons import action_icon, app_icon
+from procdeck.ui.icons import action_icon
 from procdeck.ui.notifier import DEFAULT_MIN_SECONDS, Notifier
-from procdeck.ui.settings_file import SettingsFile
 from procdeck.ui.settings_store import SettingsStore
 from procdeck.ui.theme import ThemeManager, ThemeMode, restyle_charts
 
 if TYPE_CHECKING:
+    from procdeck.compose.shell import WindowShell
     from procdeck.compose.window import AppParts
     from procdeck.ui.about_dialog import AboutDialog
     from procdeck.ui.main_window import MainWindow
@@ -132,32 +131,22 @@ def _complete_actions(window: MainWindow) -> None:
         action.setToolTip(tip)
 
 
-def wire(
-    parts: AppParts,
-    *,
-    log_file: Path | None = None,
-    settings: SettingsFile | None = None,
-    theme: ThemeManager | None = None,
-) -> DesktopParts:
-    """``theme``: already applied to the window (``compose.shell``); made here otherwise."""
+def wire(parts: AppParts, shell: WindowShell, *, log_file: Path | None = None) -> DesktopParts:
+    """The desktop features of ``shell``'s window (its theme, icon and layout are in place)."""
     window = parts.window
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    icon = app_icon()
-    app.setWindowIcon(icon)
-    window.setWindowIcon(icon)
-
-    store = SettingsStore(settings if settings is not None else open_settings())
-    if theme is None:
-        mode = ThemeMode.parse(store.str_value("appearance/theme", "system"))
-        theme = ThemeManager(app, mode, parent=window)
-        theme.apply()
+    icon = window.windowIcon()
+    store = SettingsStore(shell.settings)
+    theme = shell.theme
     restyle_charts(window)
     theme.changed.connect(lambda _dark: restyle_charts(window))
     notifier = Notifier(icon, window)
     notifier.enabled = store.bool_value("notifications/enabled", False)
     notifier.min_seconds = store.float_value("notifications/min_seconds", DEFAULT_MIN_SECONDS)
-    desktop = DesktopParts(store=store, theme=theme, notifier=notifier, log_file=log_file, restored=False)
+    desktop = DesktopParts(
+        store=store, theme=theme, notifier=notifier, log_file=log_file, restored=shell.restored
+    )
     desktop.blink = BlinkTimeout(app, parent=window)  # idle: no cursor repaints forever
 
     # -- File -------------------------------------------------------------------------
@@ -265,7 +254,8 @@ def wire(
         jobs.when_built(lambda _panel, bridge: bridge.batchesChanged.connect(notifier.batches_changed))
     window.quitRequested.connect(lambda: desktop.save(window))
     _complete_actions(window)
-    desktop.restored = store.restore_window(window)
+    if shell.restored:  # the layout came back before the panels: now their own settings
+        store.restore_contents(window)
     return desktop
 
 

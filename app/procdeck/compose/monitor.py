@@ -86,9 +86,6 @@ def wire(engine: Engine, window: MainWindow, spawner: TaskSpawner) -> MonitorPar
         window.add_panel("system-chart", "System chart", parts.system_panel, bottom),
         window.add_panel("processes", "Processes", parts.processes, bottom),
     ]
-    for dock in docks[1:]:
-        window.tabifyDockWidget(docks[0], dock)
-    docks[0].raise_()
 
     view = parts.processes
     # A dock tabbed behind another is not hidden in the QWidget sense; the dock's

@@ -6,7 +6,8 @@ builds only what the first paint needs: the main window with a dock in place for
 panel (``MainWindow.reserve_panels``), the theme, the app icon, and the saved layout, so
 nothing moves when the features arrive: ``compose.window.build`` then fills the same
 window. Until it has, the launcher bar is disabled (a command typed and sent in that
-moment would have nobody to launch it).
+moment would have nobody to launch it). Every window is made here, the app's and the
+tests' alike (``build`` makes one when it is given none): the layout has one owner.
 """
 
 from __future__ import annotations
@@ -34,11 +35,15 @@ class WindowShell:
     restored: bool  # a saved layout was put back
 
 
-def make(config_dir: str | os.PathLike[str] | None = None) -> WindowShell:
-    """The main window, themed and laid out as it was left, not shown yet."""
+def make(
+    config_dir: str | os.PathLike[str] | None = None, *, settings: SettingsFile | None = None
+) -> WindowShell:
+    """The main window, themed and laid out as it was left, not shown yet. ``settings``:
+    the settings file to use, else the one in ``config_dir``."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    settings = open_settings(config_dir)
+    if settings is None:
+        settings = open_settings(config_dir)
     store = SettingsStore(settings)
     window = MainWindow()
     icon = app_icon()

@@ -19,7 +19,6 @@ from procdeck.compose import terminal as terminal_feature
 from procdeck.compose import viewers as viewer_wiring
 from procdeck.compose.monitor import MonitorParts
 from procdeck.compose.monitor import wire as wire_monitor
-from procdeck.compose.settings_location import open_settings
 from procdeck.compose.shell import WindowShell
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
@@ -60,13 +59,12 @@ def build(
     config_dir: str | None = None,
     shell: WindowShell | None = None,
 ) -> AppParts:
-    """Wire every feature into a window: ``shell``'s, already shown (the app's start), or
-    a new one."""
-    if shell is not None:
-        window = shell.window
-        settings = shell.settings
-    else:
-        window = MainWindow()
+    """Wire every feature into ``shell``'s window (already shown at the app's start), or
+    into a new one made from ``settings`` (else the settings file in ``config_dir``)."""
+    if shell is None:
+        shell = shell_feature.make(config_dir, settings=settings)
+    window = shell.window
+    settings = shell.settings
     spawner = TaskSpawner(engine.task_group, window)
     bridge = EngineBridge(engine.processes, spawner, window)
     parts = AppParts(engine=engine, window=window, spawner=spawner, bridge=bridge)
@@ -76,8 +74,6 @@ def build(
     parts.closers.append(terminal_feature.wire(window, engine.processes, bridge.runsChanged).close)
     parts.profiles, _panel = profiles_feature.wire(parts)
     parts.closers.append(parts.profiles.close)
-    if settings is None:
-        settings = open_settings(config_dir)
     parts.jobs = jobs_feature.wire(window, engine, spawner, settings)
     parts.closers.append(parts.jobs.close)
     # Worker-job profiles are dispatched like the Jobs panel's own requests, and the Jobs
@@ -96,19 +92,13 @@ def build(
             chart.schedule_refresh()
 
     bridge.runsChanged.connect(refresh_charts)
-    # Output first, panels one click away; the saved layout (restored next) wins. A shell
-    # that restored one was arranged before (the default Reset Layout goes back to).
-    if shell is None or not shell.restored:
-        window.arrange_default_layout()
-    # Last: it restores the saved layout of every panel wired above.
-    parts.desktop = desktop_feature.wire(
-        parts, log_file=log_file, settings=settings, theme=shell.theme if shell else None
-    )
+    # The shell laid the window out; the desktop feature puts back the saved settings of
+    # the panels wired above.
+    parts.desktop = desktop_feature.wire(parts, shell, log_file=log_file)
     parts.closers.insert(0, parts.desktop.close)
     parts.preferences = preferences_feature.wire(parts, settings)
     window.quitRequested.connect(on_quit)
-    if shell is not None:
-        shell_feature.ready(shell)
+    shell_feature.ready(shell)
     return parts
 
 

@@ -120,6 +120,17 @@ class SettingsStore:
                 return False
             if isinstance(state, QByteArray | bytes):
                 window.restoreState(QByteArray(state), LAYOUT_VERSION)
+        finally:
+            s.endGroup()
+        self.restore_contents(window)
+        return True
+
+    def restore_contents(self, window: QMainWindow) -> None:
+        """Put back the splitters, tabs and panel settings (``restore_window`` does too):
+        for panels that came into the window after its layout was restored."""
+        s = self.settings
+        s.beginGroup("window")
+        try:
             for splitter in window.findChildren(QSplitter):
                 saved = s.value(f"splitters/{splitter.objectName()}") if splitter.objectName() else None
                 if isinstance(saved, QByteArray | bytes):
@@ -139,7 +150,6 @@ class SettingsStore:
                         widget.restore_settings_state(state)
                     except (TypeError, ValueError, AttributeError) as exc:
                         log.warning("saved state of %s ignored: %s", key, exc)
-            return True
         finally:
             s.endGroup()
 
