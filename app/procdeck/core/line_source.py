@@ -130,6 +130,10 @@ class LineSource(Protocol):
         """The row ready to paint (cached; cheap to call at paint time)."""
         ...
 
+    def displays(self, start: int, stop: int) -> list[DisplayLine]:
+        """Rows ``[start, stop)`` ready to paint: what a paint shows, fetched in one call."""
+        ...
+
     def plain(self, row: int) -> str:
         """The row's text as shown, without styles (for copy, export, search)."""
         ...

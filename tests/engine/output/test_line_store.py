@@ -40,6 +40,22 @@ def test_any_chunking_gives_the_same_lines(lines, cuts, trailing_newline):
     assert store.pending_kinds() == []
 
 
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    st.lists(st.binary(max_size=30).map(lambda b: b.replace(b"\n", b"")), min_size=1, max_size=80),
+    st.lists(st.integers(min_value=0, max_value=3000), max_size=20),
+    st.integers(min_value=0, max_value=100),
+    st.integers(min_value=0, max_value=100),
+)
+def test_a_slice_of_lines_matches_line_by_line(lines, cuts, a, b):
+    """lines(a, b) (a paint's rows in one call) across sealed blocks and the open one."""
+    store = LineStore(max_lines=50, block_bytes=64)
+    feed_chunks(store, b"".join(line + b"\n" for line in lines), cuts)
+    start = store.first + min(a, b) % (store.end - store.first + 1)
+    stop = min(store.end, start + abs(a - b))
+    assert store.lines(start, stop) == [store.line(i) for i in range(start, stop)]
+
+
 @settings(max_examples=100, deadline=None, database=None)
 @given(st.integers(min_value=1, max_value=3000), st.integers(min_value=1, max_value=200))
 def test_bounded_to_the_last_max_lines(total, per_chunk):

@@ -13,6 +13,7 @@ from procdeck.engine.output.settings import OutputSettings
 
 OUT_ONLY = frozenset({LineKind.STDOUT})
 ERR_ONLY = frozenset({LineKind.STDERR})
+ALL = frozenset({LineKind.STDOUT, LineKind.STDERR})
 
 
 def rows(view) -> list[str]:
@@ -43,6 +44,39 @@ def test_merged_and_per_stream_views(output):
     assert merged.display(3).kind == LineKind.MARKER
     out.set_streams(ERR_ONLY)
     assert rows(out) == ["e1", "restarted"]
+
+
+def test_a_paints_rows_at_once_are_the_rows_one_by_one(tmp_path):
+    """displays(a, b) gives what display() gives row by row: across blocks, with styles,
+    stderr rows, markers, clipped and partial rows, per-stream views and after eviction."""
+    output = RunOutput(settings=OutputSettings(scrollback_lines=1000, log_directory=tmp_path))
+    try:
+        for i in range(1400):
+            stream = Stream.STDERR if i % 7 == 0 else Stream.STDOUT
+            text = b"\x1b[31mred %d\x1b[0m" % i if i % 5 == 0 else b"line %d" % i
+            output.feed(stream, text + (b"x" * 12_000 if i == 1390 else b"") + b"\n")
+            if i == 1395:
+                output.marker("restarted")
+        output.feed(Stream.STDOUT, b"partial")
+        for kinds in (ALL, OUT_ONLY, ERR_ONLY):
+            view = output.view(kinds)
+            first, end = view.row_range()
+            one_by_one = [view.display(r) for r in range(first, end)]
+            assert output.view(kinds).displays(first, end) == one_by_one  # nothing cached yet
+            middle = (first + end) // 2
+            half = output.view(kinds)
+            assert half.displays(middle, end) == one_by_one[middle - first :]
+            assert half.displays(first, middle) == one_by_one[: middle - first]
+            assert half.displays(first, end) == one_by_one  # partly cached
+        merged = output.view()
+        first, end = merged.row_range()
+        assert first > 0 and merged.displays(end - 1, end)[0].partial
+        assert any(d.runs for d in merged.displays(first, end))
+        assert any(d.clipped_chars for d in merged.displays(first, end))
+        with pytest.raises(IndexError):
+            merged.displays(first - 1, first + 1)
+    finally:
+        output.close(timeout=10)
 
 
 def test_partial_row_completes_in_place(output):

@@ -287,6 +287,19 @@ class LineStore:
         start = int(ends[k - 1]) if k else 0
         return bytes(data[start : int(ends[k]) - 1])
 
+    def lines(self, start: int, stop: int) -> list[bytes]:
+        """Lines ``[start, stop)`` without their newlines: one slice and split per block
+        (a viewer's paint fetches its visible rows this way)."""
+        out: list[bytes] = []
+        line = start
+        while line < stop:
+            data, ends, k = self._where(line)
+            n = min(stop - line, len(ends) - k)
+            begin = int(ends[k - 1]) if k else 0
+            out += bytes(data[begin : int(ends[k + n - 1]) - 1]).split(b"\n")
+            line += n
+        return out
+
     def segment_index(self, line: int) -> int:
         return bisect_right(self.seg_line, line) - 1
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 ALL_STREAMS = frozenset({LineKind.STDOUT, LineKind.STDERR})
 DISPLAY_CAP = 10_000  # characters shown per row; the log keeps the whole line
 _CACHE_MAX = 8192
+_KINDS = {int(k): k for k in LineKind}
 _FAST_BAD = (b"\x1b", b"\r", b"\t", b"\x00", b"\x08", b"\x7f")
 
 
@@ -131,31 +132,57 @@ class OutputView:
             if row - end >= len(parts):
                 raise IndexError(row)
             kind = parts[row - end]
-            raw = self._store.pending_line(kind)
-            text, cut = decode_bounded(raw, self._cap)
-            plain, runs, clipped = ansi.render(text, self._cap)
-            extra = self._store.pending_clipped(kind)
-            return DisplayLine(
-                plain, runs, LineKind(kind), self._store.pending_time(kind), True, clipped + cut + extra
+            store = self._store
+            return self._render(
+                store.pending_line(kind), kind, store.pending_time(kind), True, store.pending_clipped(kind)
             )
         if row < first:
             raise IndexError(row)
         line = self._line(row)
-        raw = self._store.line(line)
-        text, cut = decode_bounded(raw, self._cap)
-        plain, runs, clipped = ansi.render(text, self._cap)
-        result = DisplayLine(
-            plain,
-            runs,
-            LineKind(self._store.kind(line)),
-            self._store.time(line),
-            False,
-            clipped + cut + self._store.clipped(line),
+        store = self._store
+        result = self._render(
+            store.line(line), store.kind(line), store.time(line), False, store.clipped(line)
         )
+        self._keep(row, result)
+        return result
+
+    def displays(self, start: int, stop: int) -> list[DisplayLine]:
+        """Rows ``[start, stop)`` ready to paint. A paint's rows come from one slice of the
+        store (one split instead of a lookup per row); raises IndexError like display()."""
+        first, end = self._complete_rows()
+        c_stop = min(stop, end)
+        if self._index is not None or not first <= start < c_stop:
+            return [self.display(row) for row in range(start, stop)]
+        cache = self._cache
+        out: list[DisplayLine] = []
+        if all(row in cache for row in range(start, c_stop)):
+            out = [cache[row] for row in range(start, c_stop)]
+        else:
+            store = self._store
+            seg_line, seg_kind, seg_time = store.seg_line, store.seg_kind, store.seg_time
+            k = store.segment_index(start)
+            nseg = len(seg_line)
+            for row, raw in enumerate(store.lines(start, c_stop), start):
+                hit = cache.get(row)
+                if hit is None:
+                    while k + 1 < nseg and seg_line[k + 1] <= row:
+                        k += 1
+                    kind, t = (seg_kind[k], seg_time[k]) if k >= 0 else (LineKind.STDOUT, 0.0)
+                    hit = self._render(raw, kind, t, False, store.clipped(row))
+                    self._keep(row, hit)
+                out.append(hit)
+        out.extend(self.display(row) for row in range(c_stop, stop))
+        return out
+
+    def _render(self, raw: bytes, kind: int, t: float, partial: bool, clipped: int) -> DisplayLine:
+        text, cut = decode_bounded(raw, self._cap)
+        plain, runs, shortened = ansi.render(text, self._cap)
+        return DisplayLine(plain, runs, _KINDS[kind], t, partial, shortened + cut + clipped)
+
+    def _keep(self, row: int, line: DisplayLine) -> None:
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()
-        self._cache[row] = result
-        return result
+        self._cache[row] = line
 
     def plain(self, row: int) -> str:
         return self.display(row).text
