@@ -71,6 +71,30 @@ def test_layout_round_trips_through_the_file(qtbot, tmp_path: Path) -> None:
     assert abs(top / (top + bottom) - sizes[0] / sum(sizes)) < 0.03  # proportions kept
 
 
+def test_a_refused_geometry_keeps_this_screens_size_and_still_restores_the_layout(
+    qtbot, tmp_path: Path
+) -> None:
+    """Qt refuses a geometry saved on a screen of another size (a layout saved on a
+    1366x768 laptop, opened on a 1920x1080 monitor): the docks come back all the same."""
+    first = _window(qtbot)
+    first.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, first.findChildren(QDockWidget)[0])
+    first.findChild(QTabWidget, "outputTabs").setCurrentIndex(2)
+    settings = _settings(tmp_path)
+    SettingsStore(settings).save_window(first)
+    settings.setValue("window/geometry", QByteArray(b"\x01\xd9\xd0\xcb" + b"\xff" * 60))  # refused
+    settings.sync()
+
+    second = _window(qtbot)
+    second.resize(640, 480)  # the size made for this screen
+    assert not second.restoreGeometry(QByteArray(b"\x01\xd9\xd0\xcb" + b"\xff" * 60))
+    assert SettingsStore(_settings(tmp_path)).restore_window(second) is True
+    assert second.size().width() == 640 and second.size().height() == 480
+    assert (
+        second.dockWidgetArea(second.findChildren(QDockWidget)[0]) == Qt.DockWidgetArea.BottomDockWidgetArea
+    )
+    assert second.findChild(QTabWidget, "outputTabs").currentIndex() == 2
+
+
 def test_damaged_or_old_layout_falls_back_to_default(qtbot, tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     settings.setValue("window/layout_version", LAYOUT_VERSION)

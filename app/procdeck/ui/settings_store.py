@@ -104,7 +104,9 @@ class SettingsStore:
         s.sync()
 
     def restore_window(self, window: QMainWindow) -> bool:
-        """Put back what save_window() stored; False (and nothing changed) when unusable."""
+        """Put back what save_window() stored: the geometry where Qt takes it, the dock
+        layout, splitters, tabs and panel settings. False (and nothing changed) when
+        neither the geometry nor the layout is usable."""
         s = self.settings
         s.beginGroup("window")
         try:
@@ -116,10 +118,18 @@ class SettingsStore:
             geometry, state = s.value("geometry"), s.value("state")
             if version != LAYOUT_VERSION or not isinstance(geometry, QByteArray | bytes):
                 return False
-            if not window.restoreGeometry(QByteArray(geometry)):
+            size = window.size()
+            placed = window.restoreGeometry(QByteArray(geometry))
+            if not placed:
+                # Qt refuses a geometry saved on a screen of another size (a laptop's
+                # layout opened on a larger monitor, checked on 1366x768 and 1920x1080):
+                # the window keeps the size made for this screen, its layout comes back.
+                window.resize(size)
+            laid_out = isinstance(state, QByteArray | bytes) and window.restoreState(
+                QByteArray(state), LAYOUT_VERSION
+            )
+            if not (placed or laid_out):
                 return False
-            if isinstance(state, QByteArray | bytes):
-                window.restoreState(QByteArray(state), LAYOUT_VERSION)
         finally:
             s.endGroup()
         self.restore_contents(window)
