@@ -239,6 +239,34 @@ def test_window_shortcuts_do_not_swallow_program_keys_and_ctrl_c_interrupts(qt_r
     qt_run(scenario)
 
 
+def test_a_terminal_run_typed_into_the_launcher_takes_the_keys(qt_run, qtbot, tmp_path):
+    """Launched from the launcher bar, a terminal run gets the keyboard (it is there to be
+    typed into); a pipe run leaves it in the launcher for the next command."""
+
+    async def scenario():
+        async with open_window(qtbot) as (engine, parts, window):
+            window.show()
+            await until(lambda: window.launcher.isEnabled())
+            window.launcher.command.setFocus()
+            window.launcher.command.setText("echo piped")
+            window.launcher.shell.setChecked(True)
+            window.launcher.terminal.setChecked(False)
+            window.launcher.submit()
+            await until(lambda: "piped" in window.output.plain_text())
+            assert window.focusWidget() is window.launcher.command
+            script = tmp_path / "echo_back.py"
+            script.write_text("print('READY', flush=True)\nprint('GOT', input(), flush=True)\n")
+            launch_terminal(window, f"{sys.executable} {script}")
+            view = terminal(window).view
+            await until(lambda: "READY" in (view.flush() or view.screen_text()))
+            await until(lambda: window.focusWidget() is view)
+            qtbot.keyClicks(view, "typed")
+            qtbot.keyClick(view, Qt.Key.Key_Return)
+            await until(lambda: "GOT typed" in (view.flush() or view.screen_text()))
+
+    qt_run(scenario)
+
+
 def test_signal_menu_and_selection_copy(qt_run, qtbot, tmp_path):
     code = (
         "import signal, time\n"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import SignalInstance
+from PySide6.QtCore import Qt, SignalInstance
 
 from procdeck.core.process_spec import StdinMode
 from procdeck.core.run_state import RunInfo
@@ -37,6 +37,13 @@ class TerminalParts:
     processes: ProcessManager
     input_line: InputLine
     _built: tuple[TerminalPanel, TerminalLink] | None = None
+    _focus_on_show: int | None = None  # a run launched from the launcher bar
+
+    def focus_when_shown(self, run_id: int) -> None:
+        """Keys go to this run's screen once it shows: a terminal run typed into the
+        launcher bar is there to be typed into (runs started from profiles leave the
+        focus where it is)."""
+        self._focus_on_show = run_id
 
     @property
     def panel(self) -> TerminalPanel:
@@ -75,6 +82,9 @@ class TerminalParts:
             tabs.tabBar().setTabButton(index, tabs.tabBar().ButtonPosition.RightSide, None)
             tabs.setTabToolTip(index, "The selected terminal run's screen")
         tabs.setCurrentIndex(index)
+        if self._focus_on_show == info.run_id:
+            self._focus_on_show = None
+            self.panel.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def runs_changed(self, infos: list[RunInfo]) -> None:
         for info in infos:

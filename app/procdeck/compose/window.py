@@ -43,6 +43,7 @@ class AppParts:
     preferences: preferences_feature.PreferencesParts | None = None
     stop_grace_s: float = preferences_feature.DEFAULT_GRACE_S  # for launcher-bar launches
     leftovers: leftovers_feature.LeftoversCheck | None = None
+    terminal: terminal_feature.TerminalParts | None = None
 
     def close(self) -> None:
         for close in self.closers:
@@ -71,7 +72,8 @@ def build(
     _wire_processes(parts)
     parts.viewers = viewer_wiring.wire(window, bridge)
     parts.closers.append(parts.viewers.close)
-    parts.closers.append(terminal_feature.wire(window, engine.processes, bridge.runsChanged).close)
+    parts.terminal = terminal_feature.wire(window, engine.processes, bridge.runsChanged)
+    parts.closers.append(parts.terminal.close)
     parts.profiles, _panel = profiles_feature.wire(parts)
     parts.closers.append(parts.profiles.close)
     parts.jobs = jobs_feature.wire(window, engine, spawner, settings)
@@ -110,6 +112,8 @@ def _wire_processes(parts: AppParts) -> None:
             spec = replace(spec, grace_s=parts.stop_grace_s)  # the Settings dialog's default
         run_id = bridge.launch(spec)
         if run_id is not None:
+            if spec.tty and parts.terminal is not None:
+                parts.terminal.focus_when_shown(run_id)
             window.table.select_run(run_id)
 
     window.launcher.launchRequested.connect(launch)
