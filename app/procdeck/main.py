@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from PySide6.QtWidgets import QApplication
@@ -123,6 +124,47 @@ def _launch_requested(parts: AppParts, names: Sequence[str], groups: Sequence[st
         parts.profiles.launch_when_open(list(names), list(groups))
 
 
+EXIT_LOOP_ENDED = 1
+
+
+def run_on_qt(app: QApplication, main: Coroutine[Any, Any, int]) -> int:
+    """Run ``main`` on Procdeck's event loop over ``app`` until it returns its exit code.
+
+    Qt can end its loop under Procdeck: when the display connection breaks (the X server
+    or the session went away) it logs "The X11 connection broke" and calls
+    ``QCoreApplication.exit``. Nothing can be shown or awaited after that (entering the
+    loop again ends it again), so Procdeck exits at once with status 1 and its watchdog
+    stops everything that was running, as after any death of Procdeck
+    (engine/containment/watchdog.py). Going on instead, the interpreter's exit waited
+    forever for anyio's worker threads of a loop that would never run again, and the
+    runs went on behind a window that no longer existed.
+    """
+    finished = False
+
+    async def body() -> int:
+        nonlocal finished
+        try:
+            return await main
+        finally:
+            finished = True
+
+    runner = asyncio.Runner(loop_factory=new_event_loop_factory(app))
+    try:
+        return runner.run(body())
+    except RuntimeError:
+        if finished:
+            raise
+        logging.getLogger("procdeck").critical(
+            "Qt's event loop ended while Procdeck was running (the display connection broke?): "
+            "exiting now; the watchdog stops what was running."
+        )
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(EXIT_LOOP_ENDED)
+    finally:
+        runner.close()
+
+
 def run_gui(
     argv: list[str],
     *,
@@ -136,16 +178,16 @@ def run_gui(
     reporter = CrashReporter(log_session.log_file).install()
     try:
         app = make_application(argv)
-        with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
-            return runner.run(
-                main_async(
-                    app,
-                    config_dir=config_dir,
-                    log_session=log_session,
-                    launch=launch,
-                    launch_groups=launch_groups,
-                )
-            )
+        return run_on_qt(
+            app,
+            main_async(
+                app,
+                config_dir=config_dir,
+                log_session=log_session,
+                launch=launch,
+                launch_groups=launch_groups,
+            ),
+        )
     finally:
         gc.enable()
         reporter.uninstall()

@@ -3,18 +3,17 @@
 Usage: python drive_app.py MODE COMMAND...
 Launches each COMMAND (shell) from the launcher bar, prints ``PIDS ...`` with every pid
 of their trees once all run, then in MODE "close" closes the window (answering "Stop all
-and quit"), in MODE "wait" waits for a signal.
+and quit"), in MODE "wait" waits for a signal, in MODE "qt-exit" ends Qt's event loop
+under the app (what Qt does when the display connection breaks).
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import anyio
 
-from procdeck.bridge.event_loop import new_event_loop_factory
-from procdeck.main import main_async, make_application
+from procdeck.main import main_async, make_application, run_on_qt
 
 
 def main() -> int:
@@ -41,9 +40,10 @@ def main() -> int:
         print("PIDS", *pids, flush=True)
         if mode == "close":
             window.close()
+        elif mode == "qt-exit":
+            app.exit(1)
 
-    with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
-        return runner.run(main_async(app, on_ready))
+    return run_on_qt(app, main_async(app, on_ready))
 
 
 if __name__ == "__main__":

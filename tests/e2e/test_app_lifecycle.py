@@ -72,3 +72,20 @@ def test_a_signal_to_the_app_stops_every_child_and_exits_cleanly(signum):
             _assert_clean_exit(app, pids)
         finally:
             app.kill()
+
+
+def test_when_qt_ends_its_loop_under_the_app_it_exits_and_nothing_is_left():
+    """Qt ends its loop when the display connection breaks (the X server went away; the
+    real thing is in test_display_lost.py): the app exits with status 1 and the watchdog
+    ends every run, the one that ignores SIGTERM after its grace period."""
+    with _start("qt-exit") as app:
+        try:
+            pids = _read_pids(app)
+            _out, err = app.communicate(timeout=30)
+            assert app.returncode == 1, err
+            deadline = time.monotonic() + 30  # the default 5 s grace, then SIGKILL
+            while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert [p for p in pids if _alive(p)] == []
+        finally:
+            app.kill()
