@@ -263,6 +263,16 @@ def test_a_terminal_run_typed_into_the_launcher_takes_the_keys(qt_run, qtbot, tm
             qtbot.keyClicks(view, "typed")
             qtbot.keyClick(view, Qt.Key.Key_Return)
             await until(lambda: "GOT typed" in (view.flush() or view.screen_text()))
+            # Once the program has exited, the window's shortcuts work in its screen again
+            # (Ctrl+Q used to go to a program that was no longer there; while it runs, they
+            # go to the program: test_window_shortcuts_do_not_swallow_program_keys...).
+            fired = []
+            shortcut = QShortcut(QKeySequence("Ctrl+E"), window)
+            shortcut.activated.connect(lambda: fired.append(1))
+            await until(lambda: window.runs_model.info(window.table.current_run()).state is RunState.EXITED)
+            await until(lambda: not view.program_reads_keys)
+            qtbot.keyClick(view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+            assert fired == [1]
 
     qt_run(scenario)
 

@@ -65,4 +65,5 @@ class TerminalPanel(QWidget):
     def set_live(self, live: bool) -> None:
         """Whether the program still runs (input and signals go nowhere otherwise)."""
         self.signal_button.setEnabled(live)
+        self.view.program_reads_keys = live
         self.status.setText("" if live else "exited")

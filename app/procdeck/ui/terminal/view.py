@@ -74,6 +74,7 @@ class TerminalView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled)
         self.setCursor(Qt.CursorShape.IBeamCursor)
+        self.program_reads_keys = True  # False once the program has exited (set by the panel)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -360,8 +361,9 @@ class TerminalView(QWidget):
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            # Keys the program needs beat the window's shortcuts while the terminal has focus.
-            if self._own_action(event) is None:
+            # Keys the program needs beat the window's shortcuts while the terminal has
+            # focus; once it has exited, nothing reads them and the shortcuts work (Ctrl+Q).
+            if self.program_reads_keys and self._own_action(event) is None:
                 event.accept()
                 return True
         return super().event(event)
