@@ -97,8 +97,6 @@ class LineStore:
         self.seg_time = array("d")
         self._pending: dict[int, bytearray] = {}
         self._pending_time: dict[int, float] = {}
-        self._pending_cut: dict[int, int] = {}
-        self._clipped: dict[int, int] = {}  # line -> bytes not kept in memory
         self.version = 0
 
     # ----------------------------------------------------------------- writing
@@ -136,9 +134,6 @@ class LineStore:
             self._pending_time.pop(kind, None)
             pend += memoryview(data)[:last]
             text = bytes(pend)
-            cut = self._pending_cut.pop(kind, 0)
-            if cut:
-                self._clipped[self._end] = cut
         else:
             text = data if last == len(data) else data[:last]
         self._append_lines(kind, text, n, t)
@@ -152,9 +147,6 @@ class LineStore:
         self._pending_time.pop(kind, None)
         if pend is None:
             return
-        cut = self._pending_cut.pop(kind, 0)
-        if cut:
-            self._clipped[self._end] = cut
         pend += b"\n"
         self._append_lines(kind, bytes(pend), 1, t)
         self.version += 1
@@ -241,8 +233,6 @@ class LineStore:
                 del self.seg_line[:k]
                 del self.seg_kind[:k]
                 del self.seg_time[:k]
-                if self._clipped:
-                    self._clipped = {i: c for i, c in self._clipped.items() if i >= self._first}
 
     # ----------------------------------------------------------------- reading
     def pending(self) -> list[tuple[int, bytes, float]]:
@@ -258,12 +248,6 @@ class LineStore:
 
     def pending_time(self, kind: int) -> float:
         return self._pending_time.get(kind, 0.0)
-
-    def pending_clipped(self, kind: int) -> int:
-        return self._pending_cut.get(kind, 0)
-
-    def clipped(self, line: int) -> int:
-        return self._clipped.get(line, 0)
 
     def _open_ends(self) -> np.ndarray:
         if self._open_ends_cache is None:

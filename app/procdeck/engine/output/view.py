@@ -133,16 +133,12 @@ class OutputView:
                 raise IndexError(row)
             kind = parts[row - end]
             store = self._store
-            return self._render(
-                store.pending_line(kind), kind, store.pending_time(kind), True, store.pending_clipped(kind)
-            )
+            return self._render(store.pending_line(kind), kind, store.pending_time(kind), True)
         if row < first:
             raise IndexError(row)
         line = self._line(row)
         store = self._store
-        result = self._render(
-            store.line(line), store.kind(line), store.time(line), False, store.clipped(line)
-        )
+        result = self._render(store.line(line), store.kind(line), store.time(line), False)
         self._keep(row, result)
         return result
 
@@ -168,16 +164,18 @@ class OutputView:
                     while k + 1 < nseg and seg_line[k + 1] <= row:
                         k += 1
                     kind, t = (seg_kind[k], seg_time[k]) if k >= 0 else (LineKind.STDOUT, 0.0)
-                    hit = self._render(raw, kind, t, False, store.clipped(row))
+                    hit = self._render(raw, kind, t, False)
                     self._keep(row, hit)
                 out.append(hit)
         out.extend(self.display(row) for row in range(c_stop, stop))
         return out
 
-    def _render(self, raw: bytes, kind: int, t: float, partial: bool, clipped: int) -> DisplayLine:
+    def _render(self, raw: bytes, kind: int, t: float, partial: bool) -> DisplayLine:
+        """A row ready to paint; its clipped count is what the display caps left out (the
+        store keeps every byte: a line longer than its cap is stored as several rows)."""
         text, cut = decode_bounded(raw, self._cap)
         plain, runs, shortened = ansi.render(text, self._cap)
-        return DisplayLine(plain, runs, _KINDS[kind], t, partial, shortened + cut + clipped)
+        return DisplayLine(plain, runs, _KINDS[kind], t, partial, shortened + cut)
 
     def _keep(self, row: int, line: DisplayLine) -> None:
         if len(self._cache) >= _CACHE_MAX:
