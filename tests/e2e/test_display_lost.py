@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.app_log import wait_for_text
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb (package xvfb)"),
@@ -28,16 +30,6 @@ def _free_display() -> int:
         if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
             return number
     pytest.skip("no free X display number")
-
-
-def _wait_for(path: Path, text: str, app: subprocess.Popen, timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and text in (content := path.read_text(errors="replace")):
-            return content
-        assert app.poll() is None, app.communicate()
-        time.sleep(0.1)
-    raise AssertionError(f"{text!r} never appeared in {path}")
 
 
 def test_the_app_exits_when_its_display_goes_away(tmp_path: Path) -> None:
@@ -63,7 +55,7 @@ def test_the_app_exits_when_its_display_goes_away(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
             text=True,
         )
-        _wait_for(logs / "procdeck.log", "window shown", app)
+        wait_for_text(logs / "procdeck.log", "window shown", app, timeout=60)
         time.sleep(1.0)  # the features are wired behind the shown window
         xvfb.send_signal(signal.SIGTERM)
         xvfb.wait(timeout=20)

@@ -6,25 +6,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.app_log import wait_for_text
 from tests.ui.test_settings_store import _write_hostile_ini
 
 pytestmark = pytest.mark.e2e
-
-
-def _wait_for(path: Path, text: str, app: subprocess.Popen, timeout: float = 90) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        content = path.read_text(errors="replace") if path.exists() else ""
-        if text in content:
-            return content
-        assert app.poll() is None, app.communicate()
-        time.sleep(0.1)
-    raise AssertionError(f"{text!r} never appeared in {path}")
 
 
 def test_window_opens_with_a_hostile_ini_and_executes_nothing(tmp_path: Path) -> None:
@@ -41,7 +30,7 @@ def test_window_opens_with_a_hostile_ini_and_executes_nothing(tmp_path: Path) ->
         text=True,
     )
     try:
-        log = _wait_for(logs / "procdeck.log", "window shown", app)
+        log = wait_for_text(logs / "procdeck.log", "window shown", app)
         app.send_signal(signal.SIGTERM)
         out, err = app.communicate(timeout=60)
     finally:

@@ -371,7 +371,7 @@ class LineView(QAbstractScrollArea):
         y = 0.0
         widest = self._widest
         last_row = None
-        x0 = gutter + 4 - hscroll * cw
+        x0 = gutter + 4 - hscroll * cw  # where column 0 is drawn (scrolled left by hscroll)
         for row, dl, a, n in lines:
             self._layout.append((y, row, a, n))
             text = dl.text
@@ -390,7 +390,6 @@ class LineView(QAbstractScrollArea):
             hi = a + n
             lo = min(lo, hi)
             hi = min(hi, lo + cols + 2)
-            xa = x0  # where column ``a`` of this piece is drawn (scrolled left by hscroll)
             selected = sel_lo is not None and sel_hi is not None and sel_lo[0] <= row <= sel_hi[0]
             if not (dl.runs or selected or self._highlight is not None or dl.kind == LineKind.MARKER):
                 # The common row (plain text, nothing marked): one call, pen and font kept.
@@ -399,12 +398,12 @@ class LineView(QAbstractScrollArea):
                         painter.setPen(text_color)
                         painter.setFont(text_font)
                         plain_pen = True
-                    painter.drawText(QPointF(xa + (lo - a) * cw, y + ascent), text[lo:hi])
+                    painter.drawText(QPointF(x0 + (lo - a) * cw, y + ascent), text[lo:hi])
             else:
                 plain_pen = False
 
-                def col_x(c: int, xa: float = xa, a: int = a) -> float:
-                    return xa + (c - a) * cw
+                def col_x(c: int, a: int = a) -> float:
+                    return x0 + (c - a) * cw
 
                 if selected:
                     assert sel_lo is not None and sel_hi is not None
@@ -426,7 +425,7 @@ class LineView(QAbstractScrollArea):
                 painter.setPen(QColor(128, 128, 128))
                 painter.setFont(self._font(TextStyle(italic=True)))
                 painter.drawText(
-                    QPointF(xa + (hi - a + 1) * cw, y + ascent),
+                    QPointF(x0 + (hi - a + 1) * cw, y + ascent),
                     f"\u2026 {dl.clipped_chars:,} more characters in the log",
                 )
             y += lh
