@@ -13,7 +13,12 @@ settled (``--settle`` seconds), it measures over the same ``--window`` seconds:
 - ``bare_cpu_s_per_min``: the same for the bare window;
 - ``idle_rss_mb`` / ``bare_rss_mb``: resident memory at the end of the window;
 - ``top_cpu_s_per_min``: ``top -b -d 1`` run over the same window, its CPU time from its
-  rusage when reaped, per minute of its run (for scale: a tool everybody leaves open).
+  rusage when reaped, per minute of its run (for scale: a tool everybody leaves open);
+- ``rss_breakdown_mb`` (info): what each resident set is made of, from /proc/PID/smaps at
+  the end of the window: Qt's libraries, other shared libraries (Python's, the C and C++
+  runtimes, fontconfig, ICU), compiled extension modules of site-packages, other mapped
+  files (fonts, locale data), and anonymous memory (Python's objects, Qt's objects and
+  the allocator's arenas: the heap).
 
 Target: idle_cpu_s_per_min <= 0.1. Linux only (/proc).
 """
@@ -48,6 +53,34 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+RSS_PARTS = ("Qt libraries", "shared libraries", "extension modules", "mapped files", "heap (anonymous)")
+
+
+def _rss_part(path: str) -> str:
+    if not path or path.startswith("["):
+        return RSS_PARTS[4]  # [heap], [stack], anonymous maps
+    if "/PySide6/" in path or "/shiboken6/" in path:
+        return RSS_PARTS[0]
+    if ".so" in path:
+        return RSS_PARTS[2] if "-packages/" in path else RSS_PARTS[1]
+    return RSS_PARTS[3]
+
+
+def rss_breakdown_mb(pid: int) -> dict[str, float]:
+    """Resident memory of ``pid`` by what it maps (see RSS_PARTS), in MB, from smaps."""
+    parts = dict.fromkeys(RSS_PARTS, 0.0)
+    part = RSS_PARTS[4]
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if not fields:
+            continue
+        if "-" in fields[0] and not fields[0].endswith(":"):  # a mapping's header line
+            part = _rss_part(fields[5] if len(fields) > 5 else "")
+        elif fields[0] == "Rss:":
+            parts[part] += int(fields[1]) / 1024
+    return parts
 
 
 def wait_for_marker(proc: subprocess.Popen[str]) -> None:
@@ -101,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             elapsed = time.perf_counter() - t0
             after = {key: cpu_seconds(p.pid) for key, p in procs.items()}
             rss = {key: rss_mb(p.pid) for key, p in procs.items()}
+            breakdown = {key: rss_breakdown_mb(p.pid) for key, p in procs.items()}
             top_cpu = float("nan")
             if top is not None:
                 top_elapsed = time.perf_counter() - t0
@@ -119,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "top_cpu_s_per_min": top_cpu,
         "bare_cpu_s_per_min": per_min["bare"],
         "bare_rss_mb": rss["bare"],
+        "rss_breakdown_mb": breakdown,
         "window_s": elapsed,
         "load": [load0, load1],
     }
@@ -136,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     for key, value, note in rows:
         print(f"  {key:<20} {value:>9}  {note}")
+    print(f"  {'resident memory, MB':<20} {'procdeck':>9} {'bare':>7}")
+    for part in RSS_PARTS:
+        app_mb, bare_mb = breakdown["app"][part], breakdown["bare"][part]
+        print(f"    {part:<18} {app_mb:>9.1f} {bare_mb:>7.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     return 0
