@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from procdeck.compose import shell as window_shell
 from procdeck.compose.window import build
 from procdeck.engine.engine import Engine
+from procdeck.ui import main_window
 from procdeck.ui.main_window import PANELS
 from procdeck.ui.profiles.panel import ProfilesPanel
 from procdeck.ui.settings_store import SettingsStore
@@ -84,6 +86,53 @@ def test_a_saved_layout_is_back_before_the_features_and_stays_once_they_are_wire
             assert window.dockWidgetArea(window.panels["profiles"]) == Qt.DockWidgetArea.LeftDockWidgetArea
             assert not window.panels["processes"].isHidden()
             parts.close()
+
+    qt_run(scenario)
+
+
+def test_on_a_first_start_nothing_moves_when_the_features_arrive(
+    qt_run, qtbot, monkeypatch, tmp_path: Path
+) -> None:
+    """No saved layout: the docks reserved for the first paint keep their size once their
+    panels fill them (the Profiles dock widened by 18 px when its panel arrived)."""
+    # A first start on a 1366x768 screen (the window it gets there); the offscreen
+    # screen is 800x600, smaller than any screen Procdeck is laid out for.
+    monkeypatch.setattr(main_window, "_default_size", lambda: (1229, 691))
+    monkeypatch.setattr(main_window.MainWindow, "fit_to_screen", lambda self: None)
+    shell = window_shell.make(tmp_path)
+    window = shell.window
+    qtbot.addWidget(window)
+    assert not shell.restored
+    window.show()
+    qtbot.waitExposed(window)
+    QApplication.processEvents()
+
+    def sizes() -> dict[str, tuple[int, int]]:
+        """The size of every dock on screen (a tab behind another has no say)."""
+        return {
+            key: (dock.width(), dock.height())
+            for key, dock in window.panels.items()
+            if dock.isVisible() and not dock.visibleRegion().isEmpty()
+        }
+
+    def central() -> tuple[int, int]:
+        widget = window.centralWidget()
+        return widget.width(), widget.height()
+
+    shown, shown_central = sizes(), central()
+    assert "profiles" in shown
+
+    async def scenario():
+        async with Engine(config_dir=str(tmp_path)) as engine:
+            parts = build(engine, on_quit=lambda: None, config_dir=str(tmp_path), shell=shell)
+            try:
+                await anyio.sleep(0.2)  # the loop runs Qt's events: layouts settle
+                assert isinstance(window.panel_widgets["profiles"], ProfilesPanel)
+                filled, filled_central = sizes(), central()
+            finally:
+                parts.close()
+        assert filled == shown
+        assert filled_central == shown_central
 
     qt_run(scenario)
 
