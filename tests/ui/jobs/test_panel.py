@@ -209,6 +209,23 @@ def test_pool_view(panel, qtbot):
     assert panel.pool_view.summary.text() == "2 workers, 1 busy"
 
 
+def test_workers_arriving_do_not_widen_the_panels_left_column(panel, qtbot):
+    """The pool's summary ("no workers", then "2 workers, 0 busy" a second after start)
+    must not push the splitter between the form and the job table."""
+    from PySide6.QtWidgets import QApplication
+
+    panel.resize(1000, 220)
+    panel.show()
+    QApplication.processEvents()
+    left = panel.split.widget(0)
+    before = left.minimumSizeHint().width()
+    panel.apply_workers([WorkerInfo(11 + i, False) for i in range(12)])
+    assert panel.pool_view.summary.text() == "12 workers, 0 busy"
+    for _ in range(2):  # the content's layout request, then the scroll area's
+        QApplication.processEvents()
+    assert left.minimumSizeHint().width() == before
+
+
 def test_clear_finished(panel, qtbot):
     panel.apply_jobs([job(1, JobState.DONE), job(2, JobState.RUNNING)])
     with qtbot.waitSignal(panel.clearRequested):

@@ -64,6 +64,9 @@ class PoolView(QWidget):
         self.cancel_all = QPushButton("Cancel all")
         self.cancel_all.setObjectName("cancelAll")
         self.summary = QLabel("no workers")
+        # As wide from the start as once workers run: a longer text arriving a second
+        # after the panel is shown widened its column, moving the Jobs panel's splitter.
+        self.summary.setMinimumWidth(self.summary.fontMetrics().horizontalAdvance("88 workers, 88 busy"))
         self.workers = QTableWidget(0, len(WORKER_COLUMNS))
         self.workers.setHorizontalHeaderLabels(list(WORKER_COLUMNS))
         self.workers.verticalHeader().setVisible(False)
