@@ -349,13 +349,18 @@ def main(argv: list[str] | None = None) -> int:
             "rss_mb_per_million_lines",
         )
         extra = (
+            "ratio_to_ceiling",
+            "speedup_vs_baseline",
             "cpu_s_per_million_lines",
             "ceiling_cpu_s_per_million_lines",
             "all_lines_per_s",
             "all_ceiling_lines_per_s",
             "all_ratios",
+            "all_lag_p99_ms",
+            "all_idle_lag_p99_ms",
+            "all_cpu_s_per_million_lines",
+            "load",
         )
-        extra += ("all_lag_p99_ms", "all_idle_lag_p99_ms", "all_cpu_s_per_million_lines", "load")
         Path(args.json).write_text(json.dumps({k: result[k] for k in keys + extra}, indent=2) + "\n")
     return 0
 
