@@ -6,6 +6,7 @@ import time
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from procdeck.core.jobs import (
     BatchInfo,
@@ -212,8 +213,6 @@ def test_pool_view(panel, qtbot):
 def test_workers_arriving_do_not_widen_the_panels_left_column(panel, qtbot):
     """The pool's summary ("no workers", then "2 workers, 0 busy" a second after start)
     must not push the splitter between the form and the job table."""
-    from PySide6.QtWidgets import QApplication
-
     panel.resize(1000, 220)
     panel.show()
     QApplication.processEvents()
