@@ -169,6 +169,32 @@ def test_plot_titles_are_readable_and_overlap_nothing(qtbot, hist: History, size
     assert not titles[0].intersects(titles[1])
 
 
+def test_plots_stand_side_by_side_in_a_short_panel_and_stack_in_a_tall_one(qtbot, hist: History) -> None:
+    """The bottom panel at 1366x768 leaves a chart about 200 px: two stacked plots were
+    squashed to a few pixels each, their axis labels over one another."""
+    chart = RunsChart(hist)
+    qtbot.addWidget(chart)
+    chart.show()
+    qtbot.waitExposed(chart)
+
+    def boxes(size):
+        chart.resize(*size)
+        qtbot.wait(10)  # the resize reaches the plots' widget
+        chart.refresh(NOW, force=True)
+        chart.graphics.ci.layout.activate()
+        return [plot.vb.sceneBoundingRect() for plot in chart.plots]
+
+    for _ in range(2):  # and back again
+        short = boxes((1000, 220))
+        assert chart.side_by_side
+        assert short[1].left() > short[0].right()
+        assert min(box.height() for box in short) >= 80
+        tall = boxes((1000, 700))
+        assert not chart.side_by_side
+        assert tall[1].top() > tall[0].bottom()
+        assert min(box.height() for box in tall) >= 150
+
+
 def test_hidden_chart_does_no_work(qtbot, hist: History) -> None:
     chart = WorkersChart(hist)
     qtbot.addWidget(chart)

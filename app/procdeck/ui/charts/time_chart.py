@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -105,7 +105,11 @@ class TimeChart(QWidget):
 
     follow_changed = Signal(bool)
 
-    PLOTS: tuple[tuple[str, str], ...] = (("CPU", "%"),)  # (title, unit) per stacked plot
+    PLOTS: tuple[tuple[str, str], ...] = (("CPU", "%"),)  # (title, unit) per plot
+    #: Plots are stacked while each gets this much height; in a shorter panel they stand
+    #: side by side (two stacked plots in the 1366x768 bottom panel were a few pixels
+    #: high each, their axis labels drawn over one another).
+    MIN_STACKED_PLOT_HEIGHT = 140
 
     def __init__(self, source: SeriesSource | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,11 +202,33 @@ class TimeChart(QWidget):
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
             self._plots.append(_Plot(plot, line))
+        self.side_by_side = False
+        self.graphics.installEventFilter(self)
         layout.addWidget(self.graphics, 1)
         self.readout = QLabel(" ")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.readout)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.graphics and event.type() == QEvent.Type.Resize:
+            self._arrange_plots()
+        return super().eventFilter(watched, event)
+
+    def _arrange_plots(self) -> None:
+        """Stack the plots, or put them side by side when stacked ones would be too short."""
+        count = len(self._plots)
+        if count < 2:
+            return
+        side_by_side = self.graphics.height() < count * self.MIN_STACKED_PLOT_HEIGHT
+        if side_by_side == self.side_by_side:
+            return
+        self.side_by_side = side_by_side
+        layout = self.graphics.ci
+        for plot in self._plots:
+            layout.removeItem(plot.item)
+        for i, plot in enumerate(self._plots):
+            layout.addItem(plot.item, row=0 if side_by_side else i, col=i if side_by_side else 0)
 
     # -- data ----------------------------------------------------------------------------
     def set_source(self, source: SeriesSource) -> None:
