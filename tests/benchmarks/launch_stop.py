@@ -22,6 +22,8 @@ from pathlib import Path
 import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _private_dirs module
+from _private_dirs import private_dirs
 
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.engine import Engine
@@ -79,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         eng = await measure_engine(n)
         return raw, eng
 
-    (raw_launch, raw_stop), (launch, stop) = anyio.run(both)
+    with private_dirs():
+        (raw_launch, raw_stop), (launch, stop) = anyio.run(both)
     ms = lambda xs: round(statistics.median(xs) * 1000, 3)  # noqa: E731
     result = {
         "launch_ms": ms(launch),

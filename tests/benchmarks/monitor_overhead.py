@@ -35,8 +35,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _private_dirs module
 import anyio
+from _private_dirs import private_dirs
 
 from procdeck.core.samples import HistorySettings
 from procdeck.engine.monitor.sampler import Sampler
@@ -170,12 +171,8 @@ def measure_ui_lag(root_pid: int, kids: list[int], window_s: float) -> dict[str,
             window.finish_quit()
         window.deleteLater()
 
-    import tempfile
-
-    # A private config folder: the benchmark never reads or writes the user's settings.
-    with tempfile.TemporaryDirectory(prefix="procdeck-bench-") as config:
-        os.environ["PROCDECK_CONFIG_DIR"] = config
-        os.environ["PROCDECK_LOG_DIR"] = config
+    # Private folders: the benchmark never reads or writes the user's settings or data.
+    with private_dirs():
         with asyncio.Runner(loop_factory=new_event_loop_factory(app)) as runner:
             runner.run(scenario())
     p99 = lambda xs: sorted(xs)[min(len(xs) - 1, int(len(xs) * 0.99))] * 1000  # noqa: E731

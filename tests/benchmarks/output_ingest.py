@@ -32,7 +32,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,6 +40,7 @@ if str(ROOT / "app") not in sys.path:
     sys.path.insert(0, str(ROOT / "app"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _lag_probe module
 from _lag_probe import LagProbe  # noqa: E402
+from _private_dirs import private_dirs  # noqa: E402
 
 PRODUCER = r"""
 import sys
@@ -237,8 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     n_base = max(50_000, n // 20)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     rounds = args.rounds or (2 if args.quick else 5)
-    with tempfile.TemporaryDirectory(prefix="procdeck-bench-") as data:
-        os.environ["PROCDECK_DATA_DIR"] = data
+    with private_dirs():
         from PySide6.QtWidgets import QApplication
 
         from procdeck import qt_env

@@ -27,6 +27,8 @@ from pathlib import Path
 import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _private_dirs module
+from _private_dirs import private_dirs
 
 from procdeck.core.probes import Probe, ProbeKind
 from procdeck.core.profile import Profile
@@ -86,9 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     n, lines = (2, 200_000) if args.quick else (args.n, args.lines)
     never = Probe(ProbeKind.LOG_LINE, pattern=r"never matches \d+ here")
     plain, probed = [], []
-    for _ in range(n):  # interleaved, so load changes hit both alike
-        plain.append(anyio.run(ingest, lines, None))
-        probed.append(anyio.run(ingest, lines, never))
+    with private_dirs():
+        for _ in range(n):  # interleaved, so load changes hit both alike
+            plain.append(anyio.run(ingest, lines, None))
+            probed.append(anyio.run(ingest, lines, never))
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -35,6 +35,8 @@ from pathlib import Path
 import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _private_dirs module
+from _private_dirs import private_dirs
 
 from procdeck.core.process_spec import ProcessSpec
 from procdeck.engine.containment import procfs
@@ -201,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2 rounds")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    figures = anyio.run(measure, 2 if args.quick else args.rounds)
+    with private_dirs():
+        figures = anyio.run(measure, 2 if args.quick else args.rounds)
     targets = {"stop_p50_ms": 100, "stop_p99_ms": 250, "shutdown_500_s": 2, "orphans": 0}
     print(f"{'figure':<18} {'value':>10}  target")
     for key, value in figures.items():

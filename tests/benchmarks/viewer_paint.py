@@ -27,13 +27,14 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "app") not in sys.path:
     sys.path.insert(0, str(ROOT / "app"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _private_dirs module
+from _private_dirs import private_dirs  # noqa: E402
 
 LINES_KEPT = 2_000_000
 WIDTH, HEIGHT = 1000, 700
@@ -161,8 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     rounds = args.rounds or (2 if args.quick else 5)
-    with tempfile.TemporaryDirectory(prefix="procdeck-bench-") as data:
-        os.environ["PROCDECK_DATA_DIR"] = data
+    with private_dirs():
         result = measure(60 if args.quick else 300, rounds)
     print(
         f"viewer_paint: {result['rows_painted']} rows of {WIDTH}x{HEIGHT}, "
