@@ -55,23 +55,30 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-RSS_PARTS = ("Qt libraries", "shared libraries", "extension modules", "mapped files", "heap (anonymous)")
+QT, LIBRARIES, EXTENSIONS, FILES, HEAP = (
+    "Qt libraries",
+    "shared libraries",
+    "extension modules",
+    "mapped files",
+    "heap (anonymous)",
+)
+RSS_PARTS = (QT, LIBRARIES, EXTENSIONS, FILES, HEAP)
 
 
 def _rss_part(path: str) -> str:
     if not path or path.startswith("["):
-        return RSS_PARTS[4]  # [heap], [stack], anonymous maps
+        return HEAP  # [heap], [stack], anonymous maps
     if "/PySide6/" in path or "/shiboken6/" in path:
-        return RSS_PARTS[0]
+        return QT
     if ".so" in path:
-        return RSS_PARTS[2] if "-packages/" in path else RSS_PARTS[1]
-    return RSS_PARTS[3]
+        return EXTENSIONS if "-packages/" in path else LIBRARIES
+    return FILES
 
 
 def rss_breakdown_mb(pid: int) -> dict[str, float]:
     """Resident memory of ``pid`` by what it maps (see RSS_PARTS), in MB, from smaps."""
     parts = dict.fromkeys(RSS_PARTS, 0.0)
-    part = RSS_PARTS[4]
+    part = HEAP
     for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
         fields = line.split()
         if not fields:
